@@ -1,0 +1,33 @@
+"""dropout-lab: dropout-regularization experiments with Keras, from YAML configs.
+
+The Keras-heavy parts (``build_model``, ``cross_validate``, ``run_experiment``) are
+imported on first use, so that reading configs and data stays fast.
+"""
+
+from .config import Experiment, check_against_data, dump_config, load_config
+from .data import DATASETS, Dataset, load_dataset, resolve_data_dir
+from .errors import ConfigError, DataError, DropoutLabError, ResultsError
+from .results import summarize, write_comparison, write_run
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "build_model": "builder",
+    "cross_validate": "runner",
+    "run_experiment": "runner",
+    "RunResult": "runner",
+}
+
+__all__ = [
+    "ConfigError", "DATASETS", "DataError", "Dataset", "DropoutLabError", "Experiment",
+    "ResultsError", "check_against_data", "dump_config", "load_config", "load_dataset",
+    "resolve_data_dir", "summarize", "write_comparison", "write_run", *_LAZY,
+]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,123 @@
+"""The ``dropout-lab`` command: a thin click layer over the package.
+
+The project's own errors become one ``Error: ...`` line and exit code 1; usage errors
+are click's (exit code 2).  Only this module prints.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+import click
+
+from .config import Experiment, check_against_data, load_config
+from .data import Dataset, load_dataset
+from .errors import ConfigError, DropoutLabError
+
+
+def _report_errors(command):
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DropoutLabError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+_set_option = click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE",
+    help="Override a config value, e.g. --set training.epochs=5 (repeatable; the value is YAML).",
+)
+_data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Directory holding sonar.csv [default: $DROPOUT_LAB_DATA, else ./data].",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dropout-lab")
+def main() -> None:
+    """Dropout-regularization experiments with Keras, from YAML configs."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+
+def _load(config_files, overrides, data_dir) -> list[tuple[Experiment, Dataset]]:
+    """Validate every config and load its data before any training starts."""
+    configs = [load_config(path, overrides) for path in config_files]
+    names = [cfg.name for cfg in configs]
+    for path, cfg in zip(config_files, configs):
+        if names.count(cfg.name) > 1:
+            raise ConfigError(f"{path}: name {cfg.name!r} is used by more than one config in this run")
+    cache: dict[str, Dataset] = {}
+    loaded = []
+    for path, cfg in zip(config_files, configs):
+        key = cfg.data.model_dump_json()
+        if key not in cache:
+            cache[key] = load_dataset(cfg.data, data_dir)
+        check_against_data(cfg, cache[key].y, path)
+        loaded.append((cfg, cache[key]))
+    return loaded
+
+
+@main.command()
+@click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
+              help="Directory for the result directories.")
+@_set_option
+@_data_dir_option
+@click.option("-q", "--quiet", is_flag=True, help="Print only the results, not each fold.")
+@_report_errors
+def run(configs, out, overrides, data_dir, quiet) -> None:
+    """Cross-validate each CONFIG and write its results under OUT/<name>/."""
+    from .results import comparison_markdown, headline, prepare_out_dir, summarize, write_comparison, write_run
+    from .runner import run_experiment
+
+    loaded = _load(configs, overrides, data_dir)
+    prepare_out_dir(out)
+    summaries = {}
+    for cfg, dataset in loaded:
+        k = cfg.evaluation.n_splits
+        if not quiet:
+            click.echo(f"{cfg.name}: {k}-fold CV, {cfg.training.epochs} epochs, {dataset.name} "
+                       f"({dataset.X.shape[0]} rows)", err=True)
+
+        def progress(row, name=cfg.name, k=k):
+            if not quiet:
+                click.echo(f"  {name} fold {row['fold']}/{k}: test accuracy {row['test_accuracy']:.3f} "
+                           f"({row['fit_seconds']:.1f} s)", err=True)
+
+        result = run_experiment(cfg, dataset, on_fold=progress)
+        where = write_run(out, cfg, result.folds, result.info)
+        summaries[cfg.name] = summarize(result.folds)
+        click.echo(f"{headline(cfg.name, summaries[cfg.name])}  -> {where}")
+    if len(summaries) > 1:
+        path = write_comparison(out, summaries)
+        click.echo("")
+        click.echo(comparison_markdown(summaries), nl=False)
+        click.echo(f"-> {path}")
+
+
+@main.command()
+@click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_set_option
+@_data_dir_option
+@_report_errors
+def validate(configs, overrides, data_dir) -> None:
+    """Check each CONFIG and print its model's layers, without training."""
+    from .builder import build_model, layer_table
+
+    for cfg, dataset in _load(configs, overrides, data_dir):
+        net = build_model(cfg.model, cfg.training, dataset.n_features)
+        opt = cfg.training.optimizer.model_dump()
+        click.echo(f"{cfg.name}: ok ({dataset.name}: {dataset.X.shape[0]} rows x {dataset.n_features} features)")
+        click.echo(f"  optimizer: {', '.join(f'{k}={v}' for k, v in opt.items())}; "
+                   f"loss: {cfg.training.loss}; epochs: {cfg.training.epochs}; batch_size: {cfg.training.batch_size}")
+        click.echo(f"  {'layer':<12} {'type':<8} {'units':>5} {'activation':<10} {'rate':>5} {'max_norm':>8} {'params':>7}")
+        for row in layer_table(net):
+            click.echo(f"  {row['layer']:<12} {row['type']:<8} {row['units']!s:>5} {row['activation']:<10} "
+                       f"{row['rate']!s:>5} {row['max_norm']!s:>8} {row['params']:>7}")
+        click.echo(f"  total parameters: {net.count_params()}")

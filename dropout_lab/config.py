@@ -1,0 +1,414 @@
+"""Experiment configuration: one typed schema, validated in one place.
+
+``load_config(path, overrides)`` reads a YAML file, follows its ``extends`` chain,
+applies ``--set`` overrides and validates the result.  Every error names the file,
+the key path, what was expected and what was received::
+
+    configs/a.yaml: model.layers[1].rate must be a float in [0, 1); got 1.5
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from .errors import ConfigError
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "elu", "selu", "softplus", "swish")
+INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal")
+LOSSES = ("binary_crossentropy",)
+
+
+# --- value types: each states what it expects, so type and range errors read alike ---
+
+def _expect(expected: str, check) -> PlainValidator:
+    def validate(value):
+        if not check(value):
+            raise PydanticCustomError("expected", "must be {expected}", {"expected": expected})
+        return value
+
+    return PlainValidator(validate)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_float(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _choice(names: tuple[str, ...]) -> PlainValidator:
+    def validate(value):
+        if value not in names:
+            hint = _did_you_mean(value, names)
+            raise PydanticCustomError(
+                "expected", "must be {expected}", {"expected": f"one of: {', '.join(names)}{hint}"}
+            )
+        return value
+
+    return PlainValidator(validate)
+
+
+Rate = Annotated[float, _expect("a float in [0, 1)", lambda v: _is_float(v) and 0 <= v < 1)]
+PositiveFloat = Annotated[float, _expect("a float > 0", lambda v: _is_float(v) and v > 0)]
+NonNegativeFloat = Annotated[float, _expect("a float >= 0", lambda v: _is_float(v) and v >= 0)]
+PositiveInt = Annotated[int, _expect("an integer >= 1", lambda v: _is_int(v) and v >= 1)]
+Int = Annotated[int, _expect("an integer", _is_int)]
+Bool = Annotated[bool, _expect("true or false", lambda v: isinstance(v, bool))]
+Text = Annotated[str, _expect("a string", lambda v: isinstance(v, str))]
+Name = Annotated[
+    str,
+    _expect(
+        "a name of letters, digits, '_', '-' or '.'",
+        lambda v: isinstance(v, str) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", v) is not None,
+    ),
+]
+Activation = Annotated[str, _choice(ACTIVATIONS)]
+Initializer = Annotated[str, _choice(INITIALIZERS)]
+Loss = Annotated[str, _choice(LOSSES)]
+
+
+class _Section(BaseModel):
+    """A config section: frozen, and unknown keys are errors that list the known ones."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = tuple(cls.model_fields)
+            for key in data:
+                if key not in known:
+                    raise PydanticCustomError(
+                        "unknown_key",
+                        "is not a known key{hint}; valid keys: {valid}",
+                        {"key": str(key), "hint": _did_you_mean(key, known), "valid": ", ".join(known)},
+                    )
+        return data
+
+
+# --- data ---
+
+class SonarData(_Section):
+    dataset: Literal["sonar"]
+
+
+class CirclesData(_Section):
+    dataset: Literal["circles"]
+    n_samples: Annotated[int, _expect("an integer >= 4", lambda v: _is_int(v) and v >= 4)] = 100
+    noise: NonNegativeFloat = 0.1
+    random_state: Int = 1
+
+
+class CsvData(_Section):
+    dataset: Literal["csv"]
+    path: Text
+    label_column: Annotated[
+        str | int | None,
+        _expect("a column name, a column index, or null (last column)",
+                lambda v: v is None or isinstance(v, str) or _is_int(v)),
+    ] = None
+    header: Bool = True
+    positive_label: Annotated[
+        str | int | None,
+        _expect("a label value or null", lambda v: v is None or isinstance(v, str) or _is_int(v)),
+    ] = None
+
+
+DataConfig = Annotated[Union[SonarData, CirclesData, CsvData], Field(discriminator="dataset")]
+
+
+# --- model ---
+
+class DenseLayer(_Section):
+    type: Literal["dense"]
+    units: PositiveInt
+    activation: Activation = "relu"
+    max_norm: Annotated[
+        float | None, _expect("a float > 0 or null", lambda v: v is None or (_is_float(v) and v > 0))
+    ] = None
+    kernel_initializer: Initializer = "glorot_uniform"
+
+
+class DropoutLayer(_Section):
+    type: Literal["dropout"]
+    rate: Rate
+
+
+Layer = Annotated[Union[DenseLayer, DropoutLayer], Field(discriminator="type")]
+
+
+class ModelConfig(_Section):
+    layers: list[Layer]
+
+    @field_validator("layers")
+    @classmethod
+    def _binary_output(cls, layers: list) -> list:
+        last = layers[-1] if layers else None
+        if not (isinstance(last, DenseLayer) and last.units == 1 and last.activation == "sigmoid"):
+            got = "an empty list" if last is None else f"a last layer {last.model_dump()}"
+            raise PydanticCustomError(
+                "expected_output",
+                "must end in the binary output layer {{type: dense, units: 1, activation: sigmoid}}; got {got}",
+                {"got": got},
+            )
+        return layers
+
+
+# --- training ---
+
+class SGDConfig(_Section):
+    name: Literal["sgd"]
+    learning_rate: PositiveFloat = 0.01
+    momentum: Annotated[float, _expect("a float in [0, 1]", lambda v: _is_float(v) and 0 <= v <= 1)] = 0.0
+    nesterov: Bool = False
+
+
+class AdamConfig(_Section):
+    name: Literal["adam"]
+    learning_rate: PositiveFloat = 0.001
+    beta_1: Rate = 0.9
+    beta_2: Rate = 0.999
+    epsilon: PositiveFloat = 1e-7
+
+
+class RMSpropConfig(_Section):
+    name: Literal["rmsprop"]
+    learning_rate: PositiveFloat = 0.001
+    rho: Rate = 0.9
+    momentum: Rate = 0.0
+
+
+OptimizerConfig = Annotated[Union[SGDConfig, AdamConfig, RMSpropConfig], Field(discriminator="name")]
+
+
+class TrainingConfig(_Section):
+    optimizer: OptimizerConfig
+    loss: Loss = "binary_crossentropy"
+    epochs: PositiveInt
+    batch_size: PositiveInt
+
+
+# --- evaluation ---
+
+class KFoldConfig(_Section):
+    protocol: Literal["kfold"] = "kfold"
+    n_splits: Annotated[int, _expect("an integer >= 2", lambda v: _is_int(v) and v >= 2)] = 10
+    shuffle: Bool = True
+    standardize: Bool = True
+
+
+class Experiment(_Section):
+    name: Name
+    description: Text = ""
+    seed: Int = 7
+    data: DataConfig
+    model: ModelConfig
+    training: TrainingConfig
+    evaluation: KFoldConfig = KFoldConfig()
+
+    def to_dict(self) -> dict:
+        """The fully resolved config as plain data: what ``config.yaml`` holds."""
+        return self.model_dump(mode="json")
+
+    def config_hash(self) -> str:
+        """SHA-256 of the resolved config in canonical JSON."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- loading ---
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Experiment:
+    """Read, merge (``extends``), override (``--set KEY=VALUE``) and validate one config."""
+    path = Path(path)
+    data = _read_chain(path, ())
+    data.setdefault("name", path.stem)
+    for item in overrides:
+        _apply_override(data, item, path)
+    _resolve_paths(data, path.parent)
+    try:
+        return Experiment.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(path, exc.errors()[0])) from None
+
+
+def dump_config(cfg: Experiment) -> str:
+    """The resolved config as YAML text; ``load_config`` reads it back to an equal config."""
+    return yaml.safe_dump(cfg.to_dict(), sort_keys=False)
+
+
+def check_against_data(cfg: Experiment, y, source: str | Path) -> None:
+    """Checks that need the data: k-fold needs every class to fill every fold."""
+    smallest = int(min((y == label).sum() for label in set(y.tolist())))
+    if cfg.evaluation.n_splits > smallest:
+        raise ConfigError(
+            f"{source}: evaluation.n_splits must be an integer in [2, {smallest}] "
+            f"(the smallest class has {smallest} rows); got {cfg.evaluation.n_splits}"
+        )
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}: malformed YAML{where}: {problem}") from None
+    if data is None:
+        raise ConfigError(f"{path}: the file is empty; expected a mapping of config keys")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of config keys; got {_kind(data)}")
+    return data
+
+
+def _read_chain(path: Path, seen: tuple[Path, ...]) -> dict:
+    resolved = path.resolve()
+    if resolved in seen:
+        chain = " -> ".join(str(p) for p in (*seen, resolved))
+        raise ConfigError(f"{path}: extends forms a cycle: {chain}")
+    data = _read_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ConfigError(f"{path}: extends must be a path to a config file; got {parent!r}")
+    parent_path = path.parent / parent
+    if not parent_path.is_file():
+        raise ConfigError(f"{path}: extends names {parent!r}, but {parent_path} does not exist")
+    base = _read_chain(parent_path, (*seen, resolved))
+    base.pop("name", None)  # a name belongs to its own file
+    return _merge(base, data)
+
+
+def _merge(base: dict, child: dict) -> dict:
+    """Deep-merge mappings; the child's lists and scalars replace the base's."""
+    out = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def _parse_key_path(key: str) -> list[str | int] | None:
+    tokens: list[str | int] = []
+    pos = 0
+    while pos < len(key):
+        if tokens and key[pos] == "." and not key.startswith("[", pos + 1):
+            pos += 1
+        match = _TOKEN.match(key, pos)
+        if not match or (match.group(1) and tokens and key[pos - 1] != "."):
+            return None
+        tokens.append(match.group(1) if match.group(1) else int(match.group(2)))
+        pos = match.end()
+    return tokens if tokens and isinstance(tokens[0], str) else None
+
+
+def _apply_override(data: dict, item: str, path: Path) -> None:
+    key, sep, raw = item.partition("=")
+    tokens = _parse_key_path(key.strip()) if sep else None
+    if tokens is None:
+        raise ConfigError(
+            f"--set {item!r}: expected KEY=VALUE with a dotted key path, "
+            f"e.g. training.epochs=5 or model.layers[1].rate=0.3"
+        )
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw
+    node: Any = data
+    for depth, token in enumerate(tokens[:-1]):
+        where = _format_loc(tokens[: depth + 1])
+        if isinstance(token, int):
+            if not isinstance(node, list) or token >= len(node):
+                raise ConfigError(f"{path}: --set {item!r}: {where} does not exist")
+            node = node[token]
+        else:
+            if not isinstance(node, dict):
+                raise ConfigError(f"{path}: --set {item!r}: {_format_loc(tokens[:depth])} is not a mapping")
+            node = node.setdefault(token, {})
+    last = tokens[-1]
+    if isinstance(last, int):
+        if not isinstance(node, list) or last >= len(node):
+            raise ConfigError(f"{path}: --set {item!r}: {_format_loc(tokens)} does not exist")
+    elif not isinstance(node, dict):
+        raise ConfigError(f"{path}: --set {item!r}: {_format_loc(tokens[:-1])} is not a mapping")
+    node[last] = value
+
+
+def _resolve_paths(data: dict, base_dir: Path) -> None:
+    """A CSV path in a config is relative to the config file; store it absolute."""
+    section = data.get("data")
+    if isinstance(section, dict) and section.get("dataset") == "csv" and isinstance(section.get("path"), str):
+        section["path"] = str((base_dir / section["path"]).resolve())
+
+
+def _format_loc(loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _format_error(path: Path, err: dict) -> str:
+    loc = [part for part in err["loc"] if not isinstance(part, str) or part not in _UNION_TAGS]
+    kind, ctx, value = err["type"], err.get("ctx", {}), err.get("input")
+    if kind == "unknown_key":
+        return f"{path}: {_format_loc([*loc, ctx['key']])} {err['msg']}"
+    if kind == "missing":
+        return f"{path}: {_format_loc(loc)} is required"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        field = ctx.get("discriminator", "").strip("'")
+        tags = tuple(re.findall(r"'([^']*)'", ctx.get("expected_tags", "")))
+        if kind == "union_tag_not_found":
+            return f"{path}: {_format_loc([*loc, field])} is required; expected one of: {', '.join(tags)}"
+        tag = ctx.get("tag")
+        hint = _did_you_mean(tag, tags)
+        return f"{path}: {_format_loc([*loc, field])} must be one of: {', '.join(tags)}{hint}; got {tag!r}"
+    if kind == "model_attributes_type" or kind == "dict_type" or kind == "model_type":
+        return f"{path}: {_format_loc(loc)} must be a mapping of keys; got {_kind(value)} {value!r}"
+    if kind == "list_type":
+        return f"{path}: {_format_loc(loc)} must be a list; got {_kind(value)} {value!r}"
+    if kind == "expected":
+        return f"{path}: {_format_loc(loc)} {err['msg']}; got {value!r}"
+    if kind == "expected_output":
+        return f"{path}: {_format_loc(loc)} {err['msg']}"
+    return f"{path}: {_format_loc(loc)}: {err['msg']}; got {value!r}"
+
+
+# pydantic puts the chosen union member's tag into the error location; drop it
+_UNION_TAGS = {"sonar", "circles", "csv", "dense", "dropout", "sgd", "adam", "rmsprop"}
+
+
+def _did_you_mean(word, options) -> str:
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _kind(value) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a float", type(None): "null"}.get(type(value), type(value).__name__)

@@ -1,0 +1,229 @@
+"""Datasets: a registry from a config's ``data.dataset`` name to a loader.
+
+Every loader returns a :class:`Dataset` (float features, 0/1 labels, a checksum of
+the parsed values).  Sonar is read from ``<data dir>/sonar.csv``; when the file is
+missing it is downloaded from the UCI archive, verified, and only then put in place.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+import math
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import CirclesData, CsvData, SonarData
+from .errors import DataError
+
+log = logging.getLogger("dropout_lab")
+
+SONAR_URL = (
+    "https://archive.ics.uci.edu/ml/machine-learning-databases/"
+    "undocumented/connectionist-bench/sonar/sonar.all-data"
+)
+SONAR_FILE = "sonar.csv"
+# SHA-256 of the parsed values (see `checksum`), not of the file's bytes: line endings
+# and a trailing newline differ between copies of the same data.
+SONAR_CHECKSUM = "2b40bae2e168dd9c53d5c41e7b18b0597fac269dfc95d9123322f0b758f5dd55"
+SONAR_SHAPE = (208, 60)
+SONAR_COUNTS = {"M": 111, "R": 97}
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Features ``X`` (float64, n×d), labels ``y`` (int 0/1) and where they came from."""
+
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    source: str
+    checksum: str
+
+    @property
+    def n_features(self) -> int:
+        return self.X.shape[1]
+
+
+def checksum(X: np.ndarray, y: np.ndarray) -> str:
+    """SHA-256 over the parsed values (float64 features, int8 labels)."""
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(X, dtype="<f8").tobytes())
+    digest.update(np.ascontiguousarray(y, dtype="<i1").tobytes())
+    return digest.hexdigest()
+
+
+def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
+    """``--data-dir``, else ``$DROPOUT_LAB_DATA``, else ``./data``."""
+    return Path(data_dir or os.environ.get("DROPOUT_LAB_DATA") or "data")
+
+
+def load_dataset(spec, data_dir: str | Path | None = None) -> Dataset:
+    """Load the dataset a config's ``data`` section names."""
+    loader = DATASETS[spec.dataset]
+    return loader(spec, resolve_data_dir(data_dir))
+
+
+# --- sonar ---
+
+def _load_sonar(spec: SonarData, data_dir: Path) -> Dataset:
+    path = data_dir / SONAR_FILE
+    if not path.is_file():
+        fetch_sonar(data_dir)
+    X, y = read_sonar(path)
+    return Dataset("sonar", X, y, str(path), checksum(X, y))
+
+
+def read_sonar(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Parse and verify a Sonar file: 208 rows, 60 values in [0, 1], 111 M and 97 R."""
+    X, labels, _ = read_table(path, header=False, label_column=None)
+    if X.shape != SONAR_SHAPE:
+        raise DataError(
+            f"{path}: expected {SONAR_SHAPE[0]} rows of {SONAR_SHAPE[1] + 1} columns; "
+            f"got {X.shape[0]} rows of {X.shape[1] + 1}"
+        )
+    for row, label in enumerate(labels, start=1):
+        if label not in SONAR_COUNTS:
+            raise DataError(f"{path}: row {row}: label must be M or R; got {label!r}")
+    outside = np.argwhere((X < 0) | (X > 1))
+    if len(outside):
+        row, col = outside[0]
+        raise DataError(
+            f"{path}: row {row + 1}, column {col + 1}: sonar values must be in [0, 1]; got {X[row, col]}"
+        )
+    counts = {label: labels.count(label) for label in SONAR_COUNTS}
+    if counts != SONAR_COUNTS:
+        raise DataError(f"{path}: expected label counts {SONAR_COUNTS}; got {counts}")
+    y = np.array([label == "M" for label in labels], dtype=np.int64)
+    if checksum(X, y) != SONAR_CHECKSUM:
+        raise DataError(
+            f"{path}: the values differ from the UCI Sonar data (checksum {checksum(X, y)[:12]}..., "
+            f"expected {SONAR_CHECKSUM[:12]}...); delete the file to download it again"
+        )
+    return X, y
+
+
+def fetch_sonar(data_dir: Path, url: str | None = None) -> Path:
+    """Download ``sonar.csv`` into ``data_dir``, verify it, then move it in place."""
+    url = url or os.environ.get("DROPOUT_LAB_SONAR_URL") or SONAR_URL
+    target = data_dir / SONAR_FILE
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=data_dir, prefix=".sonar-", suffix=".part")
+    except OSError as exc:
+        raise DataError(f"{target}: not found, and cannot download into {data_dir}: {exc.strerror}") from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            log.info("%s not found; downloading %s", target, url)
+            try:
+                with urllib.request.urlopen(url, timeout=60) as response:
+                    out.write(response.read())
+            except (urllib.error.URLError, OSError, ValueError) as exc:
+                reason = getattr(exc, "reason", None) or exc
+                raise DataError(
+                    f"{target}: not found, and the download from {url} failed ({reason}); "
+                    f"put sonar.csv in {data_dir} or name its directory with --data-dir"
+                ) from None
+        try:
+            read_sonar(tmp)
+        except DataError as exc:
+            raise DataError(f"the file downloaded from {url} failed verification: {exc}") from None
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    log.info("downloaded %s and verified it: 208 rows, 111 M / 97 R, checksum %s", target, SONAR_CHECKSUM[:12])
+    return target
+
+
+# --- circles ---
+
+def _load_circles(spec: CirclesData, data_dir: Path) -> Dataset:
+    from sklearn.datasets import make_circles
+
+    X, y = make_circles(n_samples=spec.n_samples, noise=spec.noise, random_state=spec.random_state)
+    y = y.astype(np.int64)
+    return Dataset("circles", X, y, "sklearn.datasets.make_circles", checksum(X, y))
+
+
+# --- any user CSV ---
+
+def _load_csv(spec: CsvData, data_dir: Path) -> Dataset:
+    path = Path(spec.path)
+    X, labels, _ = read_table(path, header=spec.header, label_column=spec.label_column)
+    classes = sorted(set(labels), key=str)
+    if len(classes) != 2:
+        shown = ", ".join(repr(c) for c in classes[:5]) + (", ..." if len(classes) > 5 else "")
+        raise DataError(f"{path}: the label column must hold exactly 2 classes; got {len(classes)}: {shown}")
+    positive = classes[1] if spec.positive_label is None else str(spec.positive_label)
+    if positive not in classes:
+        raise DataError(f"{path}: positive_label {positive!r} is not one of the labels {classes}")
+    y = np.array([label == positive for label in labels], dtype=np.int64)
+    return Dataset(path.stem, X, y, str(path), checksum(X, y))
+
+
+def read_table(path: Path, header: bool, label_column) -> tuple[np.ndarray, list[str], list[str]]:
+    """Read a numeric CSV with one label column; errors name the file, row and column.
+
+    Returns the features, the labels as strings and the feature names.
+    """
+    try:
+        with open(path, newline="") as handle:
+            rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such data file") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"{path}: cannot read as CSV: {exc}") from None
+    names = rows.pop(0) if header and rows else []
+    if not rows:
+        raise DataError(f"{path}: the file has no data rows")
+    width = len(names) or len(rows[0])
+    if width < 2:
+        raise DataError(f"{path}: expected at least 2 columns (features and a label); got {width}")
+    label_at = _label_index(path, label_column, names, width)
+    first = 2 if header else 1
+    for number, row in enumerate(rows, start=first):
+        if len(row) != width:
+            raise DataError(f"{path}: row {number} has {len(row)} columns; expected {width}")
+    features = [i for i in range(width) if i != label_at]
+    X = np.empty((len(rows), len(features)))
+    for number, row in enumerate(rows, start=first):
+        for j, col in enumerate(features):
+            X[number - first, j] = _number(path, number, col, row[col], names)
+    labels = [row[label_at].strip() for row in rows]
+    return X, labels, [names[i] for i in features] if names else [f"x{i}" for i in features]
+
+
+def _label_index(path: Path, label_column, names: list[str], width: int) -> int:
+    if label_column is None:
+        return width - 1
+    if isinstance(label_column, int):
+        if not -width <= label_column < width:
+            raise DataError(f"{path}: label_column {label_column} is out of range for {width} columns")
+        return label_column % width
+    if label_column not in names:
+        hint = f"; columns: {', '.join(names)}" if names else " (the file has no header; use a column index)"
+        raise DataError(f"{path}: label_column {label_column!r} is not a column{hint}")
+    return names.index(label_column)
+
+
+def _number(path: Path, row: int, col: int, text: str, names: list[str]) -> float:
+    where = f"{path}: row {row}, column {col + 1}" + (f" ({names[col]})" if names else "")
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataError(f"{where}: expected a number; got {text.strip()!r}" if text.strip()
+                        else f"{where}: the value is missing") from None
+    if not math.isfinite(value):
+        raise DataError(f"{where}: expected a finite number; got {text.strip()!r}")
+    return value
+
+
+DATASETS = {"sonar": _load_sonar, "circles": _load_circles, "csv": _load_csv}

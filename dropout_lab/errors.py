@@ -1,0 +1,17 @@
+"""The project's own errors: the CLI turns each into one ``Error: ...`` line."""
+
+
+class DropoutLabError(Exception):
+    """Base class of every error the CLI reports without a traceback."""
+
+
+class ConfigError(DropoutLabError):
+    """A config file, an ``extends`` chain or a ``--set`` override is invalid."""
+
+
+class DataError(DropoutLabError):
+    """A dataset is missing, malformed, or failed verification."""
+
+
+class ResultsError(DropoutLabError):
+    """Results cannot be written where they were asked for."""

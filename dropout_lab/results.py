@@ -1,0 +1,154 @@
+"""Result tables and the files a run leaves behind; the only module that writes files.
+
+A run of config ``NAME`` writes ``OUT/NAME/``::
+
+    config.yaml   the fully resolved config: `dropout-lab run OUT/NAME/config.yaml` re-runs it
+    folds.csv     one row per fold
+    summary.csv   mean, std, min, max of test and train accuracy
+    summary.md    the same as a Markdown table
+    run.json      seed, library versions, dataset checksum, config hash, times
+
+The directory is assembled under a temporary name and renamed into place when every
+file is written, so an interrupted or failed run never leaves a half-written one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .config import Experiment, dump_config
+from .errors import ResultsError
+
+METRICS = ("test_accuracy", "train_accuracy")
+RUN_FILES = ("config.yaml", "folds.csv", "summary.csv", "summary.md", "run.json")
+
+
+def summarize(folds: pd.DataFrame) -> pd.DataFrame:
+    """Mean, std (population, ddof=0, as the tutorial's ``results.std()``), min, max."""
+    stats = {
+        metric: {
+            "mean": folds[metric].mean(),
+            "std": folds[metric].std(ddof=0),
+            "min": folds[metric].min(),
+            "max": folds[metric].max(),
+            "n": len(folds),
+        }
+        for metric in METRICS
+    }
+    table = pd.DataFrame(stats).T
+    table["n"] = table["n"].astype(int)
+    table.index.name = "metric"
+    return table
+
+
+def headline(name: str, summary: pd.DataFrame) -> str:
+    """The tutorial's form: ``sonar_hidden: 83.59% (7.31%)`` (mean and std of test accuracy)."""
+    row = summary.loc["test_accuracy"]
+    return f"{name}: {row['mean']:.2%} ({row['std']:.2%})"
+
+
+def summary_markdown(name: str, summary: pd.DataFrame) -> str:
+    lines = [f"# {name}", "", "| metric | mean | std | min | max | folds |", "|---|---|---|---|---|---|"]
+    for metric, row in summary.iterrows():
+        lines.append(
+            f"| {metric} | {row['mean']:.4f} | {row['std']:.4f} | {row['min']:.4f} "
+            f"| {row['max']:.4f} | {int(row['n'])} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def comparison_table(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per config: mean/std of test and train accuracy."""
+    rows = []
+    for name, summary in summaries.items():
+        test, train = summary.loc["test_accuracy"], summary.loc["train_accuracy"]
+        rows.append({"config": name, "test_mean": test["mean"], "test_std": test["std"],
+                     "train_mean": train["mean"], "train_std": train["std"], "folds": int(test["n"])})
+    return pd.DataFrame(rows)
+
+
+def comparison_markdown(summaries: dict[str, pd.DataFrame]) -> str:
+    lines = ["# Comparison", "", "Test accuracy, mean (std) over folds:", ""]
+    lines += [f"- {headline(name, summary)}" for name, summary in summaries.items()]
+    lines += ["", "| config | test mean | test std | train mean | train std | folds |",
+              "|---|---|---|---|---|---|"]
+    for row in comparison_table(summaries).itertuples(index=False):
+        lines.append(f"| {row.config} | {row.test_mean:.4f} | {row.test_std:.4f} "
+                     f"| {row.train_mean:.4f} | {row.train_std:.4f} | {row.folds} |")
+    return "\n".join(lines) + "\n"
+
+
+def prepare_out_dir(out: Path) -> Path:
+    """Create ``out`` if needed and check that runs can be written there, before any training."""
+    if out.exists() and not out.is_dir():
+        raise ResultsError(f"{out}: the output path exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.TemporaryFile(dir=out)
+        probe.close()
+    except OSError as exc:
+        raise ResultsError(f"{out}: cannot write results there: {exc.strerror}") from None
+    return out
+
+
+def write_run(out: Path, cfg: Experiment, folds: pd.DataFrame, info: dict) -> Path:
+    """Write one run's files into ``out/<name>/`` all at once (temporary dir + rename)."""
+    summary = summarize(folds)
+    files = {
+        "config.yaml": dump_config(cfg),
+        "folds.csv": folds.to_csv(index=False),
+        "summary.csv": summary.to_csv(),
+        "summary.md": summary_markdown(cfg.name, summary),
+        "run.json": json.dumps(info, indent=2) + "\n",
+    }
+    final = out / cfg.name
+    try:
+        staging = Path(tempfile.mkdtemp(dir=out, prefix=f".{cfg.name}.", suffix=".partial"))
+    except OSError as exc:
+        raise ResultsError(f"{out}: cannot write results there: {exc.strerror}") from None
+    try:
+        for filename, text in files.items():
+            (staging / filename).write_text(text)
+        _replace_dir(staging, final)
+    except OSError as exc:
+        raise ResultsError(f"{final}: cannot write results: {exc.strerror}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return final
+
+
+def write_comparison(out: Path, summaries: dict[str, pd.DataFrame]) -> Path:
+    """Write ``out/summary.md`` and ``out/summary.csv`` comparing several configs."""
+    _atomic_write(out / "summary.csv", comparison_table(summaries).to_csv(index=False))
+    return _atomic_write(out / "summary.md", comparison_markdown(summaries))
+
+
+def _atomic_write(path: Path, text: str) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def _replace_dir(staging: Path, final: Path) -> None:
+    """Move ``staging`` to ``final``; an earlier run there is removed only after the move."""
+    if final.exists() and not final.is_dir():
+        raise ResultsError(f"{final}: exists and is not a directory")
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(final, old)
+    os.replace(staging, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -4,6 +4,12 @@ The Keras-heavy parts (``build_model``, ``cross_validate``, ``run_experiment``) 
 imported on first use, so that reading configs and data stays fast.
 """
 
+import os
+
+# TensorFlow's C++ start-up chatter (CPU features, absl) hides real messages; keep errors only
+# unless the user asks for more.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
 from .config import Experiment, check_against_data, dump_config, load_config
 from .data import DATASETS, Dataset, load_dataset, resolve_data_dir
 from .errors import ConfigError, DataError, DropoutLabError, ResultsError

@@ -6,14 +6,10 @@ is an error that lists the valid ones (the config schema normally catches it fir
 
 from __future__ import annotations
 
-import os
+import keras
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-import keras  # noqa: E402
-
-from .config import DenseLayer, DropoutLayer, ModelConfig, TrainingConfig  # noqa: E402
-from .errors import ConfigError  # noqa: E402
+from .config import DenseLayer, DropoutLayer, ModelConfig, TrainingConfig
+from .errors import ConfigError
 
 OPTIMIZERS = {
     "sgd": keras.optimizers.SGD,

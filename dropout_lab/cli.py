@@ -49,12 +49,12 @@ def _load(config_files, overrides, data_dir) -> list[tuple[Experiment, Dataset]]
     """Validate every config and load its data before any training starts."""
     configs = [load_config(path, overrides) for path in config_files]
     names = [cfg.name for cfg in configs]
-    for path, cfg in zip(config_files, configs):
+    for path, cfg in zip(config_files, configs, strict=True):
         if names.count(cfg.name) > 1:
             raise ConfigError(f"{path}: name {cfg.name!r} is used by more than one config in this run")
     cache: dict[str, Dataset] = {}
     loaded = []
-    for path, cfg in zip(config_files, configs):
+    for path, cfg in zip(config_files, configs, strict=True):
         key = cfg.data.model_dump_json()
         if key not in cache:
             cache[key] = load_dataset(cfg.data, data_dir)
@@ -108,16 +108,22 @@ def run(configs, out, overrides, data_dir, quiet) -> None:
 @_report_errors
 def validate(configs, overrides, data_dir) -> None:
     """Check each CONFIG and print its model's layers, without training."""
+    import keras
+
     from .builder import build_model, layer_table
 
     for cfg, dataset in _load(configs, overrides, data_dir):
+        keras.backend.clear_session()  # layer names start again at dense, dense_1, ...
         net = build_model(cfg.model, cfg.training, dataset.n_features)
         opt = cfg.training.optimizer.model_dump()
         click.echo(f"{cfg.name}: ok ({dataset.name}: {dataset.X.shape[0]} rows x {dataset.n_features} features)")
         click.echo(f"  optimizer: {', '.join(f'{k}={v}' for k, v in opt.items())}; "
                    f"loss: {cfg.training.loss}; epochs: {cfg.training.epochs}; batch_size: {cfg.training.batch_size}")
-        click.echo(f"  {'layer':<12} {'type':<8} {'units':>5} {'activation':<10} {'rate':>5} {'max_norm':>8} {'params':>7}")
-        for row in layer_table(net):
-            click.echo(f"  {row['layer']:<12} {row['type']:<8} {row['units']!s:>5} {row['activation']:<10} "
-                       f"{row['rate']!s:>5} {row['max_norm']!s:>8} {row['params']:>7}")
+        header = dict(zip(_LAYER_ROW, _LAYER_ROW, strict=True))
+        for row in (header, *layer_table(net)):
+            click.echo("  " + " ".join(f"{row[key]!s:{width}}" for key, width in _LAYER_ROW.items()))
         click.echo(f"  total parameters: {net.count_params()}")
+
+
+_LAYER_ROW = {"layer": "<12", "type": "<8", "units": ">5", "activation": "<10", "rate": ">5",
+              "max_norm": ">8", "params": ">7"}

@@ -13,8 +13,9 @@ import difflib
 import hashlib
 import json
 import re
+import typing
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, field_validator, model_validator
@@ -125,7 +126,7 @@ class CsvData(_Section):
     ] = None
 
 
-DataConfig = Annotated[Union[SonarData, CirclesData, CsvData], Field(discriminator="dataset")]
+DataConfig = Annotated[SonarData | CirclesData | CsvData, Field(discriminator="dataset")]
 
 
 # --- model ---
@@ -145,7 +146,7 @@ class DropoutLayer(_Section):
     rate: Rate
 
 
-Layer = Annotated[Union[DenseLayer, DropoutLayer], Field(discriminator="type")]
+Layer = Annotated[DenseLayer | DropoutLayer, Field(discriminator="type")]
 
 
 class ModelConfig(_Section):
@@ -189,7 +190,7 @@ class RMSpropConfig(_Section):
     momentum: Rate = 0.0
 
 
-OptimizerConfig = Annotated[Union[SGDConfig, AdamConfig, RMSpropConfig], Field(discriminator="name")]
+OptimizerConfig = Annotated[SGDConfig | AdamConfig | RMSpropConfig, Field(discriminator="name")]
 
 
 class TrainingConfig(_Section):
@@ -381,7 +382,7 @@ def _format_error(path: Path, err: dict) -> str:
         return f"{path}: {_format_loc(loc)} is required"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         field = ctx.get("discriminator", "").strip("'")
-        tags = tuple(re.findall(r"'([^']*)'", ctx.get("expected_tags", "")))
+        tags = _TAGS[field]
         if kind == "union_tag_not_found":
             return f"{path}: {_format_loc([*loc, field])} is required; expected one of: {', '.join(tags)}"
         tag = ctx.get("tag")
@@ -398,8 +399,15 @@ def _format_error(path: Path, err: dict) -> str:
     return f"{path}: {_format_loc(loc)}: {err['msg']}; got {value!r}"
 
 
-# pydantic puts the chosen union member's tag into the error location; drop it
-_UNION_TAGS = {"sonar", "circles", "csv", "dense", "dropout", "sgd", "adam", "rmsprop"}
+def _tags(union, field: str) -> tuple[str, ...]:
+    members = typing.get_args(typing.get_args(union)[0])
+    return tuple(typing.get_args(member.model_fields[field].annotation)[0] for member in members)
+
+
+# each tagged union's discriminator key and its tags; pydantic puts the chosen tag
+# into an error's location, where it is dropped again
+_TAGS = {"dataset": _tags(DataConfig, "dataset"), "type": _tags(Layer, "type"), "name": _tags(OptimizerConfig, "name")}
+_UNION_TAGS = {tag for tags in _TAGS.values() for tag in tags}
 
 
 def _did_you_mean(word, options) -> str:

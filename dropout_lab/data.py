@@ -83,7 +83,7 @@ def _load_sonar(spec: SonarData, data_dir: Path) -> Dataset:
 
 def read_sonar(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Parse and verify a Sonar file: 208 rows, 60 values in [0, 1], 111 M and 97 R."""
-    X, labels, _ = read_table(path, header=False, label_column=None)
+    X, labels, _ = read_table(path, header=False, label_column=None, columns=SONAR_SHAPE[1] + 1)
     if X.shape != SONAR_SHAPE:
         raise DataError(
             f"{path}: expected {SONAR_SHAPE[0]} rows of {SONAR_SHAPE[1] + 1} columns; "
@@ -135,7 +135,8 @@ def fetch_sonar(data_dir: Path, url: str | None = None) -> Path:
         try:
             read_sonar(tmp)
         except DataError as exc:
-            raise DataError(f"the file downloaded from {url} failed verification: {exc}") from None
+            problem = str(exc).removeprefix(f"{tmp}: ")
+            raise DataError(f"the file downloaded from {url} failed verification: {problem}") from None
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -169,10 +170,13 @@ def _load_csv(spec: CsvData, data_dir: Path) -> Dataset:
     return Dataset(path.stem, X, y, str(path), checksum(X, y))
 
 
-def read_table(path: Path, header: bool, label_column) -> tuple[np.ndarray, list[str], list[str]]:
+def read_table(
+    path: Path, header: bool, label_column, columns: int | None = None
+) -> tuple[np.ndarray, list[str], list[str]]:
     """Read a numeric CSV with one label column; errors name the file, row and column.
 
-    Returns the features, the labels as strings and the feature names.
+    ``columns`` is the expected number of columns (default: the header's, else the
+    first row's).  Returns the features, the labels as strings and the feature names.
     """
     try:
         with open(path, newline="") as handle:
@@ -184,7 +188,7 @@ def read_table(path: Path, header: bool, label_column) -> tuple[np.ndarray, list
     names = rows.pop(0) if header and rows else []
     if not rows:
         raise DataError(f"{path}: the file has no data rows")
-    width = len(names) or len(rows[0])
+    width = columns or len(names) or len(rows[0])
     if width < 2:
         raise DataError(f"{path}: expected at least 2 columns (features and a label); got {width}")
     label_at = _label_index(path, label_column, names, width)

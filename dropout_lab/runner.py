@@ -14,26 +14,23 @@ import functools
 import os
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+from scikeras.wrappers import KerasClassifier
+from sklearn.metrics import accuracy_score, log_loss
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from scikeras.wrappers import KerasClassifier  # noqa: E402
-from sklearn.metrics import accuracy_score, log_loss  # noqa: E402
-from sklearn.model_selection import StratifiedKFold  # noqa: E402
-from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-
-import keras  # noqa: E402
-
-from .builder import build_model  # noqa: E402
-from .config import Experiment  # noqa: E402
-from .data import Dataset  # noqa: E402
+from .builder import build_model
+from .config import Experiment
+from .data import Dataset
 
 tf.get_logger().setLevel("ERROR")  # silence tf.function retracing chatter: each fold is a new model
 tf.config.experimental.enable_op_determinism()
@@ -74,17 +71,22 @@ def make_pipeline(cfg: Experiment, seed: int) -> Pipeline:
     return Pipeline([("scale", scaler), ("model", clf)])
 
 
-def cross_validate(
-    cfg: Experiment, dataset: Dataset, on_fold: Callable[[dict], None] | None = None
-) -> pd.DataFrame:
-    """One row per fold: sizes, train/test accuracy, test log-loss and fit seconds."""
+def splits(cfg: Experiment, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (train, test) index pairs of ``cfg``'s stratified k-fold, seeded by ``cfg.seed``."""
     ev = cfg.evaluation
     splitter = StratifiedKFold(
         n_splits=ev.n_splits, shuffle=ev.shuffle, random_state=cfg.seed if ev.shuffle else None
     )
+    return list(splitter.split(np.zeros((len(y), 1)), y))
+
+
+def cross_validate(
+    cfg: Experiment, dataset: Dataset, on_fold: Callable[[dict], None] | None = None
+) -> pd.DataFrame:
+    """One row per fold: sizes, train/test accuracy, test log-loss and fit seconds."""
     X, y = dataset.X.astype("float32"), dataset.y
     rows = []
-    for fold, (train, test) in enumerate(splitter.split(X, y), start=1):
+    for fold, (train, test) in enumerate(splits(cfg, y), start=1):
         seed = fold_seed(cfg.seed, fold)
         keras.utils.set_random_seed(seed)
         pipe = make_pipeline(cfg, seed)
@@ -114,7 +116,7 @@ def run_experiment(
     cfg: Experiment, dataset: Dataset, on_fold: Callable[[dict], None] | None = None
 ) -> RunResult:
     """Cross-validate ``cfg`` and record what is needed to trace the numbers back."""
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     clock = time.perf_counter()
     folds = cross_validate(cfg, dataset, on_fold)
     info = {
@@ -131,7 +133,7 @@ def run_experiment(
             "cpu_count": os.cpu_count(),
         },
         "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_seconds": round(time.perf_counter() - clock, 2),
     }
     return RunResult(folds, info)

@@ -1,0 +1,86 @@
+import keras
+import numpy as np
+import pytest
+
+from dropout_lab.builder import LAYERS, OPTIMIZERS, build_model, layer_table
+from dropout_lab.config import load_config
+
+from .conftest import CONFIGS
+
+# (kind, units or rate, activation, max-norm) per layer; then optimizer settings
+TUTORIAL_MODELS = {
+    "sonar_baseline": (
+        [("Dense", 60, "relu", None), ("Dense", 30, "relu", None), ("Dense", 1, "sigmoid", None)],
+        {"class": keras.optimizers.SGD, "learning_rate": 0.01, "momentum": 0.8, "nesterov": False},
+    ),
+    "sonar_input": (
+        [("Dropout", 0.2, None, None), ("Dense", 60, "relu", 3.0), ("Dense", 30, "relu", 3.0),
+         ("Dense", 1, "sigmoid", None)],
+        {"class": keras.optimizers.SGD, "learning_rate": 0.1, "momentum": 0.9, "nesterov": False},
+    ),
+    "sonar_hidden": (
+        [("Dense", 60, "relu", 3.0), ("Dropout", 0.2, None, None), ("Dense", 30, "relu", 3.0),
+         ("Dropout", 0.2, None, None), ("Dense", 1, "sigmoid", None)],
+        {"class": keras.optimizers.SGD, "learning_rate": 0.1, "momentum": 0.9, "nesterov": False},
+    ),
+}
+
+
+def describe(layer):
+    if isinstance(layer, keras.layers.Dropout):
+        return ("Dropout", layer.rate, None, None)
+    constraint = layer.kernel_constraint
+    assert constraint is None or isinstance(constraint, keras.constraints.MaxNorm)
+    if constraint is not None:
+        assert constraint.axis == 0  # per hidden unit, as keras.constraints.MaxNorm's default
+    return ("Dense", layer.units, layer.activation.__name__, constraint and float(constraint.max_value))
+
+
+@pytest.mark.parametrize("name", sorted(TUTORIAL_MODELS))
+def test_shipped_sonar_configs_build_the_tutorial_models(name):
+    cfg = load_config(CONFIGS / f"{name}.yaml")
+    layers, opt = TUTORIAL_MODELS[name]
+    net = build_model(cfg.model, cfg.training, n_features=60)
+    assert [describe(layer) for layer in net.layers] == layers
+    assert net.input_shape == (None, 60)
+    assert type(net.optimizer) is opt["class"]
+    assert float(net.optimizer.learning_rate) == pytest.approx(opt["learning_rate"])
+    assert float(net.optimizer.momentum) == pytest.approx(opt["momentum"])
+    assert net.optimizer.nesterov is opt["nesterov"]
+    assert net.loss == "binary_crossentropy"
+    assert (cfg.training.epochs, cfg.training.batch_size) == (300, 16)
+    assert (cfg.evaluation.n_splits, cfg.evaluation.shuffle, cfg.evaluation.standardize) == (10, True, True)
+    assert net.count_params() == 60 * 60 + 60 + 60 * 30 + 30 + 30 + 1
+
+
+def test_max_norm_is_enforced_after_an_update():
+    cfg = load_config(CONFIGS / "sonar_hidden.yaml", ["training.epochs=1"])
+    keras.utils.set_random_seed(0)
+    net = build_model(cfg.model, cfg.training, n_features=60)
+    X = np.random.default_rng(0).normal(scale=50, size=(64, 60)).astype("float32")
+    y = (X[:, 0] > 0).astype("float32")
+    net.fit(X, y, epochs=3, batch_size=16, verbose=0)
+    for layer in net.layers[:3:2]:
+        norms = np.linalg.norm(layer.kernel.numpy(), axis=0)
+        assert norms.max() <= 3.0 + 1e-4
+
+
+@pytest.mark.parametrize("name, cls", [("adam", keras.optimizers.Adam), ("rmsprop", keras.optimizers.RMSprop)])
+def test_optimizers_by_name(name, cls):
+    cfg = load_config(CONFIGS / "sonar_baseline.yaml", [f"training.optimizer={{name: {name}, learning_rate: 0.005}}"])
+    net = build_model(cfg.model, cfg.training, n_features=60)
+    assert type(net.optimizer) is cls and float(net.optimizer.learning_rate) == pytest.approx(0.005)
+
+
+def test_tables_cover_every_name_the_config_accepts():
+    from dropout_lab.config import _TAGS
+
+    assert set(OPTIMIZERS) == set(_TAGS["name"])
+    assert set(LAYERS) == set(_TAGS["type"])
+
+
+def test_layer_table_rows():
+    cfg = load_config(CONFIGS / "sonar_input.yaml")
+    rows = layer_table(build_model(cfg.model, cfg.training, 60))
+    assert [(r["type"], r["rate"], r["max_norm"], r["params"]) for r in rows] == [
+        ("Dropout", 0.2, "", 0), ("Dense", "", 3.0, 3660), ("Dense", "", 3.0, 1830), ("Dense", "", "", 31)]

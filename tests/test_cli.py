@@ -1,0 +1,125 @@
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from dropout_lab.cli import main
+from dropout_lab.results import RUN_FILES
+
+from .conftest import CONFIGS, write
+
+TINY = ["--set", "training.epochs=1", "--set", "evaluation.n_splits=2"]
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_run_smoke_writes_the_five_files(sonar_env, tmp_path):
+    result = invoke("run", CONFIGS / "smoke.yaml", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "smoke").iterdir()) == sorted(RUN_FILES)
+    assert result.stdout.startswith("smoke: ") and "%" in result.stdout
+    assert "smoke fold 3/3" in result.stderr
+
+
+def test_same_command_twice_gives_identical_fold_accuracies(sonar_env, tmp_path):
+    args = ["run", CONFIGS / "sonar_hidden.yaml", "--set", "evaluation.n_splits=3", "--set", "training.epochs=3",
+            "--quiet"]
+    for out in ("a", "b"):
+        assert invoke(*args, "--out", tmp_path / out).exit_code == 0
+    a, b = (pd.read_csv(tmp_path / out / "sonar_hidden" / "folds.csv") for out in ("a", "b"))
+    columns = ["train_accuracy", "test_accuracy", "test_loss"]
+    assert a[columns].equals(b[columns]) and len(a) == 3
+
+
+def test_several_configs_write_a_comparison(sonar_env, tmp_path):
+    result = invoke("run", CONFIGS / "sonar_baseline.yaml", CONFIGS / "sonar_input.yaml", *TINY, "-q",
+                    "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "summary.md").read_text()
+    assert "- sonar_baseline: " in text and "- sonar_input: " in text
+    assert text in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sonar_baseline", "sonar_input", "summary.csv",
+                                                          "summary.md"]
+
+
+def test_validate_prints_layers_and_parameters(sonar_env):
+    result = invoke("validate", CONFIGS / "sonar_hidden.yaml")
+    assert result.exit_code == 0, result.output
+    assert "sonar_hidden: ok" in result.output and "total parameters: 5521" in result.output
+    assert result.output.count("Dropout") == 2 and "learning_rate=0.1" in result.output
+
+
+BAD_CONFIGS = {
+    "unknown key": ("training: {epochz: 3}", "training.epochz is not a known key"),
+    "rate 1.5": ("model: {layers: [{type: dropout, rate: 1.5}, {type: dense, units: 1, activation: sigmoid}]}",
+                 "model.layers[0].rate must be a float in [0, 1); got 1.5"),
+    "malformed yaml": ("training: {epochs: 3", "malformed YAML"),
+    "too many folds": ("evaluation: {n_splits: 100}",
+                       "evaluation.n_splits must be an integer in [2, 97] (the smallest class has 97 rows); got 100"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_bad_config_is_one_error_line_and_writes_nothing(sonar_env, tmp_path, case):
+    text, message = BAD_CONFIGS[case]
+    bad = write(tmp_path / "bad.yaml", f"extends: {CONFIGS / 'smoke.yaml'}\n{text}\n")
+    out = tmp_path / "out"
+    write(out / "earlier" / "folds.csv", "kept")
+    result = invoke("run", CONFIGS / "smoke.yaml", bad, "--out", out)
+    assert_one_error(result, message, str(bad))
+    assert sorted(p.name for p in out.iterdir()) == ["earlier"]  # the good config did not run either
+    assert (out / "earlier" / "folds.csv").read_text() == "kept"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["run", "nope.yaml"], "nope.yaml: no such config file"),
+        (["run", CONFIGS / "smoke.yaml", "--set", "epochs"], "--set 'epochs': expected KEY=VALUE"),
+        (["validate", CONFIGS / "smoke.yaml", CONFIGS / "smoke.yaml"], "used by more than one config"),
+    ],
+)
+def test_bad_arguments(sonar_env, tmp_path, args, message):
+    assert_one_error(invoke(*args, "--out", tmp_path / "out") if args[0] == "run" else invoke(*args), message)
+    assert not (tmp_path / "out").exists()
+
+
+def test_csv_with_a_text_cell_names_row_and_column(tmp_path):
+    write(tmp_path / "d.csv", "a,b,y\n1,2,p\n3,4,q\n5,six,p\n7,8,q\n")
+    cfg = write(tmp_path / "c.yaml", f"extends: {CONFIGS / 'smoke.yaml'}\ndata: {{dataset: csv, path: d.csv}}\n")
+    result = invoke("run", cfg, "--out", tmp_path / "out")
+    assert_one_error(result, f"{tmp_path / 'd.csv'}: row 4, column 2 (b): expected a number; got 'six'")
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_sonar_without_network_is_one_error(tmp_path):
+    result = invoke("run", CONFIGS / "smoke.yaml", "--data-dir", tmp_path / "empty", "--out", tmp_path / "out")
+    assert_one_error(result, "sonar.csv: not found, and the download from http://127.0.0.1:9/")
+    assert not (tmp_path / "out").exists() and list((tmp_path / "empty").iterdir()) == []
+
+
+def test_out_path_that_is_a_file(sonar_env, tmp_path):
+    write(tmp_path / "taken", "")
+    assert_one_error(invoke("run", CONFIGS / "smoke.yaml", "--out", tmp_path / "taken"), "is not a directory")
+
+
+def test_console_script_in_a_real_process(sonar_env, tmp_path):
+    bad = write(tmp_path / "bad.yaml", "name: [oops\n")
+    proc = subprocess.run([sys.executable, "-m", "dropout_lab", "run", str(bad)], capture_output=True, text=True)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [f"Error: {bad}: malformed YAML at line 2, column 1: "
+                                                "expected ',' or ']', but got '<stream end>'"]
+
+
+def assert_one_error(result, message, *more):
+    assert result.exit_code in (1, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    for part in (message, *more):
+        assert part in lines[0]
+    assert "Traceback" not in result.output

@@ -1,0 +1,164 @@
+import pytest
+import yaml
+
+from dropout_lab.config import DenseLayer, DropoutLayer, dump_config, load_config
+from dropout_lab.errors import ConfigError
+
+from .conftest import CONFIGS, write
+
+BASE = """
+name: a
+data: {dataset: sonar}
+model:
+  layers:
+    - {type: dense, units: 60, activation: relu}
+    - {type: dropout, rate: 0.2}
+    - {type: dense, units: 1, activation: sigmoid}
+training:
+  optimizer: {name: sgd, learning_rate: 0.1, momentum: 0.9}
+  epochs: 3
+  batch_size: 16
+"""
+
+
+def test_base_config_loads_with_defaults(tmp_path):
+    cfg = load_config(write(tmp_path / "a.yaml", BASE))
+    assert cfg.name == "a" and cfg.seed == 7
+    assert cfg.evaluation.n_splits == 10 and cfg.evaluation.shuffle and cfg.evaluation.standardize
+    assert isinstance(cfg.model.layers[1], DropoutLayer) and cfg.model.layers[1].rate == 0.2
+    assert cfg.training.optimizer.nesterov is False
+
+
+def test_name_defaults_to_file_stem(tmp_path):
+    cfg = load_config(write(tmp_path / "my_run.yaml", BASE.replace("name: a\n", "")))
+    assert cfg.name == "my_run"
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("rate: 0.2", "rate: 1.5", "model.layers[1].rate must be a float in [0, 1); got 1.5"),
+        ("rate: 0.2", "rate: 1.0", "model.layers[1].rate must be a float in [0, 1); got 1.0"),
+        ("rate: 0.2", "rate: -0.1", "model.layers[1].rate must be a float in [0, 1); got -0.1"),
+        ("rate: 0.2", "rate: high", "model.layers[1].rate must be a float in [0, 1); got 'high'"),
+        ("rate: 0.2", "rat: 0.2", "model.layers[1].rat is not a known key (did you mean 'rate'?)"),
+        ("type: dropout", "type: dropuot",
+         "model.layers[1].type must be one of: dense, dropout (did you mean 'dropout'?); got 'dropuot'"),
+        ("units: 60, activation: relu", "units: 60, activation: relu, max_norm: 0",
+         "model.layers[0].max_norm must be a float > 0 or null; got 0"),
+        ("activation: relu", "activation: rleu",
+         "model.layers[0].activation must be one of: relu, sigmoid"),
+        ("epochs: 3", "epochs: 0", "training.epochs must be an integer >= 1; got 0"),
+        ("epochs: 3", "epochs: 2.5", "training.epochs must be an integer >= 1; got 2.5"),
+        ("batch_size: 16", "batch_size: '16'", "training.batch_size must be an integer >= 1; got '16'"),
+        ("name: sgd", "name: sgdd", "training.optimizer.name must be one of: sgd, adam, rmsprop"),
+        ("momentum: 0.9", "momentum: 0.9, beta_1: 0.9", "training.optimizer.beta_1 is not a known key"),
+        ("name: a", "name: a/b", "name must be a name of letters"),
+        ("data: {dataset: sonar}", "data: {dataset: sonar, path: x.csv}", "data.path is not a known key"),
+        ("data: {dataset: sonar}", "data: {}", "data.dataset is required; expected one of: sonar, circles, csv"),
+        ("data: {dataset: sonar}", "data: sonar", "data must be a mapping of keys; got a string 'sonar'"),
+        ("  batch_size: 16", "  batch_size: 16\nevaluation: {n_splits: 1}",
+         "evaluation.n_splits must be an integer >= 2; got 1"),
+        ("  batch_size: 16", "  batch_size: 16\nevaluation: {shuffle: 'yes'}",
+         "evaluation.shuffle must be true or false; got 'yes'"),
+        ("  batch_size: 16", "  batch_size: 16\nepochs: 5", "epochs is not a known key"),
+        ("  epochs: 3\n", "", "training.epochs is required"),
+        ("{type: dense, units: 1, activation: sigmoid}", "{type: dense, units: 2, activation: sigmoid}",
+         "model.layers must end in the binary output layer"),
+    ],
+)
+def test_invalid_values_name_file_path_expectation_and_value(tmp_path, old, new, message):
+    assert old in BASE
+    path = write(tmp_path / "a.yaml", BASE.replace(old, new))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).startswith(f"{path}: ")
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "the file is empty"),
+        ("- a\n- b\n", "the top level must be a mapping of config keys; got a list"),
+        ("name: [unclosed\n", "malformed YAML at line 2"),
+        ("name: a\n  bad: indent\n", "malformed YAML at line 2, column 6"),
+    ],
+)
+def test_unreadable_files(tmp_path, text, message):
+    path = write(tmp_path / "a.yaml", text)
+    with pytest.raises(ConfigError, match="^" + str(path).replace(".", r"\.") + ": ") as err:
+        load_config(path)
+    assert message in str(err.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_overrides_use_dotted_paths_and_yaml_values(tmp_path):
+    path = write(tmp_path / "a.yaml", BASE)
+    cfg = load_config(path, ["training.epochs=5", "model.layers[1].rate=0.4", "evaluation.shuffle=false",
+                             "training.optimizer.nesterov=true"])
+    assert cfg.training.epochs == 5 and cfg.model.layers[1].rate == 0.4
+    assert cfg.evaluation.shuffle is False and cfg.training.optimizer.nesterov is True
+
+
+@pytest.mark.parametrize(
+    "item, message",
+    [
+        ("training.epochs", "expected KEY=VALUE"),
+        ("=5", "expected KEY=VALUE"),
+        ("training..epochs=5", "expected KEY=VALUE"),
+        ("model.layers[x].rate=1", "expected KEY=VALUE"),
+        ("model.layers[9].rate=0.1", "model.layers[9] does not exist"),
+        ("training.epochs=zero", "training.epochs must be an integer >= 1; got 'zero'"),
+        ("training.epoch=5", "training.epoch is not a known key (did you mean 'epochs'?)"),
+    ],
+)
+def test_bad_overrides(tmp_path, item, message):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path / "a.yaml", BASE), [item])
+    assert message in str(err.value)
+
+
+def test_extends_merges_mappings_and_replaces_lists(tmp_path):
+    write(tmp_path / "base.yaml", BASE)
+    child = write(tmp_path / "sub" / "child.yaml",
+                  "extends: ../base.yaml\ntraining: {epochs: 9}\nmodel:\n  layers:\n"
+                  "    - {type: dense, units: 1, activation: sigmoid}\n")
+    cfg = load_config(child)
+    assert cfg.name == "child"  # the name is not inherited
+    assert cfg.training.epochs == 9 and cfg.training.batch_size == 16
+    assert cfg.training.optimizer.learning_rate == 0.1
+    assert len(cfg.model.layers) == 1
+
+
+def test_extends_cycle_and_missing_target(tmp_path):
+    write(tmp_path / "x.yaml", "extends: y.yaml\n")
+    write(tmp_path / "y.yaml", "extends: x.yaml\n")
+    with pytest.raises(ConfigError, match="extends forms a cycle"):
+        load_config(tmp_path / "x.yaml")
+    write(tmp_path / "z.yaml", "extends: gone.yaml\n")
+    with pytest.raises(ConfigError, match=r"z\.yaml: extends names 'gone\.yaml', but .* does not exist"):
+        load_config(tmp_path / "z.yaml")
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
+def test_resolved_config_round_trips(tmp_path, path):
+    cfg = load_config(path)
+    again = load_config(write(tmp_path / f"{cfg.name}.yaml", dump_config(cfg)))
+    assert again == cfg and again.config_hash() == cfg.config_hash()
+    assert "extends" not in yaml.safe_load(dump_config(cfg))
+    assert cfg.description, "each shipped config says what it reproduces"
+
+
+def test_csv_path_is_relative_to_the_config(tmp_path):
+    path = write(tmp_path / "cfg" / "mine.yaml", BASE.replace("{dataset: sonar}", "{dataset: csv, path: d.csv}"))
+    assert load_config(path).data.path == str((tmp_path / "cfg" / "d.csv").resolve())
+
+
+def test_dense_layer_defaults():
+    layer = DenseLayer(type="dense", units=4)
+    assert layer.activation == "relu" and layer.max_norm is None

@@ -1,0 +1,85 @@
+import json
+import os
+
+import pandas as pd
+import pytest
+
+from dropout_lab.config import load_config
+from dropout_lab.errors import ResultsError
+from dropout_lab.results import (
+    RUN_FILES,
+    comparison_markdown,
+    headline,
+    prepare_out_dir,
+    summarize,
+    write_comparison,
+    write_run,
+)
+
+from .conftest import CONFIGS
+
+FOLDS = pd.DataFrame({"fold": [1, 2, 3, 4], "test_accuracy": [0.8, 0.9, 0.7, 0.8],
+                      "train_accuracy": [1.0, 0.95, 1.0, 0.97], "test_loss": [0.4, 0.3, 0.5, 0.4]})
+
+
+def test_summary_statistics():
+    summary = summarize(FOLDS)
+    row = summary.loc["test_accuracy"]
+    assert row["mean"] == pytest.approx(0.8) and row["min"] == 0.7 and row["max"] == 0.9
+    assert row["std"] == pytest.approx((0.02 / 4) ** 0.5)  # population std, as numpy's .std()
+    assert summary.loc["train_accuracy", "n"] == 4
+
+
+def test_headline_is_the_tutorials_form():
+    assert headline("sonar_hidden", summarize(FOLDS)) == "sonar_hidden: 80.00% (7.07%)"
+
+
+def test_write_run_writes_every_file_and_nothing_else(tmp_path):
+    cfg = load_config(CONFIGS / "smoke.yaml")
+    where = write_run(tmp_path, cfg, FOLDS, {"seed": 7})
+    assert where == tmp_path / "smoke"
+    assert sorted(p.name for p in where.iterdir()) == sorted(RUN_FILES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["smoke"]  # no staging dir left
+    assert load_config(where / "config.yaml") == cfg  # the table can be regenerated from beside it
+    assert pd.read_csv(where / "folds.csv").equals(FOLDS)
+    assert json.loads((where / "run.json").read_text()) == {"seed": 7}
+    assert "| test_accuracy | 0.8000 |" in (where / "summary.md").read_text()
+
+
+def test_a_rerun_replaces_the_previous_run_whole(tmp_path):
+    cfg = load_config(CONFIGS / "smoke.yaml")
+    write_run(tmp_path, cfg, FOLDS, {})
+    (tmp_path / "smoke" / "stale.txt").write_text("old")
+    write_run(tmp_path, cfg, FOLDS.assign(test_accuracy=0.5), {})
+    assert not (tmp_path / "smoke" / "stale.txt").exists()
+    assert (pd.read_csv(tmp_path / "smoke" / "folds.csv")["test_accuracy"] == 0.5).all()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["smoke"]
+
+
+def test_comparison_lists_each_config(tmp_path):
+    summaries = {"a": summarize(FOLDS), "b": summarize(FOLDS.assign(test_accuracy=0.5))}
+    path = write_comparison(tmp_path, summaries)
+    text = path.read_text()
+    assert text == comparison_markdown(summaries)
+    assert "- a: 80.00% (7.07%)" in text and "- b: 50.00% (0.00%)" in text
+    assert list(pd.read_csv(tmp_path / "summary.csv")["config"]) == ["a", "b"]
+
+
+def test_out_dir_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "f").write_text("")
+    with pytest.raises(ResultsError, match="exists and is not a directory"):
+        prepare_out_dir(tmp_path / "f")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_out_dir_not_writable_is_refused(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(ResultsError, match="cannot write results there"):
+        prepare_out_dir(locked / "sub")
+
+
+def test_out_dir_under_a_file_is_refused(tmp_path):
+    (tmp_path / "f").write_text("")
+    with pytest.raises(ResultsError, match="cannot write results there: Not a directory"):
+        prepare_out_dir(tmp_path / "f" / "sub")

@@ -6,8 +6,11 @@ are click's (exit code 2).  Only this module prints.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import sys
+import time
 from pathlib import Path
 
 import click
@@ -68,37 +71,72 @@ def _load(config_files, overrides, data_dir) -> list[tuple[Experiment, Dataset]]
 @click.option("--out", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
               help="Directory for the result directories.")
 @_set_option
+@click.option("--repeats", type=click.IntRange(min=1), default=None,
+              help="Repeat each evaluation with this many seeds (same as --set evaluation.repeats=N).")
 @_data_dir_option
-@click.option("-q", "--quiet", is_flag=True, help="Print only the results, not each fold.")
+@click.option("--no-plots", is_flag=True, help="Write tables only, no PNG plots.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is also off when stderr is not a terminal).")
 @_report_errors
-def run(configs, out, overrides, data_dir, quiet) -> None:
-    """Cross-validate each CONFIG and write its results under OUT/<name>/."""
+def run(configs, out, overrides, repeats, data_dir, no_plots, quiet) -> None:
+    """Evaluate each CONFIG and write its results under OUT/<name>/."""
     from .results import comparison_markdown, headline, prepare_out_dir, summarize, write_comparison, write_run
     from .runner import run_experiment
 
+    if repeats is not None:
+        overrides = (*overrides, f"evaluation.repeats={repeats}")
     loaded = _load(configs, overrides, data_dir)
     prepare_out_dir(out)
-    summaries = {}
+    summaries, scores = {}, {}
     for cfg, dataset in loaded:
-        k = cfg.evaluation.n_splits
-        if not quiet:
-            click.echo(f"{cfg.name}: {k}-fold CV, {cfg.training.epochs} epochs, {dataset.name} "
-                       f"({dataset.X.shape[0]} rows)", err=True)
-
-        def progress(row, name=cfg.name, k=k):
-            if not quiet:
-                click.echo(f"  {name} fold {row['fold']}/{k}: test accuracy {row['test_accuracy']:.3f} "
-                           f"({row['fit_seconds']:.1f} s)", err=True)
-
-        result = run_experiment(cfg, dataset, on_fold=progress)
-        where = write_run(out, cfg, result.folds, result.info)
+        with _progress(cfg, dataset, quiet) as on_fold:
+            result = run_experiment(cfg, dataset, on_fold=on_fold)
+        where = write_run(out, cfg, result.folds, result.info, result.history, plots=not no_plots)
         summaries[cfg.name] = summarize(result.folds)
+        scores[cfg.name] = result.folds["test_accuracy"]
         click.echo(f"{headline(cfg.name, summaries[cfg.name])}  -> {where}")
     if len(summaries) > 1:
-        path = write_comparison(out, summaries)
+        path = write_comparison(out, summaries, None if no_plots else scores)
         click.echo("")
         click.echo(comparison_markdown(summaries), nl=False)
         click.echo(f"-> {path}")
+
+
+def _describe(cfg: Experiment, dataset: Dataset) -> str:
+    ev = cfg.evaluation
+    if ev.protocol == "holdout":
+        n_train = ev.train_size(len(dataset.y))
+        how = f"holdout ({n_train} train / {len(dataset.y) - n_train} test)"
+    else:
+        how = f"{ev.n_splits}-fold CV"
+    times = f" x {ev.repeats} repeats" if ev.repeats > 1 else ""
+    return f"{cfg.name}: {how}{times}, {cfg.training.epochs} epochs, {dataset.name} ({len(dataset.y)} rows)"
+
+
+@contextlib.contextmanager
+def _progress(cfg: Experiment, dataset: Dataset, quiet: bool):
+    """A progress bar per config (elapsed, eta, last fold); silent when quiet or not a terminal."""
+    ev = cfg.evaluation
+    per_repeat = 1 if ev.protocol == "holdout" else ev.n_splits
+    if quiet:
+        yield None
+        return
+    start, last = time.monotonic(), {}
+
+    def show(_):
+        if not last:
+            return ""
+        where = f"repeat {last['repeat']}/{ev.repeats} " if ev.repeats > 1 else ""
+        where += f"fold {last['fold']}/{per_repeat} " if per_repeat > 1 else ""
+        elapsed = int(time.monotonic() - start)
+        return f"{where}test acc {last['test_accuracy']:.3f}, elapsed {elapsed // 60}:{elapsed % 60:02d}"
+
+    with click.progressbar(length=ev.repeats * per_repeat, label=_describe(cfg, dataset), file=sys.stderr,
+                           show_eta=True, show_percent=True, item_show_func=show) as bar:
+        def on_fold(row):
+            last.update(row)
+            bar.update(1)
+
+        yield on_fold
 
 
 @main.command()

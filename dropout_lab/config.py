@@ -202,11 +202,48 @@ class TrainingConfig(_Section):
 
 # --- evaluation ---
 
-class KFoldConfig(_Section):
+class _Protocol(_Section):
+    protocol: str
+    standardize: Bool = True
+    repeats: PositiveInt = 1
+
+
+class KFoldConfig(_Protocol):
+    """Stratified k-fold; ``history: true`` also records each fold's per-epoch curves."""
+
     protocol: Literal["kfold"] = "kfold"
     n_splits: Annotated[int, _expect("an integer >= 2", lambda v: _is_int(v) and v >= 2)] = 10
     shuffle: Bool = True
-    standardize: Bool = True
+    history: Bool = False
+
+
+class HoldoutConfig(_Protocol):
+    """One train/test split: the first ``n_train`` rows (or a fraction) train, the rest test."""
+
+    protocol: Literal["holdout"]
+    n_train: Annotated[
+        int | None, _expect("an integer >= 1 or null", lambda v: v is None or (_is_int(v) and v >= 1))
+    ] = None
+    train_fraction: Annotated[
+        float | None, _expect("a float in (0, 1) or null", lambda v: v is None or (_is_float(v) and 0 < v < 1))
+    ] = None
+    shuffle: Bool = False
+    history: Bool = True
+
+    @model_validator(mode="after")
+    def _one_size(self) -> HoldoutConfig:
+        if (self.n_train is None) == (self.train_fraction is None):
+            raise PydanticCustomError(
+                "expected_output", "needs exactly one of n_train and train_fraction; got {got}",
+                {"got": "both" if self.n_train is not None else "neither"},
+            )
+        return self
+
+    def train_size(self, n_rows: int) -> int:
+        return self.n_train if self.n_train is not None else round(self.train_fraction * n_rows)
+
+
+EvaluationConfig = Annotated[KFoldConfig | HoldoutConfig, Field(discriminator="protocol")]
 
 
 class Experiment(_Section):
@@ -216,7 +253,15 @@ class Experiment(_Section):
     data: DataConfig
     model: ModelConfig
     training: TrainingConfig
-    evaluation: KFoldConfig = KFoldConfig()
+    evaluation: EvaluationConfig = KFoldConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_protocol(cls, data: Any) -> Any:
+        evaluation = data.get("evaluation") if isinstance(data, dict) else None
+        if isinstance(evaluation, dict) and "protocol" not in evaluation:
+            data = {**data, "evaluation": {"protocol": "kfold", **evaluation}}
+        return data
 
     def to_dict(self) -> dict:
         """The fully resolved config as plain data: what ``config.yaml`` holds."""
@@ -250,9 +295,19 @@ def dump_config(cfg: Experiment) -> str:
 
 
 def check_against_data(cfg: Experiment, y, source: str | Path) -> None:
-    """Checks that need the data: k-fold needs every class to fill every fold."""
+    """Checks that need the data: k-fold needs every class in every fold; holdout needs a test part."""
+    ev = cfg.evaluation
+    if isinstance(ev, HoldoutConfig):
+        n_train = ev.train_size(len(y))
+        if not 1 <= n_train < len(y):
+            key, value = ("n_train", ev.n_train) if ev.n_train is not None else ("train_fraction", ev.train_fraction)
+            raise ConfigError(
+                f"{source}: evaluation.{key} must leave rows to train on and to test on "
+                f"(1 to {len(y) - 1} of {len(y)} rows); got {value}"
+            )
+        return
     smallest = int(min((y == label).sum() for label in set(y.tolist())))
-    if cfg.evaluation.n_splits > smallest:
+    if ev.n_splits > smallest:
         raise ConfigError(
             f"{source}: evaluation.n_splits must be an integer in [2, {smallest}] "
             f"(the smallest class has {smallest} rows); got {cfg.evaluation.n_splits}"
@@ -300,14 +355,22 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> dict:
 
 
 def _merge(base: dict, child: dict) -> dict:
-    """Deep-merge mappings; the child's lists and scalars replace the base's."""
+    """Deep-merge mappings; the child's lists and scalars replace the base's.
+
+    A mapping whose tag differs (another dataset, optimizer or protocol) replaces the
+    base's whole: an SGD momentum must not leak into an Adam optimizer.
+    """
     out = dict(base)
     for key, value in child.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and not _other_kind(out[key], value):
             out[key] = _merge(out[key], value)
         else:
             out[key] = value
     return out
+
+
+def _other_kind(base: dict, child: dict) -> bool:
+    return any(tag in child and child[tag] != base.get(tag, child[tag]) for tag in _TAGS)
 
 
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
@@ -406,7 +469,12 @@ def _tags(union, field: str) -> tuple[str, ...]:
 
 # each tagged union's discriminator key and its tags; pydantic puts the chosen tag
 # into an error's location, where it is dropped again
-_TAGS = {"dataset": _tags(DataConfig, "dataset"), "type": _tags(Layer, "type"), "name": _tags(OptimizerConfig, "name")}
+_TAGS = {
+    "dataset": _tags(DataConfig, "dataset"),
+    "type": _tags(Layer, "type"),
+    "name": _tags(OptimizerConfig, "name"),
+    "protocol": _tags(EvaluationConfig, "protocol"),
+}
 _UNION_TAGS = {tag for tags in _TAGS.values() for tag in tags}
 
 

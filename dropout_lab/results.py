@@ -2,11 +2,14 @@
 
 A run of config ``NAME`` writes ``OUT/NAME/``::
 
-    config.yaml   the fully resolved config: `dropout-lab run OUT/NAME/config.yaml` re-runs it
-    folds.csv     one row per fold
-    summary.csv   mean, std, min, max of test and train accuracy
-    summary.md    the same as a Markdown table
-    run.json      seed, library versions, dataset checksum, config hash, times
+    config.yaml         the fully resolved config: `dropout-lab run OUT/NAME/config.yaml` re-runs it
+    folds.csv           one row per (repeat, fold)
+    summary.csv         mean, std, standard error, 95% interval, min, max of test and train accuracy
+    summary.md          the same as a Markdown table
+    run.json            seed, library versions, dataset checksum, config hash, times
+    history.csv         per-epoch train/test loss and accuracy (holdout, or k-fold with history)
+    learning_curve.png  the history as a plot
+    test_accuracy.png   test accuracy over all runs (when there is more than one)
 
 The directory is assembled under a temporary name and renamed into place when every
 file is written, so an interrupted or failed run never leaves a half-written one.
@@ -18,29 +21,51 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import scipy.stats
 
 from .config import Experiment, dump_config
 from .errors import ResultsError
+from .plots import accuracy_distribution, learning_curve
 
 METRICS = ("test_accuracy", "train_accuracy")
+
+
+@dataclass(frozen=True)
+class MeanCI:
+    mean: float
+    sem: float
+    low: float
+    high: float
+    n: int
+
+
+def mean_ci(values, confidence: float = 0.95) -> MeanCI:
+    """Mean with its standard error (ddof=1) and t-based confidence interval."""
+    values = np.asarray(values, dtype=float)
+    n, mean = len(values), float(np.mean(values))
+    if n < 2:
+        return MeanCI(mean, float("nan"), float("nan"), float("nan"), n)
+    sem = float(np.std(values, ddof=1) / np.sqrt(n))
+    half = float(scipy.stats.t.ppf(0.5 + confidence / 2, n - 1)) * sem
+    return MeanCI(mean, sem, mean - half, mean + half, n)
 RUN_FILES = ("config.yaml", "folds.csv", "summary.csv", "summary.md", "run.json")
 
 
 def summarize(folds: pd.DataFrame) -> pd.DataFrame:
-    """Mean, std (population, ddof=0, as the tutorial's ``results.std()``), min, max."""
-    stats = {
-        metric: {
-            "mean": folds[metric].mean(),
-            "std": folds[metric].std(ddof=0),
-            "min": folds[metric].min(),
-            "max": folds[metric].max(),
-            "n": len(folds),
-        }
-        for metric in METRICS
-    }
+    """Per metric over all (repeat, fold) rows: mean; std as the tutorial prints it
+    (numpy's ``results.std()``, ddof=0); the standard error and a t-based 95% interval
+    of the mean (from the sample std, ddof=1); min; max; n.
+    """
+    stats = {}
+    for metric in METRICS:
+        ci = mean_ci(folds[metric])
+        stats[metric] = {"mean": ci.mean, "std": folds[metric].std(ddof=0), "sem": ci.sem, "ci95_low": ci.low,
+                         "ci95_high": ci.high, "min": folds[metric].min(), "max": folds[metric].max(), "n": ci.n}
     table = pd.DataFrame(stats).T
     table["n"] = table["n"].astype(int)
     table.index.name = "metric"
@@ -54,12 +79,15 @@ def headline(name: str, summary: pd.DataFrame) -> str:
 
 
 def summary_markdown(name: str, summary: pd.DataFrame) -> str:
-    lines = [f"# {name}", "", "| metric | mean | std | min | max | folds |", "|---|---|---|---|---|---|"]
+    lines = [f"# {name}", "", headline(name, summary), "",
+             "| metric | mean | std | sem | 95% interval | min | max | runs |", "|---|---|---|---|---|---|---|---|"]
     for metric, row in summary.iterrows():
         lines.append(
-            f"| {metric} | {row['mean']:.4f} | {row['std']:.4f} | {row['min']:.4f} "
-            f"| {row['max']:.4f} | {int(row['n'])} |"
+            f"| {metric} | {row['mean']:.4f} | {row['std']:.4f} | {row['sem']:.4f} "
+            f"| [{row['ci95_low']:.4f}, {row['ci95_high']:.4f}] | {row['min']:.4f} | {row['max']:.4f} "
+            f"| {int(row['n'])} |"
         )
+    lines += ["", "std: as the tutorial prints it (ddof=0); sem and the t-based 95% interval of the mean use ddof=1."]
     return "\n".join(lines) + "\n"
 
 
@@ -69,18 +97,20 @@ def comparison_table(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for name, summary in summaries.items():
         test, train = summary.loc["test_accuracy"], summary.loc["train_accuracy"]
         rows.append({"config": name, "test_mean": test["mean"], "test_std": test["std"],
-                     "train_mean": train["mean"], "train_std": train["std"], "folds": int(test["n"])})
+                     "test_ci95_low": test["ci95_low"], "test_ci95_high": test["ci95_high"],
+                     "train_mean": train["mean"], "train_std": train["std"], "runs": int(test["n"])})
     return pd.DataFrame(rows)
 
 
 def comparison_markdown(summaries: dict[str, pd.DataFrame]) -> str:
     lines = ["# Comparison", "", "Test accuracy, mean (std) over folds:", ""]
     lines += [f"- {headline(name, summary)}" for name, summary in summaries.items()]
-    lines += ["", "| config | test mean | test std | train mean | train std | folds |",
-              "|---|---|---|---|---|---|"]
+    lines += ["", "| config | test mean | test std | test 95% interval | train mean | train std | runs |",
+              "|---|---|---|---|---|---|---|"]
     for row in comparison_table(summaries).itertuples(index=False):
         lines.append(f"| {row.config} | {row.test_mean:.4f} | {row.test_std:.4f} "
-                     f"| {row.train_mean:.4f} | {row.train_std:.4f} | {row.folds} |")
+                     f"| [{row.test_ci95_low:.4f}, {row.test_ci95_high:.4f}] "
+                     f"| {row.train_mean:.4f} | {row.train_std:.4f} | {row.runs} |")
     return "\n".join(lines) + "\n"
 
 
@@ -97,7 +127,10 @@ def prepare_out_dir(out: Path) -> Path:
     return out
 
 
-def write_run(out: Path, cfg: Experiment, folds: pd.DataFrame, info: dict) -> Path:
+def write_run(
+    out: Path, cfg: Experiment, folds: pd.DataFrame, info: dict,
+    history: pd.DataFrame | None = None, plots: bool = True,
+) -> Path:
     """Write one run's files into ``out/<name>/`` all at once (temporary dir + rename)."""
     summary = summarize(folds)
     files = {
@@ -107,6 +140,14 @@ def write_run(out: Path, cfg: Experiment, folds: pd.DataFrame, info: dict) -> Pa
         "summary.md": summary_markdown(cfg.name, summary),
         "run.json": json.dumps(info, indent=2) + "\n",
     }
+    if history is not None:
+        files["history.csv"] = history.to_csv(index=False)
+    figures = {}
+    if plots and history is not None:
+        figures["learning_curve.png"] = learning_curve(history, cfg.name)
+    if plots and len(folds) > 1:
+        figures["test_accuracy.png"] = accuracy_distribution({cfg.name: folds["test_accuracy"]},
+                                                             f"{cfg.name}: test accuracy")
     final = out / cfg.name
     try:
         staging = Path(tempfile.mkdtemp(dir=out, prefix=f".{cfg.name}.", suffix=".partial"))
@@ -115,6 +156,8 @@ def write_run(out: Path, cfg: Experiment, folds: pd.DataFrame, info: dict) -> Pa
     try:
         for filename, text in files.items():
             (staging / filename).write_text(text)
+        for filename, fig in figures.items():
+            fig.savefig(staging / filename, dpi=110)
         _replace_dir(staging, final)
     except OSError as exc:
         raise ResultsError(f"{final}: cannot write results: {exc.strerror}") from None
@@ -123,9 +166,21 @@ def write_run(out: Path, cfg: Experiment, folds: pd.DataFrame, info: dict) -> Pa
     return final
 
 
-def write_comparison(out: Path, summaries: dict[str, pd.DataFrame]) -> Path:
-    """Write ``out/summary.md`` and ``out/summary.csv`` comparing several configs."""
+def write_comparison(
+    out: Path, summaries: dict[str, pd.DataFrame], scores: dict[str, pd.Series] | None = None
+) -> Path:
+    """Write ``out/summary.md``, ``out/summary.csv`` and, given the test accuracies of
+    each config, ``out/comparison.png``."""
     _atomic_write(out / "summary.csv", comparison_table(summaries).to_csv(index=False))
+    if scores:
+        fig = accuracy_distribution(scores, "Test accuracy by config")
+        fd, tmp = tempfile.mkstemp(dir=out, prefix=".comparison.", suffix=".png")
+        os.close(fd)
+        try:
+            fig.savefig(tmp, dpi=110)
+            os.replace(tmp, out / "comparison.png")
+        finally:
+            Path(tmp).unlink(missing_ok=True)
     return _atomic_write(out / "summary.md", comparison_markdown(summaries))
 
 

@@ -1,11 +1,12 @@
-"""Stratified k-fold cross-validation of a config's model through SciKeras.
+"""Evaluation of a config's model through SciKeras: stratified k-fold or holdout, repeated.
 
-Each fold fits a fresh ``Pipeline(StandardScaler, KerasClassifier)`` on its training
+Each fold (or holdout split) fits a fresh ``Pipeline(StandardScaler, KerasClassifier)`` on its training
 part and scores it on the held-out part.  The splitter is always an explicit
 ``StratifiedKFold`` (SciKeras 0.13 is not recognised as a classifier by newer
 scikit-learn, which would silently fall back to unstratified ``KFold`` for ``cv=10``).
-Seeds: the split uses ``cfg.seed``; fold ``k`` trains with a seed derived from
-``(cfg.seed, k)``, so the same config and seed give the same per-fold numbers.
+Seeds: repeat 1 splits with ``cfg.seed`` and repeat ``r`` with a seed derived from
+``(cfg.seed, r)``; fold ``k`` trains with a seed derived from ``(split seed, k)``.  The same
+config and seed give the same per-fold numbers.
 """
 
 from __future__ import annotations
@@ -24,34 +25,82 @@ import pandas as pd
 import tensorflow as tf
 from scikeras.wrappers import KerasClassifier
 from sklearn.metrics import accuracy_score, log_loss
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .builder import build_model
-from .config import Experiment
+from .config import Experiment, HoldoutConfig
 from .data import Dataset
 
 tf.get_logger().setLevel("ERROR")  # silence tf.function retracing chatter: each fold is a new model
 tf.config.experimental.enable_op_determinism()
 
 FOLD_COLUMNS = [
-    "fold", "split_seed", "model_seed", "n_train", "n_test",
+    "repeat", "fold", "split_seed", "model_seed", "n_train", "n_test",
     "train_accuracy", "test_accuracy", "test_loss", "fit_seconds",
 ]
+HISTORY_COLUMNS = ["repeat", "fold", "epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy"]
 
 
 @dataclass
 class RunResult:
-    """What one run of one config produced: the fold table and how it was made."""
+    """What one run of one config produced: fold table, per-epoch history, provenance."""
 
     folds: pd.DataFrame
+    history: pd.DataFrame | None = None
     info: dict = field(default_factory=dict)
 
 
-def fold_seed(seed: int, fold: int) -> int:
-    """The training seed of fold ``fold`` (1-based), derived from the config's seed."""
-    return int(np.random.SeedSequence([seed, fold]).generate_state(1)[0])
+@dataclass(frozen=True, eq=False)
+class Split:
+    """One model to train: which repeat and fold, its seeds, and its row indices."""
+
+    repeat: int
+    fold: int
+    split_seed: int
+    model_seed: int
+    train: np.ndarray
+    test: np.ndarray
+
+
+def derive_seed(seed: int, *keys: int) -> int:
+    """A 32-bit seed derived from ``seed`` and a path of keys (numpy's SeedSequence)."""
+    return int(np.random.SeedSequence(seed, spawn_key=keys).generate_state(1)[0])
+
+
+def repeat_seed(seed: int, repeat: int) -> int:
+    """The split seed of repeat ``repeat`` (1-based); repeat 1 uses the config's seed itself."""
+    return seed if repeat == 1 else derive_seed(seed, 0, repeat)
+
+
+def splits(cfg: Experiment, y: np.ndarray, split_seed: int | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (train, test) index pairs of one repeat of ``cfg``'s protocol.
+
+    k-fold: an explicit ``StratifiedKFold`` seeded by ``split_seed`` (default ``cfg.seed``).
+    holdout: the first ``n_train`` rows train and the rest test, or with ``shuffle`` a
+    stratified random split seeded by ``split_seed``.
+    """
+    ev, seed = cfg.evaluation, cfg.seed if split_seed is None else split_seed
+    rows = np.arange(len(y))
+    if isinstance(ev, HoldoutConfig):
+        n_train = ev.train_size(len(y))
+        if not ev.shuffle:
+            return [(rows[:n_train], rows[n_train:])]
+        train, test = train_test_split(rows, train_size=n_train, stratify=y, random_state=seed)
+        return [(np.sort(train), np.sort(test))]
+    splitter = StratifiedKFold(n_splits=ev.n_splits, shuffle=ev.shuffle, random_state=seed if ev.shuffle else None)
+    return list(splitter.split(rows.reshape(-1, 1), y))
+
+
+def plan(cfg: Experiment, y: np.ndarray) -> list[Split]:
+    """Every model a run trains: ``repeats`` x the protocol's splits, each with its seeds."""
+    out = []
+    for repeat in range(1, cfg.evaluation.repeats + 1):
+        split_seed = repeat_seed(cfg.seed, repeat)
+        for fold, (train, test) in enumerate(splits(cfg, y, split_seed), start=1):
+            out.append(Split(repeat, fold, split_seed, derive_seed(split_seed, fold), train, test))
+    return out
 
 
 def _model_fn(model_cfg, training_cfg, meta):
@@ -71,55 +120,70 @@ def make_pipeline(cfg: Experiment, seed: int) -> Pipeline:
     return Pipeline([("scale", scaler), ("model", clf)])
 
 
-def splits(cfg: Experiment, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The (train, test) index pairs of ``cfg``'s stratified k-fold, seeded by ``cfg.seed``."""
-    ev = cfg.evaluation
-    splitter = StratifiedKFold(
-        n_splits=ev.n_splits, shuffle=ev.shuffle, random_state=cfg.seed if ev.shuffle else None
-    )
-    return list(splitter.split(np.zeros((len(y), 1)), y))
+def fit_split(cfg: Experiment, X: np.ndarray, y: np.ndarray, split: Split) -> tuple[dict, pd.DataFrame | None]:
+    """Fit one fresh pipeline on ``split.train``, score it on ``split.test`` (the SciKeras engine).
+
+    With ``evaluation.history`` the test part is Keras' validation data, so that the
+    per-epoch curves are recorded; it does not change the training.
+    """
+    train, test = split.train, split.test
+    keras.utils.set_random_seed(split.model_seed)
+    pipe = make_pipeline(cfg, split.model_seed)
+    fit_params = {}
+    if cfg.evaluation.history:
+        X_val = StandardScaler().fit(X[train]).transform(X[test]) if cfg.evaluation.standardize else X[test]
+        fit_params["model__validation_data"] = (X_val, y[test])
+    start = time.perf_counter()
+    pipe.fit(X[train], y[train], **fit_params)
+    seconds = time.perf_counter() - start
+    proba = pipe.predict_proba(X[test])[:, 1]
+    row = {
+        "repeat": split.repeat,
+        "fold": split.fold,
+        "split_seed": split.split_seed,
+        "model_seed": split.model_seed,
+        "n_train": len(train),
+        "n_test": len(test),
+        "train_accuracy": accuracy_score(y[train], pipe.predict(X[train])),
+        "test_accuracy": accuracy_score(y[test], (proba > 0.5).astype(int)),
+        "test_loss": log_loss(y[test], proba, labels=[0, 1]),
+        "fit_seconds": round(seconds, 3),
+    }
+    history = None
+    if cfg.evaluation.history:
+        h = pipe.named_steps["model"].history_
+        history = pd.DataFrame({
+            "repeat": split.repeat, "fold": split.fold, "epoch": np.arange(1, len(h["loss"]) + 1),
+            "train_loss": h["loss"], "train_accuracy": h["accuracy"],
+            "test_loss": h["val_loss"], "test_accuracy": h["val_accuracy"],
+        })
+    keras.backend.clear_session()
+    return row, history
 
 
-def cross_validate(
-    cfg: Experiment, dataset: Dataset, on_fold: Callable[[dict], None] | None = None
-) -> pd.DataFrame:
-    """One row per fold: sizes, train/test accuracy, test log-loss and fit seconds."""
+def evaluate(cfg: Experiment, dataset: Dataset, on_fold: Callable[[dict], None] | None = None) -> RunResult:
+    """Run ``cfg``'s protocol: one row per (repeat, fold), and per-epoch history if recorded."""
     X, y = dataset.X.astype("float32"), dataset.y
-    rows = []
-    for fold, (train, test) in enumerate(splits(cfg, y), start=1):
-        seed = fold_seed(cfg.seed, fold)
-        keras.utils.set_random_seed(seed)
-        pipe = make_pipeline(cfg, seed)
-        start = time.perf_counter()
-        pipe.fit(X[train], y[train])
-        seconds = time.perf_counter() - start
-        proba = pipe.predict_proba(X[test])[:, 1]
-        row = {
-            "fold": fold,
-            "split_seed": cfg.seed,
-            "model_seed": seed,
-            "n_train": len(train),
-            "n_test": len(test),
-            "train_accuracy": accuracy_score(y[train], pipe.predict(X[train])),
-            "test_accuracy": accuracy_score(y[test], (proba > 0.5).astype(int)),
-            "test_loss": log_loss(y[test], proba, labels=[0, 1]),
-            "fit_seconds": round(seconds, 3),
-        }
-        keras.backend.clear_session()
+    rows, histories = [], []
+    for split in plan(cfg, y):
+        row, history = fit_split(cfg, X, y, split)
         rows.append(row)
+        if history is not None:
+            histories.append(history)
         if on_fold:
             on_fold(row)
-    return pd.DataFrame(rows, columns=FOLD_COLUMNS)
+    history = pd.concat(histories, ignore_index=True)[HISTORY_COLUMNS] if histories else None
+    return RunResult(pd.DataFrame(rows, columns=FOLD_COLUMNS), history)
 
 
 def run_experiment(
     cfg: Experiment, dataset: Dataset, on_fold: Callable[[dict], None] | None = None
 ) -> RunResult:
-    """Cross-validate ``cfg`` and record what is needed to trace the numbers back."""
+    """Evaluate ``cfg`` and record what is needed to trace the numbers back."""
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    folds = cross_validate(cfg, dataset, on_fold)
-    info = {
+    result = evaluate(cfg, dataset, on_fold)
+    result.info = {
         "name": cfg.name,
         "seed": cfg.seed,
         "config_hash": cfg.config_hash(),
@@ -136,7 +200,7 @@ def run_experiment(
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_seconds": round(time.perf_counter() - clock, 2),
     }
-    return RunResult(folds, info)
+    return result
 
 
 def versions() -> dict:

@@ -17,12 +17,20 @@ def invoke(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-def test_run_smoke_writes_the_five_files(sonar_env, tmp_path):
+def test_run_smoke_writes_the_five_files_and_a_plot(sonar_env, tmp_path):
     result = invoke("run", CONFIGS / "smoke.yaml", "--out", tmp_path)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "smoke").iterdir()) == sorted(RUN_FILES)
+    assert sorted(p.name for p in (tmp_path / "smoke").iterdir()) == sorted([*RUN_FILES, "test_accuracy.png"])
     assert result.stdout.startswith("smoke: ") and "%" in result.stdout
-    assert "smoke fold 3/3" in result.stderr
+    assert "smoke: 3-fold CV, 2 epochs, sonar (208 rows)" in result.stderr
+
+
+def test_no_plots_and_repeats_option(sonar_env, tmp_path):
+    result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--repeats", "2", "--no-plots", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "smoke").iterdir()) == sorted(RUN_FILES)
+    folds = pd.read_csv(tmp_path / "smoke" / "folds.csv")
+    assert list(zip(folds["repeat"], folds["fold"], strict=True)) == [(1, 1), (1, 2), (2, 1), (2, 2)]
 
 
 def test_same_command_twice_gives_identical_fold_accuracies(sonar_env, tmp_path):
@@ -42,8 +50,8 @@ def test_several_configs_write_a_comparison(sonar_env, tmp_path):
     text = (tmp_path / "summary.md").read_text()
     assert "- sonar_baseline: " in text and "- sonar_input: " in text
     assert text in result.stdout
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["sonar_baseline", "sonar_input", "summary.csv",
-                                                          "summary.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["comparison.png", "sonar_baseline", "sonar_input",
+                                                          "summary.csv", "summary.md"]
 
 
 def test_validate_prints_layers_and_parameters(sonar_env):

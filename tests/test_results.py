@@ -36,7 +36,7 @@ def test_headline_is_the_tutorials_form():
 
 def test_write_run_writes_every_file_and_nothing_else(tmp_path):
     cfg = load_config(CONFIGS / "smoke.yaml")
-    where = write_run(tmp_path, cfg, FOLDS, {"seed": 7})
+    where = write_run(tmp_path, cfg, FOLDS, {"seed": 7}, plots=False)
     assert where == tmp_path / "smoke"
     assert sorted(p.name for p in where.iterdir()) == sorted(RUN_FILES)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["smoke"]  # no staging dir left

@@ -5,7 +5,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from dropout_lab.config import load_config
 from dropout_lab.data import Dataset, load_dataset
-from dropout_lab.runner import FOLD_COLUMNS, cross_validate, fold_seed, make_pipeline, run_experiment, splits
+from dropout_lab.runner import FOLD_COLUMNS, derive_seed, evaluate, make_pipeline, run_experiment, splits
 
 from .conftest import CONFIGS
 
@@ -34,6 +34,10 @@ def test_splits_are_explicit_seeded_stratified_folds(sonar):
     assert sorted(np.concatenate([t for _, t in ours]).tolist()) == list(range(208))
 
 
+def cross_validate(cfg, dataset):
+    return evaluate(cfg, dataset).folds
+
+
 def test_cross_validate_rows_and_determinism(sonar):
     cfg = load_config(CONFIGS / "smoke.yaml", TINY)
     first = cross_validate(cfg, sonar)
@@ -48,7 +52,7 @@ def test_cross_validate_rows_and_determinism(sonar):
 def test_another_seed_gives_other_folds_and_numbers(sonar):
     a = cross_validate(load_config(CONFIGS / "smoke.yaml", TINY), sonar)
     b = cross_validate(load_config(CONFIGS / "smoke.yaml", [*TINY, "seed=8"]), sonar)
-    assert list(b["model_seed"]) == [fold_seed(8, k) for k in (1, 2, 3)] != list(a["model_seed"])
+    assert list(b["model_seed"]) == [derive_seed(8, k) for k in (1, 2, 3)] != list(a["model_seed"])
     assert not a[ACCURACY].equals(b[ACCURACY])
 
 

@@ -8,25 +8,33 @@ A run of config ``NAME`` writes ``OUT/NAME/``::
     summary.md    the same as a Markdown table
     run.json      seed, library versions, dataset checksum, config hash, times
 
+A run repeated with several seeds has a ``repeat`` column (1-based) first in folds.csv;
+``read_run`` reads a folds.csv without one as repeat 1.
+
 The directory is assembled under a temporary name and renamed into place when every
 file is written, so an interrupted or failed run never leaves a half-written one.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from .config import Experiment, dump_config
 from .errors import ResultsError
 
 METRICS = ("test_accuracy", "train_accuracy")
 RUN_FILES = ("config.yaml", "folds.csv", "summary.csv", "summary.md", "run.json")
+# What read_run needs in folds.csv (``repeat`` is added as 1 when absent); each is numeric, no gaps.
+READ_FOLD_COLUMNS = ("repeat", "fold", "split_seed", "n_train", "n_test", "test_accuracy")
 
 
 def summarize(folds: pd.DataFrame) -> pd.DataFrame:
@@ -82,6 +90,76 @@ def comparison_markdown(summaries: dict[str, pd.DataFrame]) -> str:
         lines.append(f"| {row.config} | {row.test_mean:.4f} | {row.test_std:.4f} "
                      f"| {row.train_mean:.4f} | {row.train_std:.4f} | {row.folds} |")
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """A run directory as ``read_run`` found it."""
+
+    path: Path
+    name: str  # the config's name (config.yaml ``name``, else the directory's name)
+    folds: pd.DataFrame  # folds.csv, with ``repeat`` as its first column
+    info: dict  # run.json
+
+    @property
+    def checksum(self) -> str | None:
+        """The dataset checksum run.json records, if it records one."""
+        dataset = self.info.get("dataset")
+        checksum = dataset.get("checksum") if isinstance(dataset, dict) else None
+        return checksum if isinstance(checksum, str) and checksum else None
+
+
+def read_run(run_dir: Path | str) -> SavedRun:
+    """Read a run directory's config.yaml, folds.csv and run.json.
+
+    Raises ``ResultsError`` naming the file when one is missing, unreadable or malformed.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise ResultsError(f"{run_dir}: no such run directory")
+    config = _read_file(run_dir / "config.yaml", yaml.safe_load, yaml.YAMLError, "malformed YAML")
+    name = config.get("name") if isinstance(config, dict) else None
+    info = _read_file(run_dir / "run.json", json.loads, ValueError, "malformed JSON")
+    if not isinstance(info, dict):
+        raise ResultsError(f"{run_dir / 'run.json'}: expected a JSON object")
+    return SavedRun(path=run_dir, name=name if isinstance(name, str) and name else run_dir.name,
+                    folds=_read_folds(run_dir / "folds.csv"), info=info)
+
+
+def _read_file(path: Path, parse, parse_error, what: str):
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: missing") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ResultsError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        return parse(text)
+    except parse_error as exc:
+        raise ResultsError(f"{path}: {what}: {str(exc).splitlines()[0]}") from None
+
+
+def _read_folds(path: Path) -> pd.DataFrame:
+    def parse(text):
+        return pd.read_csv(io.StringIO(text))
+
+    folds = _read_file(path, parse, (ValueError, pd.errors.ParserError), "malformed CSV")
+    folds.insert(0, "repeat", folds.pop("repeat") if "repeat" in folds.columns else 1)
+    missing = [c for c in READ_FOLD_COLUMNS if c not in folds.columns]
+    if missing:
+        raise ResultsError(f"{path}: missing column(s): {', '.join(missing)}")
+    if folds.empty:
+        raise ResultsError(f"{path}: no folds")
+    for column in READ_FOLD_COLUMNS:
+        if not pd.api.types.is_numeric_dtype(folds[column]) or folds[column].isna().any():
+            raise ResultsError(f"{path}: column {column} has missing or non-numeric values")
+        if column != "test_accuracy" and not (folds[column] % 1 == 0).all():
+            raise ResultsError(f"{path}: column {column} must hold whole numbers")
+    duplicated = folds.duplicated(["repeat", "fold"])
+    if duplicated.any():
+        repeat, fold = folds.loc[duplicated, ["repeat", "fold"]].iloc[0]
+        raise ResultsError(f"{path}: repeat {repeat}, fold {fold} appears more than once")
+    return folds
 
 
 def prepare_out_dir(out: Path) -> Path:

@@ -165,3 +165,38 @@ def validate(configs, overrides, data_dir) -> None:
 
 _LAYER_ROW = {"layer": "<12", "type": "<8", "units": ">5", "activation": "<10", "rate": ">5",
               "max_norm": ">8", "params": ">7"}
+
+
+@main.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="RUN_DIR RUN_DIR...")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True,
+              help="Output format of the table.")
+@_report_errors
+def compare(run_dirs, fmt) -> None:
+    """Compare the test accuracy of runs evaluated on the same folds, pair by pair.
+
+    Each RUN_DIR is a directory `dropout-lab run` wrote (OUT/<name>/).  The p-values and
+    intervals come from the corrected resampled t-test (Nadeau & Bengio 2003).
+    """
+    from .compare import compare_json, compare_markdown, compare_runs
+    from .results import read_run
+
+    if len(run_dirs) < 2:
+        raise click.UsageError("compare needs at least two run directories")
+    runs = [read_run(path) for path in run_dirs]
+    labels = _run_labels(runs)
+    table = compare_runs({label: run.folds for label, run in zip(labels, runs, strict=True)},
+                         checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)})
+    if fmt == "md":
+        click.echo(compare_markdown(table), nl=False)
+    elif fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    else:
+        click.echo(compare_json(table), nl=False)
+
+
+def _run_labels(runs) -> list[str]:
+    """Each run's config name; with the directory added where names repeat, and a number where even that does."""
+    names = [run.name for run in runs]
+    labels = [name if names.count(name) == 1 else f"{name} ({run.path})" for name, run in zip(names, runs, strict=True)]
+    return [label if labels.count(label) == 1 else f"{label} #{i}" for i, label in enumerate(labels, 1)]

@@ -14,4 +14,9 @@ class DataError(DropoutLabError):
 
 
 class ResultsError(DropoutLabError):
-    """Results cannot be written where they were asked for."""
+    """Results cannot be written where they were asked for, or a run directory cannot be read."""
+
+
+class StatsError(DropoutLabError, ValueError):
+    """A statistic cannot be computed from what it was given: too few values, or runs not
+    evaluated on the same folds.  Also a ``ValueError``, for callers of the pure functions."""

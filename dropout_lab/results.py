@@ -11,12 +11,16 @@ A run of config ``NAME`` writes ``OUT/NAME/``::
     learning_curve.png  the history as a plot
     test_accuracy.png   test accuracy over all runs (when there is more than one)
 
+A run repeated with several seeds has a ``repeat`` column (1-based) first in folds.csv;
+``read_run`` reads a folds.csv without one as repeat 1.
+
 The directory is assembled under a temporary name and renamed into place when every
 file is written, so an interrupted or failed run never leaves a half-written one.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -24,35 +28,16 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import scipy.stats
+import yaml
 
 from .config import Experiment, dump_config
 from .errors import ResultsError
 from .plots import accuracy_distribution, learning_curve
+from .stats import mean_ci
 
 METRICS = ("test_accuracy", "train_accuracy")
-
-
-@dataclass(frozen=True)
-class MeanCI:
-    mean: float
-    sem: float
-    low: float
-    high: float
-    n: int
-
-
-def mean_ci(values, confidence: float = 0.95) -> MeanCI:
-    """Mean with its standard error (ddof=1) and t-based confidence interval."""
-    values = np.asarray(values, dtype=float)
-    n, mean = len(values), float(np.mean(values))
-    if n < 2:
-        return MeanCI(mean, float("nan"), float("nan"), float("nan"), n)
-    sem = float(np.std(values, ddof=1) / np.sqrt(n))
-    half = float(scipy.stats.t.ppf(0.5 + confidence / 2, n - 1)) * sem
-    return MeanCI(mean, sem, mean - half, mean + half, n)
+READ_FOLD_COLUMNS = ("repeat", "fold", "split_seed", "n_train", "n_test", "test_accuracy")
 RUN_FILES = ("config.yaml", "folds.csv", "summary.csv", "summary.md", "run.json")
 
 
@@ -63,9 +48,12 @@ def summarize(folds: pd.DataFrame) -> pd.DataFrame:
     """
     stats = {}
     for metric in METRICS:
-        ci = mean_ci(folds[metric])
-        stats[metric] = {"mean": ci.mean, "std": folds[metric].std(ddof=0), "sem": ci.sem, "ci95_low": ci.low,
-                         "ci95_high": ci.high, "min": folds[metric].min(), "max": folds[metric].max(), "n": ci.n}
+        values = folds[metric]
+        ci = mean_ci(values) if len(values) > 1 else None  # one run has no interval
+        stats[metric] = {"mean": values.mean(), "std": values.std(ddof=0),
+                         "sem": ci.se if ci else float("nan"),
+                         "ci95_low": ci.lo if ci else float("nan"), "ci95_high": ci.hi if ci else float("nan"),
+                         "min": values.min(), "max": values.max(), "n": len(values)}
     table = pd.DataFrame(stats).T
     table["n"] = table["n"].astype(int)
     table.index.name = "metric"
@@ -112,6 +100,76 @@ def comparison_markdown(summaries: dict[str, pd.DataFrame]) -> str:
                      f"| [{row.test_ci95_low:.4f}, {row.test_ci95_high:.4f}] "
                      f"| {row.train_mean:.4f} | {row.train_std:.4f} | {row.runs} |")
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """A run directory as ``read_run`` found it."""
+
+    path: Path
+    name: str  # the config's name (config.yaml ``name``, else the directory's name)
+    folds: pd.DataFrame  # folds.csv, with ``repeat`` as its first column
+    info: dict  # run.json
+
+    @property
+    def checksum(self) -> str | None:
+        """The dataset checksum run.json records, if it records one."""
+        dataset = self.info.get("dataset")
+        checksum = dataset.get("checksum") if isinstance(dataset, dict) else None
+        return checksum if isinstance(checksum, str) and checksum else None
+
+
+def read_run(run_dir: Path | str) -> SavedRun:
+    """Read a run directory's config.yaml, folds.csv and run.json.
+
+    Raises ``ResultsError`` naming the file when one is missing, unreadable or malformed.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise ResultsError(f"{run_dir}: no such run directory")
+    config = _read_file(run_dir / "config.yaml", yaml.safe_load, yaml.YAMLError, "malformed YAML")
+    name = config.get("name") if isinstance(config, dict) else None
+    info = _read_file(run_dir / "run.json", json.loads, ValueError, "malformed JSON")
+    if not isinstance(info, dict):
+        raise ResultsError(f"{run_dir / 'run.json'}: expected a JSON object")
+    return SavedRun(path=run_dir, name=name if isinstance(name, str) and name else run_dir.name,
+                    folds=_read_folds(run_dir / "folds.csv"), info=info)
+
+
+def _read_file(path: Path, parse, parse_error, what: str):
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: missing") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ResultsError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        return parse(text)
+    except parse_error as exc:
+        raise ResultsError(f"{path}: {what}: {str(exc).splitlines()[0]}") from None
+
+
+def _read_folds(path: Path) -> pd.DataFrame:
+    def parse(text):
+        return pd.read_csv(io.StringIO(text))
+
+    folds = _read_file(path, parse, (ValueError, pd.errors.ParserError), "malformed CSV")
+    folds.insert(0, "repeat", folds.pop("repeat") if "repeat" in folds.columns else 1)
+    missing = [c for c in READ_FOLD_COLUMNS if c not in folds.columns]
+    if missing:
+        raise ResultsError(f"{path}: missing column(s): {', '.join(missing)}")
+    if folds.empty:
+        raise ResultsError(f"{path}: no folds")
+    for column in READ_FOLD_COLUMNS:
+        if not pd.api.types.is_numeric_dtype(folds[column]) or folds[column].isna().any():
+            raise ResultsError(f"{path}: column {column} has missing or non-numeric values")
+        if column != "test_accuracy" and not (folds[column] % 1 == 0).all():
+            raise ResultsError(f"{path}: column {column} must hold whole numbers")
+    duplicated = folds.duplicated(["repeat", "fold"])
+    if duplicated.any():
+        repeat, fold = folds.loc[duplicated, ["repeat", "fold"]].iloc[0]
+        raise ResultsError(f"{path}: repeat {repeat}, fold {fold} appears more than once")
+    return folds
 
 
 def prepare_out_dir(out: Path) -> Path:

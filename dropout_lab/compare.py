@@ -1,0 +1,142 @@
+"""Comparing runs evaluated on the same folds: pairwise corrected t-tests of test accuracy.
+
+Two runs can be compared fold by fold only if they saw the same splits: the same dataset
+(checksum), the same (repeat, fold) pairs, and per pair the same ``split_seed``,
+``n_train`` and ``n_test``.  ``check_same_folds`` refuses anything else with a
+``StatsError`` naming the two runs and what differs; ``compare_runs`` then tests every
+pair (i < j) on the differences ``b - a`` of their test accuracies (see ``stats``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from .errors import StatsError
+from .stats import corrected_resampled_ttest, p_value_text, paired_ttest, verdict
+
+KEY = ["repeat", "fold"]
+SAME_PER_FOLD = ("split_seed", "n_test", "n_train")
+COLUMNS = ["run_a", "run_b", "mean_a", "mean_b", "diff", "ci_lo", "ci_hi", "t", "df", "p", "p_uncorrected",
+           "folds", "repeats", "n_train", "n_test", "confidence", "verdict"]
+
+
+def compare_runs(folds: Mapping[str, pd.DataFrame], checksums: Mapping[str, str | None] | None = None,
+                 confidence: float = 0.95) -> pd.DataFrame:
+    """One row per pair of runs (in the given order, i < j), testing run_b - run_a.
+
+    ``folds`` maps a run's name to its fold table (columns ``repeat, fold, split_seed,
+    n_train, n_test, test_accuracy``); ``checksums``, when given, maps it to its dataset
+    checksum.  Columns: ``mean_a``, ``mean_b`` (mean test accuracy), ``diff`` (mean of
+    b - a), ``ci_lo``/``ci_hi`` (its corrected interval), ``t``, ``df``, ``p`` (corrected),
+    ``p_uncorrected``, ``folds`` (J = repeats x folds), ``repeats``, ``n_train``/``n_test``
+    (means over the folds, used for the correction) and ``verdict``.
+    """
+    names = list(folds)
+    if len(names) < 2:
+        raise StatsError(f"need at least two runs to compare; got {len(names)}")
+    first = names[0]
+    for name in names[1:]:
+        check_same_folds(first, folds[first], name, folds[name],
+                         None if checksums is None else (checksums[first], checksums[name]))
+    rows = []
+    for i, name_a in enumerate(names):
+        for name_b in names[i + 1:]:
+            rows.append(_compare_pair(name_a, folds[name_a], name_b, folds[name_b], confidence))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def check_same_folds(name_a: str, a: pd.DataFrame, name_b: str, b: pd.DataFrame,
+                     checksums: tuple[str | None, str | None] | None = None) -> None:
+    """Raise ``StatsError`` unless runs ``a`` and ``b`` were evaluated on the same folds."""
+    def refuse(what: str):
+        raise StatsError(f"runs {name_a} and {name_b} were not evaluated on the same folds: {what}")
+
+    if checksums is not None:
+        for name, checksum in zip((name_a, name_b), checksums, strict=True):
+            if not checksum:
+                raise StatsError(f"run {name}: run.json has no dataset.checksum; "
+                                 "cannot check that the runs used the same data")
+        if checksums[0] != checksums[1]:
+            refuse("dataset checksum {} vs {}".format(*_shortest_distinct(*checksums)))
+    for name, table in ((name_a, a), (name_b, b)):
+        if table.duplicated(KEY).any():
+            raise StatsError(f"run {name}: a (repeat, fold) pair appears more than once")
+    repeats = (a["repeat"].nunique(), b["repeat"].nunique())
+    if repeats[0] != repeats[1]:
+        refuse(f"{_count(repeats[0], 'repeat')} vs {_count(repeats[1], 'repeat')}")
+    keys_a, keys_b = (set(t[KEY].itertuples(index=False, name=None)) for t in (a, b))
+    if keys_a != keys_b:
+        if len(keys_a) != len(keys_b):
+            refuse(f"{_count(len(keys_a), 'fold')} vs {_count(len(keys_b), 'fold')}")
+        only = min(keys_a ^ keys_b)
+        refuse(f"repeat {_num(only[0])}, fold {_num(only[1])} is only in {name_a if only in keys_a else name_b}")
+    merged = a.merge(b, on=KEY, suffixes=("_a", "_b"))
+    for column in SAME_PER_FOLD:
+        differs = merged[merged[f"{column}_a"] != merged[f"{column}_b"]]
+        if not differs.empty:
+            row = differs.sort_values(KEY).iloc[0]
+            refuse(f"{column} {_num(row[f'{column}_a'])} vs {_num(row[f'{column}_b'])} "
+                   f"(repeat {_num(row['repeat'])}, fold {_num(row['fold'])})")
+
+
+def compare_markdown(table: pd.DataFrame) -> str:
+    """``compare_runs``'s table as Markdown, with each pair's verdict below it."""
+    first = table.iloc[0]
+    lines = [
+        "# Comparison of test accuracy",
+        "",
+        f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = B - A; "
+        f"{first['confidence']:.0%} CI and p from the corrected resampled t-test "
+        f"(Nadeau & Bengio 2003) with n_test/n_train = {first['n_test']:.4g}/{first['n_train']:.4g}; "
+        "p uncorrected from the plain paired t-test.",
+        "",
+        "| A | B | mean A | mean B | diff | CI | t | df | p | p uncorrected |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in table.itertuples(index=False):
+        lines.append(f"| {row.run_a} | {row.run_b} | {row.mean_a:.4f} | {row.mean_b:.4f} | {row.diff:+.4f} "
+                     f"| [{row.ci_lo:+.4f}, {row.ci_hi:+.4f}] | {row.t:.3f} | {row.df} "
+                     f"| {p_value_text(row.p)} | {p_value_text(row.p_uncorrected)} |")
+    lines.append("")
+    lines += [f"- {text}" for text in table["verdict"]]
+    return "\n".join(lines) + "\n"
+
+
+def compare_json(table: pd.DataFrame) -> str:
+    """``compare_runs``'s table as a JSON list of objects; an infinite t becomes null."""
+    return table.to_json(orient="records", indent=2, double_precision=15) + "\n"
+
+
+def _compare_pair(name_a: str, a: pd.DataFrame, name_b: str, b: pd.DataFrame, confidence: float) -> dict:
+    merged = a.merge(b, on=KEY, suffixes=("_a", "_b")).sort_values(KEY)
+    diffs = merged["test_accuracy_b"] - merged["test_accuracy_a"]
+    n_train, n_test = float(merged["n_train_a"].mean()), float(merged["n_test_a"].mean())
+    corrected = corrected_resampled_ttest(diffs, n_train, n_test, confidence)
+    plain = paired_ttest(diffs, confidence)
+    return {
+        "run_a": name_a, "run_b": name_b,
+        "mean_a": float(merged["test_accuracy_a"].mean()), "mean_b": float(merged["test_accuracy_b"].mean()),
+        "diff": corrected.mean, "ci_lo": corrected.lo, "ci_hi": corrected.hi,
+        "t": corrected.t, "df": corrected.df, "p": corrected.p, "p_uncorrected": plain.p,
+        "folds": corrected.n, "repeats": int(merged["repeat"].nunique()), "n_train": n_train, "n_test": n_test,
+        "confidence": confidence,
+        "verdict": verdict(name_a, name_b, corrected, plain, alpha=1 - confidence),
+    }
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _num(value) -> str:
+    """An integer-valued number without a trailing ``.0``."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _shortest_distinct(a: str, b: str, at_least: int = 12) -> tuple[str, str]:
+    """``a`` and ``b`` cut to a common length (>= ``at_least``) that still tells them apart."""
+    differ = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    keep = max(at_least, differ + 1)
+    return tuple(s if len(s) <= keep else s[:keep] + "..." for s in (a, b))

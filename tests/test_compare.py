@@ -1,0 +1,230 @@
+import io
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from dropout_lab.cli import main
+from dropout_lab.compare import compare_runs
+from dropout_lab.errors import ResultsError, StatsError
+from dropout_lab.results import read_run
+from dropout_lab.stats import corrected_resampled_ttest, paired_ttest
+
+from .conftest import write
+
+# Test accuracies of three runs on the same ten folds of 208 rows (n_test 21 on eight folds, 20 on two).
+BASELINE = [0.81, 0.86, 0.76, 0.90, 0.85, 0.81, 0.90, 0.86, 0.80, 0.85]
+INPUT = [0.83, 0.85, 0.81, 0.93, 0.85, 0.85, 0.91, 0.88, 0.78, 0.88]
+HIDDEN = [0.86, 0.88, 0.81, 0.95, 0.86, 0.86, 0.95, 0.90, 0.81, 0.90]
+N_TEST = [21] * 8 + [20] * 2
+CHECKSUM = "ab" * 32  # SHA-256 in hex, as dropout_lab.data.checksum writes it
+
+
+def make_run(root, name, accuracies, *, repeats=1, split_seed=7, n_test=None, checksum=CHECKSUM,
+             repeat_column=True):
+    """A run directory as `dropout-lab run` would leave it, written by hand (no training)."""
+    n_test = n_test or N_TEST
+    k = len(accuracies) // repeats
+    rows = [{"repeat": r + 1, "fold": f + 1, "split_seed": split_seed + r, "model_seed": 1000 * r + f,
+             "n_train": 208 - n_test[f], "n_test": n_test[f], "train_accuracy": 1.0,
+             "test_accuracy": accuracies[r * k + f], "test_loss": 0.4, "fit_seconds": 1.5}
+            for r in range(repeats) for f in range(k)]
+    folds = pd.DataFrame(rows)
+    if not repeat_column:
+        folds = folds.drop(columns="repeat")
+    run_dir = root / name
+    write(run_dir / "config.yaml", f"name: {name}\nseed: {split_seed}\n")
+    write(run_dir / "folds.csv", folds.to_csv(index=False))
+    write(run_dir / "run.json", json.dumps({"name": name, "seed": split_seed,
+                                            "dataset": {"name": "sonar", "checksum": checksum}}))
+    return run_dir
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, ["compare", *map(str, args)])
+
+
+@pytest.fixture
+def runs(tmp_path):
+    return [make_run(tmp_path, "sonar_baseline", BASELINE, repeat_column=False),
+            make_run(tmp_path, "sonar_input", INPUT), make_run(tmp_path, "sonar_hidden", HIDDEN)]
+
+
+def expected(a, b):
+    diffs = [y - x for x, y in zip(a, b, strict=True)]
+    n_test = sum(N_TEST) / 10
+    return corrected_resampled_ttest(diffs, 208 - n_test, n_test), paired_ttest(diffs)
+
+
+def test_csv_has_one_row_per_pair_with_the_corrected_numbers(runs):
+    result = invoke(*runs, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.output))
+    assert list(zip(table.run_a, table.run_b, strict=True)) == [
+        ("sonar_baseline", "sonar_input"), ("sonar_baseline", "sonar_hidden"), ("sonar_input", "sonar_hidden")]
+    row = table.iloc[0]
+    corrected, plain = expected(BASELINE, INPUT)
+    assert row["mean_a"] == pytest.approx(sum(BASELINE) / 10) and row["mean_b"] == pytest.approx(sum(INPUT) / 10)
+    assert row["diff"] == pytest.approx(corrected.mean)
+    assert (row["ci_lo"], row["ci_hi"]) == (pytest.approx(corrected.lo), pytest.approx(corrected.hi))
+    assert row["t"] == pytest.approx(corrected.t) and row["df"] == 9
+    assert row["p"] == pytest.approx(corrected.p) and row["p_uncorrected"] == pytest.approx(plain.p)
+    assert row["p"] > row["p_uncorrected"]
+    assert (row["folds"], row["repeats"], row["n_test"], row["n_train"]) == (10, 1, 20.8, 187.2)
+    assert row["verdict"].startswith("sonar_input is not significantly different from sonar_baseline")
+
+
+def test_json_parses_and_matches_csv(runs):
+    as_json = json.loads(invoke(*runs, "--format", "json").output)
+    as_csv = pd.read_csv(io.StringIO(invoke(*runs, "--format", "csv").output))
+    assert len(as_json) == 3 and [r["run_b"] for r in as_json] == list(as_csv.run_b)
+    for record, (_, row) in zip(as_json, as_csv.iterrows(), strict=True):
+        assert record["p"] == pytest.approx(row["p"]) and record["diff"] == pytest.approx(row["diff"])
+        assert record["verdict"] == row["verdict"]
+
+
+def test_markdown_table_and_verdicts(runs):
+    result = invoke(*runs)  # md is the default
+    assert result.exit_code == 0, result.output
+    corrected, plain = expected(BASELINE, HIDDEN)
+    lines = result.output.splitlines()
+    row = next(line for line in lines if line.startswith("| sonar_baseline | sonar_hidden |"))
+    assert f"| {corrected.mean:+.4f} | [{corrected.lo:+.4f}, {corrected.hi:+.4f}] | {corrected.t:.3f} | 9 |" in row
+    assert "n_test/n_train = 20.8/187.2" in result.output and "Paired over 10 folds (1 repeat)" in result.output
+    assert sum(line.startswith("- ") for line in lines) == 3
+    assert "- sonar_hidden is significantly better than sonar_baseline (corrected p = " in result.output
+
+
+def test_repeated_runs_pair_every_repeat_and_fold(tmp_path):
+    a = make_run(tmp_path, "a", BASELINE + INPUT, repeats=2)
+    b = make_run(tmp_path, "b", INPUT + HIDDEN, repeats=2)
+    row = json.loads(invoke(a, b, "--format", "json").output)[0]
+    corrected = corrected_resampled_ttest([y - x for x, y in zip(BASELINE + INPUT, INPUT + HIDDEN, strict=True)],
+                                          187.2, 20.8)
+    assert (row["folds"], row["repeats"], row["df"]) == (20, 2, 19)
+    assert row["t"] == pytest.approx(corrected.t) and row["p"] == pytest.approx(corrected.p)
+
+
+def test_compare_runs_on_dataframes_directly():
+    frame = pd.DataFrame({"repeat": 1, "fold": [1, 2, 3], "split_seed": 7, "n_train": 8, "n_test": 4})
+    table = compare_runs({"a": frame.assign(test_accuracy=[0.5, 0.75, 1.0]),
+                          "b": frame.assign(test_accuracy=[0.75, 1.0, 1.0])})
+    assert table.loc[0, "diff"] == pytest.approx(1 / 6) and table.loc[0, "n_test"] == 4
+
+
+REFUSED = {
+    "other split_seed": (dict(split_seed=8), "split_seed 7 vs 8 (repeat 1, fold 1)"),
+    "other n_test": (dict(n_test=[20] * 2 + [21] * 8), "n_test 21 vs 20 (repeat 1, fold 1)"),
+    "other repeat count": (dict(repeats=2, accuracies=INPUT * 2), "1 repeat vs 2 repeats"),
+    "other fold count": (dict(accuracies=INPUT[:5]), "10 folds vs 5 folds"),
+    "other dataset": (dict(checksum="cd" * 32), "dataset checksum abababababab... vs cdcdcdcdcdcd..."),
+    "other dataset, same prefix": (dict(checksum="ab" * 10 + "cd" * 22),
+                                   f"dataset checksum {'ab' * 10}a... vs {'ab' * 10}c..."),  # cut past the difference
+}
+
+
+@pytest.mark.parametrize(("changes", "message"), REFUSED.values(), ids=REFUSED.keys())
+def test_runs_on_different_folds_are_refused(tmp_path, changes, message):
+    a = make_run(tmp_path, "sonar_baseline", BASELINE)
+    b = make_run(tmp_path, "sonar_input", **{"accuracies": INPUT, **changes})
+    result = invoke(a, b)
+    assert result.exit_code == 1
+    assert result.output == ("Error: runs sonar_baseline and sonar_input were not evaluated on the same folds: "
+                             f"{message}\n")
+
+
+def test_a_fold_missing_from_one_run_is_named(tmp_path):
+    a = make_run(tmp_path, "a", BASELINE)
+    b = make_run(tmp_path, "b", INPUT)
+    folds = pd.read_csv(b / "folds.csv")
+    folds.loc[folds.fold == 10, "fold"] = 11
+    (b / "folds.csv").write_text(folds.to_csv(index=False))
+    result = invoke(a, b)
+    assert result.exit_code == 1 and result.output.count("Error:") == 1
+    assert "repeat 1, fold 10 is only in a" in result.output
+
+
+def test_each_later_run_is_checked_against_the_first(tmp_path):
+    runs = [make_run(tmp_path, "a", BASELINE), make_run(tmp_path, "b", INPUT),
+            make_run(tmp_path, "c", HIDDEN, split_seed=9)]
+    result = invoke(*runs)
+    assert result.exit_code == 1 and "runs a and c were not evaluated on the same folds" in result.output
+
+
+BROKEN = {
+    "missing run dir": (lambda d: d.rename(d.with_name("gone")), "no such run directory"),
+    "missing folds.csv": (lambda d: (d / "folds.csv").unlink(), "folds.csv: missing"),
+    "missing run.json": (lambda d: (d / "run.json").unlink(), "run.json: missing"),
+    "malformed run.json": (lambda d: (d / "run.json").write_text("{"), "run.json: malformed JSON"),
+    "malformed config.yaml": (lambda d: (d / "config.yaml").write_text("name: [x"), "config.yaml: malformed YAML"),
+    "empty folds.csv": (lambda d: (d / "folds.csv").write_text(""), "folds.csv: malformed CSV"),
+    "header-only folds.csv": (lambda d: (d / "folds.csv").write_text("fold,split_seed,n_train,n_test,test_accuracy\n"),
+                              "folds.csv: no folds"),
+    "column missing": (lambda d: (d / "folds.csv").write_text("fold,split_seed,n_train,n_test\n1,7,10,5\n"),
+                       "folds.csv: missing column(s): test_accuracy"),
+    "gap in a column": (lambda d: (d / "folds.csv").write_text("fold,split_seed,n_train,n_test,test_accuracy\n"
+                                                                "1,7,10,5,\n2,7,10,5,0.8\n"),
+                        "folds.csv: column test_accuracy has missing or non-numeric values"),
+    "duplicate fold": (lambda d: (d / "folds.csv").write_text("fold,split_seed,n_train,n_test,test_accuracy\n"
+                                                               "1,7,10,5,0.9\n1,7,10,5,0.8\n"),
+                       "folds.csv: repeat 1, fold 1 appears more than once"),
+    "fractional fold": (lambda d: (d / "folds.csv").write_text("fold,split_seed,n_train,n_test,test_accuracy\n"
+                                                                "1.5,7,10,5,0.9\n"),
+                        "folds.csv: column fold must hold whole numbers"),
+}
+
+
+@pytest.mark.parametrize(("breakage", "message"), BROKEN.values(), ids=BROKEN.keys())
+def test_unreadable_run_dirs_are_a_clear_error(tmp_path, breakage, message):
+    a = make_run(tmp_path, "a", BASELINE)
+    b = make_run(tmp_path, "b", INPUT)
+    breakage(b)
+    result = invoke(a, b)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {tmp_path / 'b'}") and message in result.output
+    assert result.output.count("\n") == 1
+
+
+def test_no_dataset_checksum_cannot_be_checked(tmp_path):
+    a = make_run(tmp_path, "a", BASELINE)
+    b = make_run(tmp_path, "b", INPUT, checksum=None)
+    result = invoke(a, b)
+    assert result.exit_code == 1 and "Error: run b: run.json has no dataset.checksum" in result.output
+
+
+def test_a_single_run_dir_is_a_usage_error(runs):
+    result = invoke(runs[0])
+    assert result.exit_code == 2 and "at least two run directories" in result.output
+
+
+def test_same_config_name_in_two_dirs_is_told_apart(tmp_path):
+    a = make_run(tmp_path / "x", "sonar", BASELINE)
+    b = make_run(tmp_path / "y", "sonar", INPUT)
+    row = json.loads(invoke(a, b, "--format", "json").output)[0]
+    assert (row["run_a"], row["run_b"]) == (f"sonar ({a})", f"sonar ({b})")
+
+
+def test_read_run_adds_repeat_1_and_reads_the_name(tmp_path):
+    run = read_run(make_run(tmp_path, "sonar_input", INPUT, repeat_column=False))
+    assert run.name == "sonar_input" and run.checksum == CHECKSUM
+    assert list(run.folds.columns[:2]) == ["repeat", "fold"] and set(run.folds.repeat) == {1}
+    folds = pd.read_csv(tmp_path / "sonar_input" / "folds.csv").assign(repeat=2)  # repeat as the last column
+    (tmp_path / "sonar_input" / "folds.csv").write_text(folds.to_csv(index=False))
+    assert read_run(tmp_path / "sonar_input").folds.columns[0] == "repeat"
+    assert run.info["seed"] == 7
+    with pytest.raises(ResultsError, match="no such run directory"):
+        read_run(tmp_path / "nothing")
+
+
+def test_refusal_is_a_stats_error_in_the_api():
+    frame = pd.DataFrame({"repeat": 1, "fold": [1, 2], "n_train": 8, "n_test": 4, "test_accuracy": 0.5})
+    with pytest.raises(StatsError, match="split_seed 7 vs 8"):
+        compare_runs({"a": frame.assign(split_seed=7), "b": frame.assign(split_seed=8)})
+
+
+def test_duplicate_folds_are_refused_in_the_api():
+    frame = pd.DataFrame({"repeat": 1, "fold": [1, 1], "split_seed": 7, "n_train": 8, "n_test": 4,
+                          "test_accuracy": [0.5, 0.6]})
+    with pytest.raises(StatsError, match="run a: a \\(repeat, fold\\) pair appears more than once"):
+        compare_runs({"a": frame, "b": frame})

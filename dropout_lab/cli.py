@@ -74,13 +74,21 @@ def _load(config_files, overrides, data_dir) -> list[tuple[Experiment, Dataset]]
 @click.option("--repeats", type=click.IntRange(min=1), default=None,
               help="Repeat each evaluation with this many seeds (same as --set evaluation.repeats=N).")
 @_data_dir_option
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Train folds in this many worker processes (one TensorFlow thread each).")
+@click.option("--fresh", is_flag=True, help="Ignore folds saved by an interrupted run and start over.")
 @click.option("--no-plots", is_flag=True, help="Write tables only, no PNG plots.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is also off when stderr is not a terminal).")
 @_report_errors
-def run(configs, out, overrides, repeats, data_dir, no_plots, quiet) -> None:
-    """Evaluate each CONFIG and write its results under OUT/<name>/."""
-    from .results import comparison_markdown, headline, prepare_out_dir, summarize, write_comparison, write_run
-    from .runner import run_experiment
+def run(configs, out, overrides, repeats, data_dir, jobs, fresh, no_plots, quiet) -> None:
+    """Evaluate each CONFIG and write its results under OUT/<name>/.
+
+    Each finished fold is saved as it completes: a run that is interrupted (Ctrl-C, a
+    crash, a kill) continues from the first unfinished fold when started again with the
+    same command.
+    """
+    from .results import Journal, comparison_markdown, headline, prepare_out_dir, summarize, write_comparison, write_run
+    from .runner import run_experiment, run_id
 
     if repeats is not None:
         overrides = (*overrides, f"evaluation.repeats={repeats}")
@@ -88,9 +96,26 @@ def run(configs, out, overrides, repeats, data_dir, no_plots, quiet) -> None:
     prepare_out_dir(out)
     summaries, scores = {}, {}
     for cfg, dataset in loaded:
-        with _progress(cfg, dataset, quiet) as on_fold:
-            result = run_experiment(cfg, dataset, on_fold=on_fold)
+        journal = Journal(out, cfg.name, run_id(cfg, dataset))
+        if fresh:
+            journal.discard(every_id=True)
+        done = journal.load()
+        if done and not quiet:
+            click.echo(f"{cfg.name}: resuming, {len(done)} finished folds saved in {journal.path}", err=True)
+        with _progress(cfg, dataset, quiet, len(done)) as show:
+            def on_fold(row, history, show=show, journal=journal):
+                journal.append(row, history)
+                show(row)
+
+            try:
+                result = run_experiment(cfg, dataset, on_fold=on_fold, done=done, jobs=jobs)
+            except KeyboardInterrupt:
+                click.echo(f"\nInterrupted: {len(journal.load())} finished folds of {cfg.name} are saved in "
+                           f"{journal.path}; run the same command again to continue from there "
+                           f"(--fresh starts over).", err=True)
+                raise SystemExit(130) from None
         where = write_run(out, cfg, result.folds, result.info, result.history, plots=not no_plots)
+        journal.discard(every_id=True)
         summaries[cfg.name] = summarize(result.folds)
         scores[cfg.name] = result.folds["test_accuracy"]
         click.echo(f"{headline(cfg.name, summaries[cfg.name])}  -> {where}")
@@ -113,12 +138,12 @@ def _describe(cfg: Experiment, dataset: Dataset) -> str:
 
 
 @contextlib.contextmanager
-def _progress(cfg: Experiment, dataset: Dataset, quiet: bool):
+def _progress(cfg: Experiment, dataset: Dataset, quiet: bool, done: int = 0):
     """A progress bar per config (elapsed, eta, last fold); silent when quiet or not a terminal."""
     ev = cfg.evaluation
     per_repeat = 1 if ev.protocol == "holdout" else ev.n_splits
     if quiet:
-        yield None
+        yield lambda row: None
         return
     start, last = time.monotonic(), {}
 
@@ -132,6 +157,8 @@ def _progress(cfg: Experiment, dataset: Dataset, quiet: bool):
 
     with click.progressbar(length=ev.repeats * per_repeat, label=_describe(cfg, dataset), file=sys.stderr,
                            show_eta=True, show_percent=True, item_show_func=show) as bar:
+        bar.update(done)
+
         def on_fold(row):
             last.update(row)
             bar.update(1)

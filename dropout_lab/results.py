@@ -20,6 +20,7 @@ file is written, so an interrupted or failed run never leaves a half-written one
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -240,6 +241,54 @@ def write_comparison(
         finally:
             Path(tmp).unlink(missing_ok=True)
     return _atomic_write(out / "summary.md", comparison_markdown(summaries))
+
+
+class Journal:
+    """The finished folds of one run, appended durably as each completes.
+
+    One JSON line per fold (its row and per-epoch history), flushed and fsync'ed, in
+    ``OUT/.journal/<name>.<run_id>.jsonl``.  A run killed at any point and started again
+    with the same command reads it back and trains only the missing folds; a run with
+    another id (changed config, data or library versions) never sees it.  The journal is
+    removed once the run's directory is written.
+    """
+
+    def __init__(self, out: Path, name: str, run_id: str):
+        self.path = out / ".journal" / f"{name}.{run_id}.jsonl"
+        self._name = name
+
+    def load(self) -> dict[tuple[int, int], tuple[dict, pd.DataFrame | None]]:
+        """Folds finished by an earlier attempt; a torn last line (a kill mid-write) is ignored."""
+        done = {}
+        if not self.path.is_file():
+            return done
+        for line in self.path.read_text().splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            row, history = entry["row"], entry["history"]
+            done[row["repeat"], row["fold"]] = (row, None if history is None else pd.DataFrame(history))
+        return done
+
+    def append(self, row: dict, history: pd.DataFrame | None) -> None:
+        entry = {"row": row, "history": None if history is None else history.to_dict(orient="list")}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a") as handle:
+                handle.write(json.dumps(entry) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise ResultsError(f"{self.path}: cannot record a finished fold: {exc.strerror}") from None
+
+    def discard(self, every_id: bool = False) -> None:
+        """Remove this run's journal, or with ``every_id`` every journal of this config name."""
+        pattern = f"{self._name}.*.jsonl" if every_id else self.path.name
+        for path in self.path.parent.glob(pattern):
+            path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.path.parent.rmdir()  # only when empty
 
 
 def _atomic_write(path: Path, text: str) -> Path:

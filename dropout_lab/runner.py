@@ -12,6 +12,8 @@ config and seed give the same per-fold numbers.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
 import platform
 import time
@@ -161,28 +163,55 @@ def fit_split(cfg: Experiment, X: np.ndarray, y: np.ndarray, split: Split) -> tu
     return row, history
 
 
-def evaluate(cfg: Experiment, dataset: Dataset, on_fold: Callable[[dict], None] | None = None) -> RunResult:
-    """Run ``cfg``'s protocol: one row per (repeat, fold), and per-epoch history if recorded."""
-    X, y = dataset.X.astype("float32"), dataset.y
-    rows, histories = [], []
-    for split in plan(cfg, y):
-        row, history = fit_split(cfg, X, y, split)
-        rows.append(row)
-        if history is not None:
-            histories.append(history)
-        if on_fold:
-            on_fold(row)
-    history = pd.concat(histories, ignore_index=True)[HISTORY_COLUMNS] if histories else None
-    return RunResult(pd.DataFrame(rows, columns=FOLD_COLUMNS), history)
+def _fit_in_worker(cfg: Experiment, X: np.ndarray, y: np.ndarray, split: Split):
+    """``fit_split`` in a worker process, with TensorFlow on one thread so workers do not fight."""
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # this worker already ran TensorFlow: the setting stays from its first task
+        pass
+    return fit_split(cfg, X, y, split)
 
 
-def run_experiment(
-    cfg: Experiment, dataset: Dataset, on_fold: Callable[[dict], None] | None = None
+def evaluate(
+    cfg: Experiment,
+    dataset: Dataset,
+    on_fold: Callable[[dict, pd.DataFrame | None], None] | None = None,
+    done: dict[tuple[int, int], tuple[dict, pd.DataFrame | None]] | None = None,
+    jobs: int = 1,
 ) -> RunResult:
-    """Evaluate ``cfg`` and record what is needed to trace the numbers back."""
+    """Run ``cfg``'s protocol: one row per (repeat, fold), and per-epoch history if recorded.
+
+    ``done`` holds results of (repeat, fold) pairs already trained (a resumed run): they
+    are used as they are, not trained again.  ``on_fold(row, history)`` is called as each
+    new fold finishes.  ``jobs > 1`` trains folds in that many worker processes (loky),
+    each with one TensorFlow thread; the numbers are the same as with ``jobs=1``.
+    """
+    X, y = dataset.X.astype("float32"), dataset.y
+    results = dict(done or {})
+    todo = [split for split in plan(cfg, y) if (split.repeat, split.fold) not in results]
+    if jobs > 1 and len(todo) > 1:
+        from joblib import Parallel, delayed
+
+        parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
+        finished = parallel(delayed(_fit_in_worker)(cfg, X, y, split) for split in todo)
+    else:
+        finished = (fit_split(cfg, X, y, split) for split in todo)
+    for row, history in finished:
+        results[row["repeat"], row["fold"]] = (row, history)
+        if on_fold:
+            on_fold(row, history)
+    ordered = [results[key] for key in sorted(results)]
+    histories = [history for _, history in ordered if history is not None]
+    history = pd.concat(histories, ignore_index=True)[HISTORY_COLUMNS] if histories else None
+    return RunResult(pd.DataFrame([row for row, _ in ordered], columns=FOLD_COLUMNS), history)
+
+
+def run_experiment(cfg: Experiment, dataset: Dataset, on_fold=None, done=None, jobs: int = 1) -> RunResult:
+    """``evaluate`` ``cfg`` and record what is needed to trace the numbers back."""
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    result = evaluate(cfg, dataset, on_fold)
+    result = evaluate(cfg, dataset, on_fold, done, jobs)
     result.info = {
         "name": cfg.name,
         "seed": cfg.seed,
@@ -190,9 +219,12 @@ def run_experiment(
         "dataset": {"name": dataset.name, "source": dataset.source, "checksum": dataset.checksum,
                     "rows": int(dataset.X.shape[0]), "features": dataset.n_features},
         "versions": versions(),
+        "run_id": run_id(cfg, dataset),
+        "resumed_folds": len(done or {}),
         "threads": {
-            "intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
-            "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
+            "jobs": jobs,
+            "intra_op": 1 if jobs > 1 else tf.config.threading.get_intra_op_parallelism_threads(),
+            "inter_op": 1 if jobs > 1 else tf.config.threading.get_inter_op_parallelism_threads(),
             "op_determinism": True,
             "cpu_count": os.cpu_count(),
         },
@@ -201,6 +233,15 @@ def run_experiment(
         "wall_seconds": round(time.perf_counter() - clock, 2),
     }
     return result
+
+
+def run_id(cfg: Experiment, dataset: Dataset) -> str:
+    """Identifies a run's numbers: the resolved config, the data and the library versions.
+
+    A journal of finished folds is reused only by a run with the same id.
+    """
+    text = json.dumps([cfg.config_hash(), dataset.checksum, versions()], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def versions() -> dict:

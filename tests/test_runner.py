@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import is_classifier
 from sklearn.model_selection import StratifiedKFold
@@ -68,10 +69,28 @@ def test_learns_a_separable_problem():
 
 def test_run_experiment_records_provenance(sonar):
     cfg = load_config(CONFIGS / "smoke.yaml", TINY)
-    result = run_experiment(cfg, sonar, on_fold=(seen := []).append)
+    seen = []
+    result = run_experiment(cfg, sonar, on_fold=lambda row, history: seen.append(row))
     assert len(seen) == 3 and seen[0]["fold"] == 1
     info = result.info
     assert info["config_hash"] == cfg.config_hash() and info["seed"] == 7
     assert info["dataset"]["checksum"] == sonar.checksum
     assert {"python", "tensorflow", "keras", "scikeras", "scikit-learn", "numpy"} <= set(info["versions"])
     assert info["threads"]["op_determinism"] is True and info["wall_seconds"] > 0
+
+
+def test_parallel_folds_give_the_same_numbers(sonar):
+    cfg = load_config(CONFIGS / "smoke.yaml", [*TINY, "evaluation.repeats=2"])
+    one, two = evaluate(cfg, sonar, jobs=1).folds, evaluate(cfg, sonar, jobs=2).folds
+    assert len(two) == 6 and list(two["repeat"]) == [1, 1, 1, 2, 2, 2]  # ordered, whatever finished first
+    pd.testing.assert_frame_equal(one.drop(columns="fit_seconds"), two.drop(columns="fit_seconds"), check_exact=True)
+
+
+def test_resumed_folds_are_not_trained_again(sonar):
+    cfg = load_config(CONFIGS / "smoke.yaml", TINY)
+    full = evaluate(cfg, sonar).folds
+    done = {(1, 2): (full.to_dict("records")[1], None)}
+    trained = []
+    resumed = evaluate(cfg, sonar, on_fold=lambda row, history: trained.append(row["fold"]), done=done).folds
+    assert trained == [1, 3]
+    pd.testing.assert_frame_equal(resumed.drop(columns="fit_seconds"), full.drop(columns="fit_seconds"))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .config import Experiment, check_against_data, load_config
+from .config import ENGINES, Experiment, check_against_data, load_config
 from .data import Dataset, load_dataset
 from .errors import ConfigError, DropoutLabError
 
@@ -74,13 +74,15 @@ def _load(config_files, overrides, data_dir) -> list[tuple[Experiment, Dataset]]
 @click.option("--repeats", type=click.IntRange(min=1), default=None,
               help="Repeat each evaluation with this many seeds (same as --set evaluation.repeats=N).")
 @_data_dir_option
+@click.option("--engine", type=click.Choice(ENGINES), default=None,
+              help="Training engine (same as --set training.engine=NAME) [default: the config's, else scikeras].")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Train folds in this many worker processes (one TensorFlow thread each).")
 @click.option("--fresh", is_flag=True, help="Ignore folds saved by an interrupted run and start over.")
 @click.option("--no-plots", is_flag=True, help="Write tables only, no PNG plots.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is also off when stderr is not a terminal).")
 @_report_errors
-def run(configs, out, overrides, repeats, data_dir, jobs, fresh, no_plots, quiet) -> None:
+def run(configs, out, overrides, repeats, engine, data_dir, jobs, fresh, no_plots, quiet) -> None:
     """Evaluate each CONFIG and write its results under OUT/<name>/.
 
     Each finished fold is saved as it completes: a run that is interrupted (Ctrl-C, a
@@ -92,6 +94,8 @@ def run(configs, out, overrides, repeats, data_dir, jobs, fresh, no_plots, quiet
 
     if repeats is not None:
         overrides = (*overrides, f"evaluation.repeats={repeats}")
+    if engine is not None:
+        overrides = (*overrides, f"training.engine={engine}")
     loaded = _load(configs, overrides, data_dir)
     prepare_out_dir(out)
     summaries, scores = {}, {}
@@ -227,3 +231,19 @@ def _run_labels(runs) -> list[str]:
     names = [run.name for run in runs]
     labels = [name if names.count(name) == 1 else f"{name} ({run.path})" for name, run in zip(names, runs, strict=True)]
     return [label if labels.count(label) == 1 else f"{label} #{i}" for i, label in enumerate(labels, 1)]
+
+
+@main.command()
+@click.argument("results_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_report_errors
+def reproduction(results_dir) -> None:
+    """Set the runs in RESULTS_DIR against the tutorial's published figures.
+
+    Writes RESULTS_DIR/reproduction.md (what `make reproduce` shows).
+    """
+    from .reproduce import reproduction_markdown
+    from .results import write_text
+
+    text = reproduction_markdown(results_dir)
+    click.echo(text, nl=False)
+    click.echo(f"-> {write_text(results_dir / 'reproduction.md', text)}")

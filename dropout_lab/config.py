@@ -26,6 +26,7 @@ from .errors import ConfigError
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "elu", "selu", "softplus", "swish")
 INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal")
 LOSSES = ("binary_crossentropy",)
+ENGINES = ("scikeras", "fused")
 
 
 # --- value types: each states what it expects, so type and range errors read alike ---
@@ -198,6 +199,7 @@ class TrainingConfig(_Section):
     loss: Loss = "binary_crossentropy"
     epochs: PositiveInt
     batch_size: PositiveInt
+    engine: Annotated[str, _choice(ENGINES)] = "scikeras"
 
 
 # --- evaluation ---

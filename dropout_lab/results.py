@@ -291,6 +291,14 @@ class Journal:
             self.path.parent.rmdir()  # only when empty
 
 
+def write_text(path: Path, text: str) -> Path:
+    """Write a text file atomically (temporary file + rename)."""
+    try:
+        return _atomic_write(path, text)
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot write: {exc.strerror}") from None
+
+
 def _atomic_write(path: Path, text: str) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:

@@ -1,0 +1,78 @@
+"""The tutorial's published figures next to what dropout-lab measured: ``reproduction.md``.
+
+``dropout-lab reproduction RESULTS_DIR`` reads the runs ``make reproduce`` wrote and
+prints (and writes) one table: each published figure, the measured mean with its 95%
+interval, and a verdict in words.  How a figure is judged depends on what it was:
+
+* a mean over 10 folds (the Sonar studies): reproduced when it lies inside the 95%
+  interval of the measured mean;
+* a single run (the circles study, one seed): reproduced when it lies inside the middle
+  95% of the measured single runs (2.5th to 97.5th percentile), since one run of a
+  seed-dependent model is a draw from that spread, not an estimate of the mean.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import scipy.stats
+
+from .errors import DropoutLabError
+from .results import read_run
+from .stats import mean_ci
+
+# (config, metric, published value, what the figure is, the tutorial's words)
+PUBLISHED = [
+    ("sonar_baseline", "test_accuracy", 0.8604, "mean", "Baseline: 86.04% (4.00%)"),
+    ("sonar_input", "test_accuracy", 0.8352, "mean", "Visible: 83.52% (7.68%)"),
+    ("sonar_hidden", "test_accuracy", 0.8359, "mean", "Hidden: 83.59% (7.31%)"),
+    ("circles_overfit", "train_accuracy", 1.000, "single", "Train: 1.000"),
+    ("circles_overfit", "test_accuracy", 0.757, "single", "Test: 0.757"),
+    ("circles_dropout", "train_accuracy", 0.967, "single", "Train: 0.967"),
+    ("circles_dropout", "test_accuracy", 0.814, "single", "Test: 0.814"),
+]
+# (better, worse, the tutorial's claim): claims about the ordering of two configs
+CLAIMS = [
+    ("circles_dropout", "circles_overfit", "dropout gives a higher test accuracy than the overfit model"),
+    ("sonar_baseline", "sonar_input", "input dropout scores a little below the baseline"),
+    ("sonar_baseline", "sonar_hidden", "hidden dropout scores a little below the baseline"),
+]
+
+
+def reproduction_markdown(results_dir: Path) -> str:
+    runs = {}
+    for path in sorted(p.parent for p in Path(results_dir).glob("*/run.json")):
+        run = read_run(path)
+        runs[run.name] = run.folds
+    if not runs:
+        raise DropoutLabError(f"{results_dir}: no runs found; run `make reproduce` first")
+    lines = ["# Reproduction of the tutorial's figures", "",
+             "| config | metric | published | measured mean [95% interval] | runs | middle 95% of runs "
+             "| verdict |", "|---|---|---|---|---|---|---|"]
+    for name, metric, value, kind, words in PUBLISHED:
+        if name not in runs:
+            lines.append(f"| {name} | {metric} | {words} | not run | | | not checked |")
+            continue
+        values = runs[name][metric].to_numpy(dtype=float)
+        ci = mean_ci(values)
+        low, high = np.percentile(values, [2.5, 97.5])
+        inside = ci.lo <= value <= ci.hi if kind == "mean" else low <= value <= high
+        why = ("inside the 95% interval of the mean" if kind == "mean" else "inside the spread of single runs")
+        if not inside:
+            why = why.replace("inside", "outside")
+        verdict = f"{'reproduced' if inside else 'not reproduced'}: {value:.3f} is {why}"
+        lines.append(f"| {name} | {metric} | {words} | {ci.mean:.4f} [{ci.lo:.4f}, {ci.hi:.4f}] | {ci.n} "
+                     f"| [{low:.3f}, {high:.3f}] | {verdict} |")
+    lines += ["", "Claims about the ordering of configs (test accuracy, Welch's t-test on the runs):", ""]
+    for better, worse, claim in CLAIMS:
+        if better in runs and worse in runs:
+            a, b = (runs[n]["test_accuracy"].to_numpy(dtype=float) for n in (better, worse))
+            p = scipy.stats.ttest_ind(a, b, equal_var=False).pvalue
+            holds = "holds" if a.mean() > b.mean() else "does not hold"
+            sig = "significant" if p < 0.05 else "not significant"
+            lines.append(f"- {claim}: {holds} ({better} {a.mean():.4f} vs {worse} {b.mean():.4f}; "
+                         f"difference {sig}, p = {p:.3g})")
+    lines += ["", "Judging rule: a figure that is a mean over folds must lie inside the 95% interval of the",
+              "measured mean; a single-run figure must lie inside the middle 95% of the measured single runs."]
+    return "\n".join(lines) + "\n"

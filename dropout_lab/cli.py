@@ -89,7 +89,7 @@ def run(configs, out, overrides, repeats, engine, data_dir, jobs, fresh, no_plot
     crash, a kill) continues from the first unfinished fold when started again with the
     same command.
     """
-    from .results import Journal, comparison_markdown, headline, prepare_out_dir, summarize, write_comparison, write_run
+    from .results import Journal, headline, prepare_out_dir, summarize, update_comparison, write_run
     from .runner import run_experiment, run_id
 
     if repeats is not None:
@@ -97,8 +97,7 @@ def run(configs, out, overrides, repeats, engine, data_dir, jobs, fresh, no_plot
     if engine is not None:
         overrides = (*overrides, f"training.engine={engine}")
     loaded = _load(configs, overrides, data_dir)
-    prepare_out_dir(out)
-    summaries, scores = {}, {}
+    prepare_out_dir(out, [cfg.name for cfg, _ in loaded])
     for cfg, dataset in loaded:
         journal = Journal(out, cfg.name, run_id(cfg, dataset))
         if fresh:
@@ -120,14 +119,12 @@ def run(configs, out, overrides, repeats, engine, data_dir, jobs, fresh, no_plot
                 raise SystemExit(130) from None
         where = write_run(out, cfg, result.folds, result.info, result.history, plots=not no_plots)
         journal.discard(every_id=True)
-        summaries[cfg.name] = summarize(result.folds)
-        scores[cfg.name] = result.folds["test_accuracy"]
-        click.echo(f"{headline(cfg.name, summaries[cfg.name])}  -> {where}")
-    if len(summaries) > 1:
-        path = write_comparison(out, summaries, None if no_plots else scores)
+        click.echo(f"{headline(cfg.name, summarize(result.folds))}  -> {where}")
+    comparison = update_comparison(out, [cfg.name for cfg, _ in loaded], plots=not no_plots)
+    if comparison:
         click.echo("")
-        click.echo(comparison_markdown(summaries), nl=False)
-        click.echo(f"-> {path}")
+        click.echo(comparison[1], nl=False)
+        click.echo(f"-> {comparison[0]}")
 
 
 def _describe(cfg: Experiment, dataset: Dataset) -> str:

@@ -161,7 +161,7 @@ class ModelConfig(_Section):
             got = "an empty list" if last is None else f"a last layer {last.model_dump()}"
             raise PydanticCustomError(
                 "expected_output",
-                "must end in the binary output layer {{type: dense, units: 1, activation: sigmoid}}; got {got}",
+                "must end in the binary output layer (type: dense, units: 1, activation: sigmoid); got {got}",
                 {"got": got},
             )
         return layers
@@ -280,7 +280,8 @@ class Experiment(_Section):
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Experiment:
     """Read, merge (``extends``), override (``--set KEY=VALUE``) and validate one config."""
     path = Path(path)
-    data = _read_chain(path, ())
+    chain: list[tuple[Path, dict]] = []
+    data = _read_chain(path, (), chain)
     data.setdefault("name", path.stem)
     for item in overrides:
         _apply_override(data, item, path)
@@ -288,7 +289,8 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     try:
         return Experiment.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_error(path, exc.errors()[0])) from None
+        err = exc.errors()[0]
+        raise ConfigError(_format_error(_origin(err, path, chain, overrides), err)) from None
 
 
 def dump_config(cfg: Experiment) -> str:
@@ -316,6 +318,20 @@ def check_against_data(cfg: Experiment, y, source: str | Path) -> None:
         )
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, but a key given twice in one mapping is an error, not "last wins"."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: Path) -> dict:
     try:
         text = path.read_text()
@@ -324,7 +340,7 @@ def _read_yaml(path: Path) -> dict:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -337,12 +353,16 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
-def _read_chain(path: Path, seen: tuple[Path, ...]) -> dict:
+def _read_chain(path: Path, seen: tuple[Path, ...], chain: list[tuple[Path, dict]]) -> dict:
+    """The merged config of ``path`` and its ``extends`` ancestors; ``chain`` collects each
+    file's own data, child first, to tell later which file an error comes from."""
     resolved = path.resolve()
     if resolved in seen:
-        chain = " -> ".join(str(p) for p in (*seen, resolved))
-        raise ConfigError(f"{path}: extends forms a cycle: {chain}")
+        cycle = " -> ".join(str(p) for p in (*seen, resolved))
+        raise ConfigError(f"{path}: extends forms a cycle: {cycle}")
     data = _read_yaml(path)
+    chain.append((path, data))
+    data = dict(data)
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -351,7 +371,7 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> dict:
     parent_path = path.parent / parent
     if not parent_path.is_file():
         raise ConfigError(f"{path}: extends names {parent!r}, but {parent_path} does not exist")
-    base = _read_chain(parent_path, (*seen, resolved))
+    base = _read_chain(parent_path, (*seen, resolved), chain)
     base.pop("name", None)  # a name belongs to its own file
     return _merge(base, data)
 
@@ -369,6 +389,40 @@ def _merge(base: dict, child: dict) -> dict:
         else:
             out[key] = value
     return out
+
+
+def _origin(err: dict, path: Path, chain: list[tuple[Path, dict]], overrides) -> str:
+    """Where the value an error is about was written: a ``--set``, or the file of the
+    ``extends`` chain nearest to ``path`` that sets it."""
+    loc = _clean_loc(err)
+    for item in reversed(list(overrides)):
+        tokens = parse_override(item)[0]
+        if loc[: len(tokens)] == tokens or tokens[: len(loc)] == loc:
+            return f"{path} (--set {item})"
+    for source, data in chain:
+        if loc and _sets(data, loc):
+            return str(source)
+    return str(path)
+
+
+def _sets(data, loc: list) -> bool:
+    node = data
+    for token in loc:
+        if isinstance(node, list) and isinstance(token, int) and token < len(node):
+            return True  # a list is replaced whole: the file that has it set all of it
+        if not isinstance(node, dict) or token not in node:
+            return False
+        node = node[token]
+    return True
+
+
+def _clean_loc(err: dict) -> list:
+    loc = [part for part in err["loc"] if not isinstance(part, str) or part not in _UNION_TAGS]
+    if err["type"] == "unknown_key":
+        loc.append(err["ctx"]["key"])
+    if err["type"] == "union_tag_invalid":
+        loc.append(err["ctx"]["discriminator"].strip("'"))
+    return loc
 
 
 def _other_kind(base: dict, child: dict) -> bool:
@@ -392,7 +446,8 @@ def _parse_key_path(key: str) -> list[str | int] | None:
     return tokens if tokens and isinstance(tokens[0], str) else None
 
 
-def _apply_override(data: dict, item: str, path: Path) -> None:
+def parse_override(item: str) -> tuple[list[str | int], Any]:
+    """``KEY=VALUE`` -> (key path tokens, value parsed as YAML); errors say what is wrong."""
     key, sep, raw = item.partition("=")
     tokens = _parse_key_path(key.strip()) if sep else None
     if tokens is None:
@@ -401,9 +456,14 @@ def _apply_override(data: dict, item: str, path: Path) -> None:
             f"e.g. training.epochs=5 or model.layers[1].rate=0.3"
         )
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        value = raw
+        return tokens, (yaml.load(raw, Loader=_StrictLoader) if raw.strip() else None)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"--set {item!r}: the value is not valid YAML ({problem}); quote text values") from None
+
+
+def _apply_override(data: dict, item: str, path: Path) -> None:
+    tokens, value = parse_override(item)
     node: Any = data
     for depth, token in enumerate(tokens[:-1]):
         where = _format_loc(tokens[: depth + 1])
@@ -438,7 +498,7 @@ def _format_loc(loc) -> str:
     return out
 
 
-def _format_error(path: Path, err: dict) -> str:
+def _format_error(path: Path | str, err: dict) -> str:
     loc = [part for part in err["loc"] if not isinstance(part, str) or part not in _UNION_TAGS]
     kind, ctx, value = err["type"], err.get("ctx", {}), err.get("input")
     if kind == "unknown_key":

@@ -111,35 +111,42 @@ def read_sonar(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fetch_sonar(data_dir: Path, url: str | None = None) -> Path:
-    """Download ``sonar.csv`` into ``data_dir``, verify it, then move it in place."""
+    """Download ``sonar.csv`` into ``data_dir``, verify it, then move it in place.
+
+    Nothing is created on disk (not even ``data_dir``) unless the download verified.
+    """
     url = url or os.environ.get("DROPOUT_LAB_SONAR_URL") or SONAR_URL
     target = data_dir / SONAR_FILE
+    log.info("%s not found; downloading %s", target, url)
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            payload = response.read()
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise DataError(
+            f"{target}: not found, and the download from {url} failed ({reason}); "
+            f"put sonar.csv in {data_dir} or name its directory with --data-dir"
+        ) from None
+    with tempfile.TemporaryDirectory() as scratch:
+        staged = Path(scratch) / SONAR_FILE
+        staged.write_bytes(payload)
+        try:
+            read_sonar(staged)
+        except DataError as exc:
+            problem = str(exc).removeprefix(f"{staged}: ")
+            raise DataError(f"the file downloaded from {url} failed verification: {problem}") from None
+    tmp = None
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=data_dir, prefix=".sonar-", suffix=".part")
-    except OSError as exc:
-        raise DataError(f"{target}: not found, and cannot download into {data_dir}: {exc.strerror}") from None
-    tmp = Path(tmp_name)
-    try:
+        fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".sonar-", suffix=".part")
         with os.fdopen(fd, "wb") as out:
-            log.info("%s not found; downloading %s", target, url)
-            try:
-                with urllib.request.urlopen(url, timeout=60) as response:
-                    out.write(response.read())
-            except (urllib.error.URLError, OSError, ValueError) as exc:
-                reason = getattr(exc, "reason", None) or exc
-                raise DataError(
-                    f"{target}: not found, and the download from {url} failed ({reason}); "
-                    f"put sonar.csv in {data_dir} or name its directory with --data-dir"
-                ) from None
-        try:
-            read_sonar(tmp)
-        except DataError as exc:
-            problem = str(exc).removeprefix(f"{tmp}: ")
-            raise DataError(f"the file downloaded from {url} failed verification: {problem}") from None
+            out.write(payload)
         os.replace(tmp, target)
+    except OSError as exc:
+        raise DataError(f"{target}: cannot save the downloaded data: {exc.strerror}") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
     log.info("downloaded %s and verified it: 208 rows, 111 M / 97 R, checksum %s", target, SONAR_CHECKSUM[:12])
     return target
 

@@ -37,6 +37,9 @@ from .errors import ResultsError
 from .plots import accuracy_distribution, learning_curve
 from .stats import mean_ci
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read the process umask (the only way is to set it and put it back)
+
 METRICS = ("test_accuracy", "train_accuracy")
 READ_FOLD_COLUMNS = ("repeat", "fold", "split_seed", "n_train", "n_test", "test_accuracy")
 RUN_FILES = ("config.yaml", "folds.csv", "summary.csv", "summary.md", "run.json")
@@ -173,8 +176,10 @@ def _read_folds(path: Path) -> pd.DataFrame:
     return folds
 
 
-def prepare_out_dir(out: Path) -> Path:
-    """Create ``out`` if needed and check that runs can be written there, before any training."""
+def prepare_out_dir(out: Path, names: list[str] = ()) -> Path:
+    """Before any training: create ``out`` if needed, check that runs can be written there,
+    and that ``out/<name>`` for each name is free or holds an earlier run (never replace
+    a directory dropout-lab did not write)."""
     if out.exists() and not out.is_dir():
         raise ResultsError(f"{out}: the output path exists and is not a directory")
     try:
@@ -183,7 +188,19 @@ def prepare_out_dir(out: Path) -> Path:
         probe.close()
     except OSError as exc:
         raise ResultsError(f"{out}: cannot write results there: {exc.strerror}") from None
+    for name in names:
+        _check_replaceable(out / name)
     return out
+
+
+def _check_replaceable(final: Path) -> None:
+    if final.exists() and not final.is_dir():
+        raise ResultsError(f"{final}: exists and is not a directory; choose another --out or config name")
+    if final.is_dir() and any(final.iterdir()) and not (final / "run.json").is_file():
+        raise ResultsError(
+            f"{final}: exists and is not a dropout-lab run directory (no run.json), so it is not replaced; "
+            f"choose another --out or config name"
+        )
 
 
 def write_run(
@@ -210,11 +227,12 @@ def write_run(
     final = out / cfg.name
     try:
         staging = Path(tempfile.mkdtemp(dir=out, prefix=f".{cfg.name}.", suffix=".partial"))
+        staging.chmod(0o777 & ~_UMASK)  # mkdtemp's 0700 would hide results from other users
     except OSError as exc:
         raise ResultsError(f"{out}: cannot write results there: {exc.strerror}") from None
     try:
         for filename, text in files.items():
-            (staging / filename).write_text(text)
+            (staging / filename).write_text(text)  # plain open(): the umask's mode
         for filename, fig in figures.items():
             fig.savefig(staging / filename, dpi=110)
         _replace_dir(staging, final)
@@ -223,6 +241,24 @@ def write_run(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return final
+
+
+def update_comparison(out: Path, names: list[str], plots: bool = True) -> tuple[Path, str] | None:
+    """Rewrite ``out``'s comparison from the run directories on disk: the configs it listed
+    before (that still have a run) and ``names``.  Rewriting from disk keeps it true when a
+    later command replaces one of its runs.  Returns its path and text; None for one config.
+    """
+    listed = []
+    if (out / "summary.csv").is_file():
+        with contextlib.suppress(Exception):
+            listed = [str(n) for n in pd.read_csv(out / "summary.csv")["config"]]
+    names = [n for n in dict.fromkeys([*listed, *names]) if (out / n / "run.json").is_file()]
+    if len(names) < 2:
+        return None
+    folds = {name: read_run(out / name).folds for name in names}
+    summaries = {name: summarize(f) for name, f in folds.items()}
+    scores = {name: f["test_accuracy"] for name, f in folds.items()} if plots else None
+    return write_comparison(out, summaries, scores), comparison_markdown(summaries)
 
 
 def write_comparison(
@@ -235,6 +271,7 @@ def write_comparison(
         fig = accuracy_distribution(scores, "Test accuracy by config")
         fd, tmp = tempfile.mkstemp(dir=out, prefix=".comparison.", suffix=".png")
         os.close(fd)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         try:
             fig.savefig(tmp, dpi=110)
             os.replace(tmp, out / "comparison.png")
@@ -301,6 +338,7 @@ def write_text(path: Path, text: str) -> Path:
 
 def _atomic_write(path: Path, text: str) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide results from other users
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
@@ -312,8 +350,7 @@ def _atomic_write(path: Path, text: str) -> Path:
 
 def _replace_dir(staging: Path, final: Path) -> None:
     """Move ``staging`` to ``final``; an earlier run there is removed only after the move."""
-    if final.exists() and not final.is_dir():
-        raise ResultsError(f"{final}: exists and is not a directory")
+    _check_replaceable(final)
     old = None
     if final.exists():
         old = final.with_name(f".{final.name}.old")

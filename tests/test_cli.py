@@ -107,7 +107,7 @@ def test_csv_with_a_text_cell_names_row_and_column(tmp_path):
 def test_missing_sonar_without_network_is_one_error(tmp_path):
     result = invoke("run", CONFIGS / "smoke.yaml", "--data-dir", tmp_path / "empty", "--out", tmp_path / "out")
     assert_one_error(result, "sonar.csv: not found, and the download from http://127.0.0.1:9/")
-    assert not (tmp_path / "out").exists() and list((tmp_path / "empty").iterdir()) == []
+    assert not (tmp_path / "out").exists() and not (tmp_path / "empty").exists()
 
 
 def test_out_path_that_is_a_file(sonar_env, tmp_path):
@@ -131,3 +131,21 @@ def assert_one_error(result, message, *more):
     for part in (message, *more):
         assert part in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_a_directory_not_written_by_dropout_lab_is_never_replaced(sonar_env, tmp_path):
+    write(tmp_path / "smoke" / "notes.txt", "precious")
+    result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--out", tmp_path)
+    assert_one_error(result, "smoke: exists and is not a dropout-lab run directory (no run.json)")
+    assert (tmp_path / "smoke" / "notes.txt").read_text() == "precious"
+
+
+def test_the_comparison_is_rewritten_from_disk_when_a_run_is_replaced(sonar_env, tmp_path):
+    configs = [CONFIGS / "sonar_baseline.yaml", CONFIGS / "sonar_input.yaml"]
+    assert invoke("run", *configs, *TINY, "-q", "--out", tmp_path).exit_code == 0
+    result = invoke("run", configs[1], *TINY, "--set", "seed=3", "-q", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "summary.csv").set_index("config")
+    replaced = pd.read_csv(tmp_path / "sonar_input" / "folds.csv")["test_accuracy"].mean()
+    assert list(table.index) == ["sonar_baseline", "sonar_input"]
+    assert table.loc["sonar_input", "test_mean"] == pytest.approx(replaced)

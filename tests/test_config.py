@@ -162,3 +162,32 @@ def test_csv_path_is_relative_to_the_config(tmp_path):
 def test_dense_layer_defaults():
     layer = DenseLayer(type="dense", units=4)
     assert layer.activation == "relu" and layer.max_norm is None
+
+
+def test_an_error_names_the_file_that_wrote_the_value(tmp_path):
+    write(tmp_path / "base.yaml", BASE.replace("epochs: 3", "epoch: 3"))
+    child = write(tmp_path / "child.yaml", "extends: base.yaml\nseed: 1\n")
+    with pytest.raises(ConfigError, match=r"^.*base\.yaml: training\.epoch is not a known key"):
+        load_config(child)
+    good = write(tmp_path / "good.yaml", BASE)
+    with pytest.raises(ConfigError) as err:
+        load_config(good, ["training.epoch=3"])
+    assert str(err.value).startswith(f"{good} (--set training.epoch=3): training.epoch is not a known key")
+
+
+def test_switching_optimizer_in_a_child_replaces_the_whole_mapping(tmp_path):
+    write(tmp_path / "base.yaml", BASE)
+    child = write(tmp_path / "child.yaml", "extends: base.yaml\ntraining: {optimizer: {name: rmsprop}}\n")
+    opt = load_config(child).training.optimizer
+    assert opt.name == "rmsprop" and opt.learning_rate == 0.001 and opt.momentum == 0.0  # no SGD leftovers
+
+
+def test_a_key_given_twice_is_an_error(tmp_path):
+    path = write(tmp_path / "a.yaml", BASE.replace("  epochs: 3\n", "  epochs: 3\n  epochs: 4\n"))
+    with pytest.raises(ConfigError, match="malformed YAML at line .*: the key 'epochs' is given twice"):
+        load_config(path)
+
+
+def test_an_override_value_that_is_not_yaml(tmp_path):
+    with pytest.raises(ConfigError, match=r"--set 'training.optimizer=\{name: adam': the value is not valid YAML"):
+        load_config(write(tmp_path / "a.yaml", BASE), ["training.optimizer={name: adam"])

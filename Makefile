@@ -41,6 +41,10 @@ reproduce: install
 		--engine fused --out $(OUT)/reproduce --quiet
 	$(BIN)/dropout-lab reproduction $(OUT)/reproduce
 
+# The tutorial loop against dropout-lab's engines; BENCH_ARGS="--epochs 50 --rounds 1" for a quick look.
+bench: install
+	$(BIN)/python benchmarks/bench_engines.py $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check dropout_lab tests
 

@@ -173,6 +173,40 @@ def _fit_in_worker(cfg: Experiment, X: np.ndarray, y: np.ndarray, split: Split):
     return fit_split(cfg, X, y, split)
 
 
+def _scikeras_engine(cfg: Experiment, X: np.ndarray, y: np.ndarray, todo: list[Split], jobs: int):
+    """Fold by fold through SciKeras, in ``jobs`` worker processes when asked."""
+    if jobs > 1 and len(todo) > 1:
+        from joblib import Parallel, delayed
+
+        parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
+        return parallel(delayed(_fit_in_worker)(cfg, X, y, split) for split in todo)
+    return (fit_split(cfg, X, y, split) for split in todo)
+
+
+def _fused_engine(cfg: Experiment, X: np.ndarray, y: np.ndarray, todo: list[Split], jobs: int):
+    """Every fold and repeat as one stacked model in one compiled program (``engines.fused``)."""
+    from .engines.fused import Task, check_supported, train_tasks
+
+    check_supported(cfg)
+    tasks = [Task(cfg, X[s.train], y[s.train], X[s.test], y[s.test], s.model_seed) for s in todo]
+    for split, out in zip(todo, train_tasks(tasks, history=cfg.evaluation.history), strict=True):
+        row = {
+            "repeat": split.repeat, "fold": split.fold, "split_seed": split.split_seed,
+            "model_seed": split.model_seed, "n_train": len(split.train), "n_test": len(split.test),
+            "train_accuracy": out["train_accuracy"], "test_accuracy": out["test_accuracy"],
+            "test_loss": out["test_loss"], "fit_seconds": round(out["fit_seconds"], 3),
+        }
+        history = None
+        if cfg.evaluation.history:
+            history = out["history"].rename(columns=_FUSED_HISTORY).assign(repeat=split.repeat, fold=split.fold)
+        yield row, history
+
+
+_FUSED_HISTORY = {"loss": "train_loss", "accuracy": "train_accuracy", "val_loss": "test_loss",
+                  "val_accuracy": "test_accuracy"}
+ENGINES = {"scikeras": _scikeras_engine, "fused": _fused_engine}
+
+
 def evaluate(
     cfg: Experiment,
     dataset: Dataset,
@@ -190,14 +224,7 @@ def evaluate(
     X, y = dataset.X.astype("float32"), dataset.y
     results = dict(done or {})
     todo = [split for split in plan(cfg, y) if (split.repeat, split.fold) not in results]
-    if jobs > 1 and len(todo) > 1:
-        from joblib import Parallel, delayed
-
-        parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
-        finished = parallel(delayed(_fit_in_worker)(cfg, X, y, split) for split in todo)
-    else:
-        finished = (fit_split(cfg, X, y, split) for split in todo)
-    for row, history in finished:
+    for row, history in ENGINES[cfg.training.engine](cfg, X, y, todo, jobs):
         results[row["repeat"], row["fold"]] = (row, history)
         if on_fold:
             on_fold(row, history)

@@ -1,0 +1,117 @@
+"""Benchmark: the tutorial's own loop against dropout-lab's engines, interleaved in one run.
+
+    python benchmarks/bench_engines.py [--config configs/sonar_baseline.yaml] [--epochs 300] [--rounds 3]
+
+Variants (each measurement in a fresh subprocess, so peak memory is its own):
+
+  tutorial   the tutorial's code as written: SciKeras ``cross_val_score`` over
+             ``Pipeline(StandardScaler, KerasClassifier)`` with ``StratifiedKFold``
+  scikeras   dropout-lab's SciKeras engine (``evaluate``), one process
+  jobs2      the same with ``--jobs 2`` (worker memory is not in the peak column)
+  fused      dropout-lab's fused engine
+
+Rounds run the variants interleaved (a, b, c, d, a, b, ...), so drift on a shared machine
+hits all alike; the table shows medians and each variant's ratio to the tutorial loop
+measured in the same run.  Seconds count training and scoring, not importing TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VARIANTS = ("tutorial", "scikeras", "jobs2", "fused")
+
+
+def _tutorial(cfg, dataset) -> list[float]:
+    """The tutorial's loop, kept as the tutorial writes it (only Keras 3's Input added)."""
+    import keras
+    from scikeras.wrappers import KerasClassifier
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    def create_baseline():
+        model = keras.Sequential()
+        model.add(keras.Input(shape=(60,)))
+        model.add(keras.layers.Dense(60, activation="relu"))
+        model.add(keras.layers.Dense(30, activation="relu"))
+        model.add(keras.layers.Dense(1, activation="sigmoid"))
+        sgd = keras.optimizers.SGD(learning_rate=0.01, momentum=0.8)
+        model.compile(loss="binary_crossentropy", optimizer=sgd, metrics=["accuracy"])
+        return model
+
+    estimators = [("standardize", StandardScaler()),
+                  ("mlp", KerasClassifier(model=create_baseline, epochs=cfg.training.epochs,
+                                          batch_size=cfg.training.batch_size, verbose=0))]
+    pipeline = Pipeline(estimators)
+    kfold = StratifiedKFold(n_splits=cfg.evaluation.n_splits, shuffle=True, random_state=cfg.seed)
+    return list(cross_val_score(pipeline, dataset.X.astype("float32"), dataset.y, cv=kfold))
+
+
+def measure(variant: str, config: str, epochs: int) -> dict:
+    """One measurement in this process: seconds, mean test accuracy, peak RSS."""
+    from dropout_lab import load_config, load_dataset
+
+    overrides = [f"training.epochs={epochs}"]
+    if variant == "fused":
+        overrides.append("training.engine=fused")
+    cfg = load_config(config, overrides)
+    dataset = load_dataset(cfg.data)
+    start = time.perf_counter()
+    if variant == "tutorial":
+        scores = _tutorial(cfg, dataset)
+    else:
+        from dropout_lab.runner import evaluate  # turns on TF op determinism: not for the tutorial's loop
+
+        scores = list(evaluate(cfg, dataset, jobs=2 if variant == "jobs2" else 1).folds["test_accuracy"])
+    seconds = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"seconds": seconds, "accuracy": statistics.fmean(scores), "peak_mb": peak_kb / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", default=str(ROOT / "configs" / "sonar_baseline.yaml"))
+    parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--measure", choices=VARIANTS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.config, args.epochs)))
+        return
+    variants = [v for v in args.variants.split(",") if v]
+    runs: dict[str, list[dict]] = {v: [] for v in variants}
+    for round_ in range(1, args.rounds + 1):
+        for variant in variants:
+            out = subprocess.run(
+                [sys.executable, __file__, "--measure", variant, "--config", args.config, "--epochs", str(args.epochs)],
+                capture_output=True, text=True, check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+            )
+            runs[variant].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(f"round {round_}/{args.rounds} {variant}: {runs[variant][-1]['seconds']:.1f} s", file=sys.stderr)
+    base = statistics.median(r["seconds"] for r in runs[variants[0]])
+    print(f"\n{Path(args.config).name}, {args.epochs} epochs, median of {args.rounds} interleaved round(s), "
+          f"{os.cpu_count()} CPUs\n")
+    print(f"| variant | seconds (median) | all runs | speed-up vs {variants[0]} | mean test accuracy | peak MB |")
+    print("|---|---|---|---|---|---|")
+    for variant in variants:
+        seconds = [r["seconds"] for r in runs[variant]]
+        median = statistics.median(seconds)
+        accuracy = statistics.fmean(r["accuracy"] for r in runs[variant])
+        peak = max(r["peak_mb"] for r in runs[variant])
+        print(f"| {variant} | {median:.1f} | {', '.join(f'{s:.1f}' for s in seconds)} | {base / median:.2f}x "
+              f"| {accuracy:.4f} | {peak:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -35,6 +35,11 @@ _set_option = click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE",
     help="Override a config value, e.g. --set training.epochs=5 (repeatable; the value is YAML).",
 )
+_sweep_option = click.option(
+    "--sweep", "sweep_items", multiple=True, metavar="KEY=V1,V2,...",
+    help="Sweep KEY over these values, e.g. --sweep model.layers[1].rate=0.0,0.2,0.4 (repeatable: "
+         "the cross product; each value is YAML).",
+)
 _data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Directory holding sonar.csv [default: $DROPOUT_LAB_DATA, else ./data].",
@@ -71,20 +76,27 @@ def _load(config_files, overrides, data_dir) -> list[tuple[Experiment, Dataset]]
 @click.option("--out", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
               help="Directory for the result directories.")
 @_set_option
+@_sweep_option
 @click.option("--repeats", type=click.IntRange(min=1), default=None,
               help="Repeat each evaluation with this many seeds (same as --set evaluation.repeats=N).")
 @_data_dir_option
 @click.option("--no-plots", is_flag=True, help="Write tables only, no PNG plots.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is also off when stderr is not a terminal).")
 @_report_errors
-def run(configs, out, overrides, repeats, data_dir, no_plots, quiet) -> None:
-    """Evaluate each CONFIG and write its results under OUT/<name>/."""
+def run(configs, out, overrides, sweep_items, repeats, data_dir, no_plots, quiet) -> None:
+    """Evaluate each CONFIG and write its results under OUT/<name>/.
+
+    A config with a sweep (its `sweep:`, or --sweep) writes one run per cell under
+    OUT/<name>/<cell>/ and the sweep's table and plot in OUT/<name>/; cells already done
+    there with the same config are reused, not run again.
+    """
     from .results import comparison_markdown, headline, prepare_out_dir, summarize, write_comparison, write_run
     from .runner import run_experiment
 
     if repeats is not None:
         overrides = (*overrides, f"evaluation.repeats={repeats}")
-    loaded = _load(configs, overrides, data_dir)
+    sweeps = _load_sweeps(configs, overrides, sweep_items, data_dir, out)
+    loaded = _load([path for path in configs if path not in sweeps], overrides, data_dir)
     prepare_out_dir(out)
     summaries, scores = {}, {}
     for cfg, dataset in loaded:
@@ -99,6 +111,63 @@ def run(configs, out, overrides, repeats, data_dir, no_plots, quiet) -> None:
         click.echo("")
         click.echo(comparison_markdown(summaries), nl=False)
         click.echo(f"-> {path}")
+    for sweep, datasets in sweeps.values():
+        _run_sweep(sweep, datasets, out, no_plots, quiet)
+
+
+def _load_sweeps(config_files, overrides, sweep_items, data_dir, out: Path | None) -> dict:
+    """``{config path: (Sweep, each cell's Dataset)}`` for the configs that sweep (by their
+    `sweep:` or --sweep), every cell validated and its data loaded and checked before any
+    training.  Names must differ across all configs: each owns OUT/<name>/."""
+    from .sweep import check_sweep_dir, expand
+
+    found, names, cache = {}, set(), {}
+    for path in config_files:
+        sweep = expand(path, overrides, sweep_items)
+        name = sweep.name if sweep else load_config(path, overrides).name
+        if name in names:
+            raise ConfigError(f"{path}: name {name!r} is used by more than one config in this run")
+        names.add(name)
+        if sweep is None:
+            continue
+        if out is not None:
+            check_sweep_dir(out / sweep.name)
+        datasets = []
+        for cell in sweep.cells:
+            key = cell.cfg.data.model_dump_json()
+            if key not in cache:
+                cache[key] = load_dataset(cell.cfg.data, data_dir)
+            check_against_data(cell.cfg, cache[key].y, path)
+            datasets.append(cache[key])
+        found[path] = (sweep, datasets)
+    return found
+
+
+def _run_sweep(sweep, datasets, out: Path, no_plots: bool, quiet: bool) -> None:
+    """Run each cell of ``sweep`` not already done in OUT/<name>/<cell>/, then write the sweep's files."""
+    from .results import headline, prepare_out_dir, summarize, write_run, write_sweep
+    from .runner import run_experiment
+    from .sweep import find_done, sweep_files
+
+    where = prepare_out_dir(out / sweep.name)
+    folds, checksums = {}, {}
+    for cell, dataset in zip(sweep.cells, datasets, strict=True):
+        checksums[cell.name] = dataset.checksum
+        done = find_done(where / cell.name, cell.cfg, dataset.checksum)
+        if done is not None:
+            click.echo(f"{cell.name}: already done, reusing {done.path}")
+            folds[cell.name] = done.folds
+            continue
+        with _progress(cell.cfg, dataset, quiet) as on_fold:
+            result = run_experiment(cell.cfg, dataset, on_fold=on_fold)
+        path = write_run(where, cell.cfg, result.folds, result.info, result.history, plots=not no_plots)
+        folds[cell.name] = result.folds
+        click.echo(f"{headline(cell.name, summarize(result.folds))}  -> {path}")
+    texts, figure = sweep_files(sweep, folds, checksums, plots=not no_plots)
+    path = write_sweep(where, texts, figure)
+    click.echo("")
+    click.echo(texts["sweep.md"], nl=False)
+    click.echo(f"-> {path}")
 
 
 def _describe(cfg: Experiment, dataset: Dataset) -> str:
@@ -142,15 +211,17 @@ def _progress(cfg: Experiment, dataset: Dataset, quiet: bool):
 @main.command()
 @click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_set_option
+@_sweep_option
 @_data_dir_option
 @_report_errors
-def validate(configs, overrides, data_dir) -> None:
-    """Check each CONFIG and print its model's layers, without training."""
+def validate(configs, overrides, sweep_items, data_dir) -> None:
+    """Check each CONFIG (and each cell of its sweep) and print its model's layers, without training."""
     import keras
 
     from .builder import build_model, layer_table
 
-    for cfg, dataset in _load(configs, overrides, data_dir):
+    sweeps = _load_sweeps(configs, overrides, sweep_items, data_dir, None)
+    for path, (cfg, dataset) in zip(configs, _load(configs, overrides, data_dir), strict=True):
         keras.backend.clear_session()  # layer names start again at dense, dense_1, ...
         net = build_model(cfg.model, cfg.training, dataset.n_features)
         opt = cfg.training.optimizer.model_dump()
@@ -161,6 +232,9 @@ def validate(configs, overrides, data_dir) -> None:
         for row in (header, *layer_table(net)):
             click.echo("  " + " ".join(f"{row[key]!s:{width}}" for key, width in _LAYER_ROW.items()))
         click.echo(f"  total parameters: {net.count_params()}")
+        if path in sweeps:
+            cells = sweeps[path][0].cells
+            click.echo(f"  sweep: {len(cells)} cells, each ok: {'; '.join(cell.name for cell in cells)}")
 
 
 _LAYER_ROW = {"layer": "<12", "type": "<8", "units": ">5", "activation": "<10", "rate": ">5",
@@ -200,3 +274,4 @@ def _run_labels(runs) -> list[str]:
     names = [run.name for run in runs]
     labels = [name if names.count(name) == 1 else f"{name} ({run.path})" for name, run in zip(names, runs, strict=True)]
     return [label if labels.count(label) == 1 else f"{label} #{i}" for i, label in enumerate(labels, 1)]
+

@@ -16,6 +16,10 @@ A run repeated with several seeds has a ``repeat`` column (1-based) first in fol
 
 The directory is assembled under a temporary name and renamed into place when every
 file is written, so an interrupted or failed run never leaves a half-written one.
+
+A sweep (see ``sweep``) puts its cells' run directories into ``OUT/NAME/`` and writes
+``sweep.yaml`` (the base config with its sweep), ``sweep.csv``, ``sweep.md`` and
+``sweep.png`` beside them (``write_sweep``); those files are each written to a temporary file and renamed into place.
 """
 
 from __future__ import annotations
@@ -240,6 +244,30 @@ def write_comparison(
         finally:
             Path(tmp).unlink(missing_ok=True)
     return _atomic_write(out / "summary.md", comparison_markdown(summaries))
+
+
+def write_sweep(where: Path, texts: dict[str, str], figure=None) -> Path:
+    """Write a sweep's files into its directory ``where``: ``texts`` maps file names
+    (``sweep.yaml``, ``sweep.csv``, ``sweep.md``) to their text, and ``figure`` is saved as
+    ``sweep.png``.  Returns the path of ``sweep.md``."""
+    try:
+        for filename, text in texts.items():
+            _atomic_write(where / filename, text)
+        if figure is not None:
+            _atomic_savefig(figure, where / "sweep.png")
+    except OSError as exc:
+        raise ResultsError(f"{where}: cannot write the sweep's files: {exc.strerror}") from None
+    return where / "sweep.md"
+
+
+def _atomic_savefig(fig, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _atomic_write(path: Path, text: str) -> Path:

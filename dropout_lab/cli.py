@@ -275,3 +275,27 @@ def _run_labels(runs) -> list[str]:
     labels = [name if names.count(name) == 1 else f"{name} ({run.path})" for name, run in zip(names, runs, strict=True)]
     return [label if labels.count(label) == 1 else f"{label} #{i}" for i, label in enumerate(labels, 1)]
 
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), metavar="DIR")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The report's Markdown file; its CSV goes beside it with a .csv suffix "
+                   "[default: DIR/report.md and DIR/report.csv].")
+@_report_errors
+def report(directory, out_file) -> None:
+    """Write one Markdown report (and a CSV) of every run under DIR, sweep cells included.
+
+    One row per run directory: protocol, runs, test accuracy (mean ± std, 95% CI), train
+    accuracy and links to its plots; then links to each sweep's table and plot.
+    """
+    from .report import build_report
+    from .results import write_report
+
+    target = out_file if out_file is not None else directory / "report.md"
+    found = build_report(directory, target.parent)
+    for problem in found.skipped:
+        click.echo(f"not included: {problem}", err=True)
+    md, csv = write_report(target, found.markdown, found.csv())
+    runs, sweeps = len(found.table), len(found.sweeps)
+    also = f" and {sweeps} sweep{'s' * (sweeps != 1)}" if sweeps else ""
+    click.echo(f"{runs} run{'s' * (runs != 1)}{also} -> {md}, {csv}")

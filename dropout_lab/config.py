@@ -427,6 +427,8 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> dict:
         raise ConfigError(f"{path}: extends names {parent!r}, but {parent_path} does not exist")
     base = _read_chain(parent_path, (*seen, resolved))
     base.pop("name", None)  # a name belongs to its own file
+    if "sweep" in data:
+        base.pop("sweep", None)  # a sweep replaces the inherited one whole; `sweep: null` drops it
     return _merge(base, data)
 
 

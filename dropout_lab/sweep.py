@@ -261,7 +261,7 @@ def sweep_markdown(sweep: Sweep, table: pd.DataFrame, unpaired: str | None) -> s
     protocols = {_protocol(cell.cfg) for cell in sweep.cells}
     how = protocols.pop() if len(protocols) == 1 else "the protocol each cell's config.yaml states"
     lines += [f"{len(sweep.cells)} cells, each evaluated with {how}, seed {sweep.base.seed} "
-              f"(the same folds in every cell).", ""]
+              f"(the same splits in every cell).", ""]
     paired = unpaired is None
     head = [labels[key] for key in sweep.keys] + ["runs", "test accuracy", "test 95% CI",
                                                   "train accuracy", "train 95% CI"]

@@ -146,6 +146,17 @@ def test_sweep_errors_name_the_file_and_the_key(tmp_path, case):
         assert str(error.value).startswith(f"{path}: ")
 
 
+@pytest.mark.parametrize("child, keys", [
+    ("training: {epochs: 1}\n", [RATE]),  # inherited
+    ('sweep: {"model.layers[0].max_norm": [null, 3]}\n', ["model.layers[0].max_norm"]),  # replaced whole
+    ("sweep: null\n", None),  # dropped
+])
+def test_a_child_config_inherits_replaces_or_drops_the_sweep(tmp_path, child, keys):
+    sweep_config(tmp_path, f'{{"{RATE}": [0.0, 0.5]}}', name="parent")
+    sweep = expand(write(tmp_path / "child.yaml", f"extends: parent.yaml\n{child}"))
+    assert (sweep.keys if sweep else None) == keys
+
+
 def test_a_sweep_config_round_trips_and_hashes_as_before_without_one(tmp_path):
     from dropout_lab.config import dump_config
 

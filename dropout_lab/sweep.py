@@ -134,10 +134,15 @@ def key_labels(keys: Sequence[str]) -> dict[str, str]:
             tail = tokens[-n - 1:] if isinstance(tokens[-n], int) else tokens[-n:]  # an index keeps its list's name
             if not any(other[-len(tail):] == tail for other in others if len(other) >= len(tail)):
                 break
-        labels[key] = "".join(str(t) if isinstance(t, int) or i == 0 else f".{t}" for i, t in enumerate(tail))
+        labels[key] = _label(tail)
     if len(set(labels.values())) < len(labels):  # tails written alike: fall back to the whole paths
-        labels = {key: key for key in keys}
+        labels = {key: _label(tokens) for key, tokens in paths.items()}
     return labels
+
+
+def _label(tokens: list[str | int]) -> str:
+    """``["layers", 1, "rate"]`` -> ``layers1.rate``: no brackets in a file name."""
+    return "".join(str(t) if isinstance(t, int) or i == 0 else f".{t}" for i, t in enumerate(tokens))
 
 
 def cell_name(values: Mapping[str, Any], labels: Mapping[str, str]) -> str:

@@ -84,6 +84,7 @@ def test_parse_sweep_option(item, key, values):
     ([RATE, "model.layers[3].rate"], ["layers1.rate", "layers3.rate"]),
     (["training.epochs", "training.optimizer.learning_rate"], ["epochs", "learning_rate"]),
     (["model.layers[2]", "evaluation.n_splits"], ["layers2", "n_splits"]),
+    (["model.layers[1].rate", "x.layers1.rate"], ["model.layers1.rate", "x.layers1.rate"]),  # tails alike
 ])
 def test_key_labels_are_the_shortest_distinct_tails(keys, labels):
     assert list(key_labels(keys).values()) == labels

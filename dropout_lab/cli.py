@@ -35,6 +35,11 @@ _set_option = click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE",
     help="Override a config value, e.g. --set training.epochs=5 (repeatable; the value is YAML).",
 )
+_sweep_option = click.option(
+    "--sweep", "sweep_items", multiple=True, metavar="KEY=V1,V2,...",
+    help="Sweep KEY over these values, e.g. --sweep model.layers[1].rate=0.0,0.2,0.4 (repeatable: "
+         "the cross product; each value is YAML).",
+)
 _data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Directory holding sonar.csv [default: $DROPOUT_LAB_DATA, else ./data].",
@@ -71,6 +76,7 @@ def _load(config_files, overrides, data_dir) -> list[tuple[Experiment, Dataset]]
 @click.option("--out", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
               help="Directory for the result directories.")
 @_set_option
+@_sweep_option
 @click.option("--repeats", type=click.IntRange(min=1), default=None,
               help="Repeat each evaluation with this many seeds (same as --set evaluation.repeats=N).")
 @_data_dir_option
@@ -82,49 +88,114 @@ def _load(config_files, overrides, data_dir) -> list[tuple[Experiment, Dataset]]
 @click.option("--no-plots", is_flag=True, help="Write tables only, no PNG plots.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is also off when stderr is not a terminal).")
 @_report_errors
-def run(configs, out, overrides, repeats, engine, data_dir, jobs, fresh, no_plots, quiet) -> None:
+def run(configs, out, overrides, sweep_items, repeats, engine, data_dir, jobs, fresh, no_plots, quiet) -> None:
     """Evaluate each CONFIG and write its results under OUT/<name>/.
 
     Each finished fold is saved as it completes: a run that is interrupted (Ctrl-C, a
     crash, a kill) continues from the first unfinished fold when started again with the
-    same command.
+    same command.  A config with a sweep (its `sweep:`, or --sweep) writes one run per
+    cell under OUT/<name>/<cell>/ and the sweep's table and plot in OUT/<name>/; cells
+    already done there with the same config are reused, not run again.
     """
-    from .results import Journal, headline, prepare_out_dir, summarize, update_comparison, write_run
-    from .runner import run_experiment, run_id
+    from .results import headline, prepare_out_dir, summarize, update_comparison
 
     if repeats is not None:
         overrides = (*overrides, f"evaluation.repeats={repeats}")
     if engine is not None:
         overrides = (*overrides, f"training.engine={engine}")
-    loaded = _load(configs, overrides, data_dir)
+    sweeps = _load_sweeps(configs, overrides, sweep_items, data_dir, out)
+    loaded = _load([path for path in configs if path not in sweeps], overrides, data_dir)
     prepare_out_dir(out, [cfg.name for cfg, _ in loaded])
     for cfg, dataset in loaded:
-        journal = Journal(out, cfg.name, run_id(cfg, dataset))
-        if fresh:
-            journal.discard(every_id=True)
-        done = journal.load()
-        if done and not quiet:
-            click.echo(f"{cfg.name}: resuming, {len(done)} finished folds saved in {journal.path}", err=True)
-        with _progress(cfg, dataset, quiet, len(done)) as show:
-            def on_fold(row, history, show=show, journal=journal):
-                journal.append(row, history)
-                show(row)
-
-            try:
-                result = run_experiment(cfg, dataset, on_fold=on_fold, done=done, jobs=jobs)
-            except KeyboardInterrupt:
-                click.echo(f"\nInterrupted: {len(journal.load())} finished folds of {cfg.name} are saved in "
-                           f"{journal.path}; run the same command again to continue from there "
-                           f"(--fresh starts over).", err=True)
-                raise SystemExit(130) from None
-        where = write_run(out, cfg, result.folds, result.info, result.history, plots=not no_plots)
-        journal.discard(every_id=True)
+        result, where = _run_one(cfg, dataset, out, jobs, fresh, no_plots, quiet)
         click.echo(f"{headline(cfg.name, summarize(result.folds))}  -> {where}")
     comparison = update_comparison(out, [cfg.name for cfg, _ in loaded], plots=not no_plots)
     if comparison:
         click.echo("")
         click.echo(comparison[1], nl=False)
         click.echo(f"-> {comparison[0]}")
+    for sweep, datasets in sweeps.values():
+        _run_sweep(sweep, datasets, out, jobs, fresh, no_plots, quiet)
+
+
+def _run_one(cfg: Experiment, dataset: Dataset, out: Path, jobs: int, fresh: bool, no_plots: bool, quiet: bool):
+    """Train and evaluate one config (resuming saved folds), write OUT/<name>/; (result, its path)."""
+    from .results import Journal, write_run
+    from .runner import run_experiment, run_id
+
+    journal = Journal(out, cfg.name, run_id(cfg, dataset))
+    if fresh:
+        journal.discard(every_id=True)
+    done = journal.load()
+    if done and not quiet:
+        click.echo(f"{cfg.name}: resuming, {len(done)} finished folds saved in {journal.path}", err=True)
+    with _progress(cfg, dataset, quiet, len(done)) as show:
+        def on_fold(row, history):
+            journal.append(row, history)
+            show(row)
+
+        try:
+            result = run_experiment(cfg, dataset, on_fold=on_fold, done=done, jobs=jobs)
+        except KeyboardInterrupt:
+            click.echo(f"\nInterrupted: {len(journal.load())} finished folds of {cfg.name} are saved in "
+                       f"{journal.path}; run the same command again to continue from there "
+                       f"(--fresh starts over).", err=True)
+            raise SystemExit(130) from None
+    where = write_run(out, cfg, result.folds, result.info, result.history, plots=not no_plots)
+    journal.discard(every_id=True)
+    return result, where
+
+
+def _load_sweeps(config_files, overrides, sweep_items, data_dir, out: Path | None) -> dict:
+    """``{config path: (Sweep, each cell's Dataset)}`` for the configs that sweep (by their
+    `sweep:` or --sweep), every cell validated and its data loaded and checked before any
+    training.  Names must differ across all configs: each owns OUT/<name>/."""
+    from .sweep import check_sweep_dir, expand
+
+    found, names, cache = {}, set(), {}
+    for path in config_files:
+        sweep = expand(path, overrides, sweep_items)
+        name = sweep.name if sweep else load_config(path, overrides).name
+        if name in names:
+            raise ConfigError(f"{path}: name {name!r} is used by more than one config in this run")
+        names.add(name)
+        if sweep is None:
+            continue
+        if out is not None:
+            check_sweep_dir(out / sweep.name)
+        datasets = []
+        for cell in sweep.cells:
+            key = cell.cfg.data.model_dump_json()
+            if key not in cache:
+                cache[key] = load_dataset(cell.cfg.data, data_dir)
+            check_against_data(cell.cfg, cache[key].y, path)
+            datasets.append(cache[key])
+        found[path] = (sweep, datasets)
+    return found
+
+
+def _run_sweep(sweep, datasets, out: Path, jobs: int, fresh: bool, no_plots: bool, quiet: bool) -> None:
+    """Run each cell of ``sweep`` not already done in OUT/<name>/<cell>/, then write the sweep's files."""
+    from .results import headline, prepare_out_dir, summarize, write_sweep
+    from .sweep import find_done, sweep_files
+
+    where = prepare_out_dir(out / sweep.name)
+    folds, checksums = {}, {}
+    for cell, dataset in zip(sweep.cells, datasets, strict=True):
+        checksums[cell.name] = dataset.checksum
+        done = find_done(where / cell.name, cell.cfg, dataset.checksum)
+        if done is not None:
+            click.echo(f"{cell.name}: already done, reusing {done.path}")
+            folds[cell.name] = done.folds
+            continue
+        result, path = _run_one(cell.cfg, dataset, where, jobs, fresh, no_plots, quiet)
+        folds[cell.name] = result.folds
+        click.echo(f"{headline(cell.name, summarize(result.folds))}  -> {path}")
+    texts, figure = sweep_files(sweep, folds, checksums, plots=not no_plots)
+    path = write_sweep(where, texts, figure)
+    click.echo("")
+    click.echo(texts["sweep.md"], nl=False)
+    click.echo(f"-> {path}")
 
 
 def _describe(cfg: Experiment, dataset: Dataset) -> str:
@@ -170,15 +241,17 @@ def _progress(cfg: Experiment, dataset: Dataset, quiet: bool, done: int = 0):
 @main.command()
 @click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_set_option
+@_sweep_option
 @_data_dir_option
 @_report_errors
-def validate(configs, overrides, data_dir) -> None:
-    """Check each CONFIG and print its model's layers, without training."""
+def validate(configs, overrides, sweep_items, data_dir) -> None:
+    """Check each CONFIG (and each cell of its sweep) and print its model's layers, without training."""
     import keras
 
     from .builder import build_model, layer_table
 
-    for cfg, dataset in _load(configs, overrides, data_dir):
+    sweeps = _load_sweeps(configs, overrides, sweep_items, data_dir, None)
+    for path, (cfg, dataset) in zip(configs, _load(configs, overrides, data_dir), strict=True):
         keras.backend.clear_session()  # layer names start again at dense, dense_1, ...
         net = build_model(cfg.model, cfg.training, dataset.n_features)
         opt = cfg.training.optimizer.model_dump()
@@ -189,6 +262,9 @@ def validate(configs, overrides, data_dir) -> None:
         for row in (header, *layer_table(net)):
             click.echo("  " + " ".join(f"{row[key]!s:{width}}" for key, width in _LAYER_ROW.items()))
         click.echo(f"  total parameters: {net.count_params()}")
+        if path in sweeps:
+            cells = sweeps[path][0].cells
+            click.echo(f"  sweep: {len(cells)} cells, each ok: {'; '.join(cell.name for cell in cells)}")
 
 
 _LAYER_ROW = {"layer": "<12", "type": "<8", "units": ">5", "activation": "<10", "rate": ">5",
@@ -231,6 +307,31 @@ def _run_labels(runs) -> list[str]:
 
 
 @main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), metavar="DIR")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The report's Markdown file; its CSV goes beside it with a .csv suffix "
+                   "[default: DIR/report.md and DIR/report.csv].")
+@_report_errors
+def report(directory, out_file) -> None:
+    """Write one Markdown report (and a CSV) of every run under DIR, sweep cells included.
+
+    One row per run directory: protocol, runs, test accuracy (mean ± std, 95% CI), train
+    accuracy and links to its plots; then links to each sweep's table and plot.
+    """
+    from .report import build_report
+    from .results import write_report
+
+    target = out_file if out_file is not None else directory / "report.md"
+    found = build_report(directory, target.parent)
+    for problem in found.skipped:
+        click.echo(f"not included: {problem}", err=True)
+    md, csv = write_report(target, found.markdown, found.csv())
+    runs, sweeps = len(found.table), len(found.sweeps)
+    also = f" and {sweeps} sweep{'s' * (sweeps != 1)}" if sweeps else ""
+    click.echo(f"{runs} run{'s' * (runs != 1)}{also} -> {md}, {csv}")
+
+
+@main.command()
 @click.argument("results_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_report_errors
 def reproduction(results_dir) -> None:
@@ -244,3 +345,4 @@ def reproduction(results_dir) -> None:
     text = reproduction_markdown(results_dir)
     click.echo(text, nl=False)
     click.echo(f"-> {write_text(results_dir / 'reproduction.md', text)}")
+

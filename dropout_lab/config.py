@@ -5,10 +5,15 @@ applies ``--set`` overrides and validates the result.  Every error names the fil
 the key path, what was expected and what was received::
 
     configs/a.yaml: model.layers[1].rate must be a float in [0, 1); got 1.5
+
+A config may also declare a ``sweep``: key paths (the ``--set`` syntax) mapped to lists
+of values.  The schema checks its shape; ``load_config(path, overrides, cell=...)`` loads
+one cell of it (see ``sweep``).
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import json
@@ -67,11 +72,12 @@ PositiveInt = Annotated[int, _expect("an integer >= 1", lambda v: _is_int(v) and
 Int = Annotated[int, _expect("an integer", _is_int)]
 Bool = Annotated[bool, _expect("true or false", lambda v: isinstance(v, bool))]
 Text = Annotated[str, _expect("a string", lambda v: isinstance(v, str))]
+# '=' and ',' for sweep cells, which are named after their values: rate=0.2,max_norm=3
 Name = Annotated[
     str,
     _expect(
-        "a name of letters, digits, '_', '-' or '.'",
-        lambda v: isinstance(v, str) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", v) is not None,
+        "a name of letters, digits, '_', '-', '.', '=' or ','",
+        lambda v: isinstance(v, str) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.=,-]*", v) is not None,
     ),
 ]
 Activation = Annotated[str, _choice(ACTIVATIONS)]
@@ -248,6 +254,61 @@ class HoldoutConfig(_Protocol):
 EvaluationConfig = Annotated[KFoldConfig | HoldoutConfig, Field(discriminator="protocol")]
 
 
+# --- sweep ---
+
+# keys a sweep may not vary: cells are named by the sweep, and share the seed so that
+# every cell is evaluated on the same folds
+_UNSWEPT = {"name": "the cells are named after their values",
+            "seed": "every cell keeps the base seed, so that all cells are evaluated on the same folds",
+            "sweep": "a cell has no sweep of its own"}
+
+
+def sweep_problem(spec: Any) -> str | None:
+    """What is wrong with a ``sweep`` mapping, in the project's words; None if nothing.
+
+    It must map key paths (``model.layers[1].rate``) to non-empty lists of distinct
+    values, and no key path may lie inside another (``model.layers[1]`` and
+    ``model.layers[1].rate``).  Whether each path exists is checked per cell, on the config.
+    """
+    if not isinstance(spec, dict) or not spec:
+        got = "an empty mapping" if spec == {} else f"{_kind(spec)} {spec!r}"
+        return ('sweep must be a mapping of key paths to lists of values, '
+                f'e.g. {{"model.layers[1].rate": [0.1, 0.2]}}; got {got}')
+    seen: dict[str, list] = {}
+    for key, values in spec.items():
+        where = sweep_label(key)
+        tokens = parse_key_path(key) if isinstance(key, str) else None
+        if tokens is None:
+            return f"{where}: not a dotted key path such as model.layers[1].rate"
+        if tokens[0] in _UNSWEPT:
+            return f"{where} cannot be swept: {_UNSWEPT[tokens[0]]}"
+        if not isinstance(values, list) or not values:
+            return f"{where} must be a non-empty list of values; got {_kind(values)} {values!r}"
+        texts = [json.dumps(v, sort_keys=True) for v in values]
+        for value, text in zip(values, texts, strict=True):
+            if texts.count(text) > 1:
+                return f"{where} lists the value {value!r} more than once"
+        for other, other_tokens in seen.items():
+            short, long = sorted((tokens, other_tokens), key=len)
+            if long[: len(short)] == short:
+                return f"{where} overlaps {sweep_label(other)}: sweep one or the other"
+        seen[key] = tokens
+    return None
+
+
+def sweep_label(key: Any) -> str:
+    """How errors name a swept key: ``sweep["model.layers[1].rate"]``."""
+    shown = json.dumps(key) if isinstance(key, str) else repr(key)
+    return f"sweep[{shown}]"
+
+
+def _check_sweep(spec: Any) -> Any:
+    problem = None if spec is None else sweep_problem(spec)
+    if problem:
+        raise PydanticCustomError("sweep", "{text}", {"text": problem})
+    return spec
+
+
 class Experiment(_Section):
     name: Name
     description: Text = ""
@@ -256,6 +317,7 @@ class Experiment(_Section):
     model: ModelConfig
     training: TrainingConfig
     evaluation: EvaluationConfig = KFoldConfig()
+    sweep: Annotated[dict[str, list] | None, PlainValidator(_check_sweep)] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -266,8 +328,11 @@ class Experiment(_Section):
         return data
 
     def to_dict(self) -> dict:
-        """The fully resolved config as plain data: what ``config.yaml`` holds."""
-        return self.model_dump(mode="json")
+        """The fully resolved config as plain data: what ``config.yaml`` holds.
+
+        Without a sweep there is no ``sweep`` key, so configs hash as they did before sweeps.
+        """
+        return self.model_dump(mode="json", exclude={"sweep"} if self.sweep is None else None)
 
     def config_hash(self) -> str:
         """SHA-256 of the resolved config in canonical JSON."""
@@ -277,20 +342,31 @@ class Experiment(_Section):
 
 # --- loading ---
 
-def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Experiment:
-    """Read, merge (``extends``), override (``--set KEY=VALUE``) and validate one config."""
+def load_config(
+    path: str | Path, overrides: list[str] | tuple[str, ...] = (), cell: dict[str, Any] | None = None
+) -> Experiment:
+    """Read, merge (``extends``), override (``--set KEY=VALUE``) and validate one config.
+
+    ``cell``, for one cell of a sweep: key paths and values set after the overrides, the
+    way ``--set`` sets them; the config's own ``sweep`` is dropped.  A path that does not
+    exist is an error naming it as ``sweep["KEY"]``.
+    """
     path = Path(path)
     chain: list[tuple[Path, dict]] = []
     data = _read_chain(path, (), chain)
     data.setdefault("name", path.stem)
     for item in overrides:
         _apply_override(data, item, path)
+    if cell is not None:
+        data.pop("sweep", None)
+        for key, value in cell.items():
+            _assign(data, parse_key_path(key), copy.deepcopy(value), f"{path}: {sweep_label(key)}")
     _resolve_paths(data, path.parent)
     try:
         return Experiment.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise ConfigError(_format_error(_origin(err, path, chain, overrides), err)) from None
+        raise ConfigError(_format_error(_origin(err, path, chain, overrides, cell or {}), err)) from None
 
 
 def dump_config(cfg: Experiment) -> str:
@@ -373,6 +449,8 @@ def _read_chain(path: Path, seen: tuple[Path, ...], chain: list[tuple[Path, dict
         raise ConfigError(f"{path}: extends names {parent!r}, but {parent_path} does not exist")
     base = _read_chain(parent_path, (*seen, resolved), chain)
     base.pop("name", None)  # a name belongs to its own file
+    if "sweep" in data:
+        base.pop("sweep", None)  # a sweep replaces the inherited one whole; `sweep: null` drops it
     return _merge(base, data)
 
 
@@ -391,13 +469,19 @@ def _merge(base: dict, child: dict) -> dict:
     return out
 
 
-def _origin(err: dict, path: Path, chain: list[tuple[Path, dict]], overrides) -> str:
-    """Where the value an error is about was written: a ``--set``, or the file of the
-    ``extends`` chain nearest to ``path`` that sets it."""
+def _origin(err: dict, path: Path, chain: list[tuple[Path, dict]], overrides, cell: dict) -> str:
+    """Where the value an error is about was written: a sweep cell (reported as ``path``,
+    which holds the sweep), a ``--set``, or the file of the ``extends`` chain nearest to
+    ``path`` that sets it."""
     loc = _clean_loc(err)
+
+    def hits(tokens):
+        return loc[: len(tokens)] == tokens or tokens[: len(loc)] == loc
+
+    if any(hits(parse_key_path(key)) for key in cell):
+        return str(path)
     for item in reversed(list(overrides)):
-        tokens = parse_override(item)[0]
-        if loc[: len(tokens)] == tokens or tokens[: len(loc)] == loc:
+        if hits(parse_override(item)[0]):
             return f"{path} (--set {item})"
     for source, data in chain:
         if loc and _sets(data, loc):
@@ -432,7 +516,8 @@ def _other_kind(base: dict, child: dict) -> bool:
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 
 
-def _parse_key_path(key: str) -> list[str | int] | None:
+def parse_key_path(key: str) -> list[str | int] | None:
+    """``model.layers[1].rate`` -> ``["model", "layers", 1, "rate"]``; None if it is not a key path."""
     tokens: list[str | int] = []
     pos = 0
     while pos < len(key):
@@ -449,7 +534,7 @@ def _parse_key_path(key: str) -> list[str | int] | None:
 def parse_override(item: str) -> tuple[list[str | int], Any]:
     """``KEY=VALUE`` -> (key path tokens, value parsed as YAML); errors say what is wrong."""
     key, sep, raw = item.partition("=")
-    tokens = _parse_key_path(key.strip()) if sep else None
+    tokens = parse_key_path(key.strip()) if sep else None
     if tokens is None:
         raise ConfigError(
             f"--set {item!r}: expected KEY=VALUE with a dotted key path, "
@@ -464,23 +549,28 @@ def parse_override(item: str) -> tuple[list[str | int], Any]:
 
 def _apply_override(data: dict, item: str, path: Path) -> None:
     tokens, value = parse_override(item)
+    _assign(data, tokens, value, f"{path}: --set {item!r}")
+
+
+def _assign(data: dict, tokens: list[str | int], value: Any, label: str) -> None:
+    """Set the value at a key path; ``label`` starts the error when a list item or mapping is missing."""
     node: Any = data
     for depth, token in enumerate(tokens[:-1]):
         where = _format_loc(tokens[: depth + 1])
         if isinstance(token, int):
             if not isinstance(node, list) or token >= len(node):
-                raise ConfigError(f"{path}: --set {item!r}: {where} does not exist")
+                raise ConfigError(f"{label}: {where} does not exist")
             node = node[token]
         else:
             if not isinstance(node, dict):
-                raise ConfigError(f"{path}: --set {item!r}: {_format_loc(tokens[:depth])} is not a mapping")
+                raise ConfigError(f"{label}: {_format_loc(tokens[:depth])} is not a mapping")
             node = node.setdefault(token, {})
     last = tokens[-1]
     if isinstance(last, int):
         if not isinstance(node, list) or last >= len(node):
-            raise ConfigError(f"{path}: --set {item!r}: {_format_loc(tokens)} does not exist")
+            raise ConfigError(f"{label}: {_format_loc(tokens)} does not exist")
     elif not isinstance(node, dict):
-        raise ConfigError(f"{path}: --set {item!r}: {_format_loc(tokens[:-1])} is not a mapping")
+        raise ConfigError(f"{label}: {_format_loc(tokens[:-1])} is not a mapping")
     node[last] = value
 
 
@@ -521,6 +611,8 @@ def _format_error(path: Path | str, err: dict) -> str:
         return f"{path}: {_format_loc(loc)} {err['msg']}; got {value!r}"
     if kind == "expected_output":
         return f"{path}: {_format_loc(loc)} {err['msg']}"
+    if kind == "sweep":
+        return f"{path}: {err['msg']}"
     return f"{path}: {_format_loc(loc)}: {err['msg']}; got {value!r}"
 
 

@@ -61,3 +61,50 @@ def accuracy_distribution(scores: dict[str, pd.Series], title: str) -> Figure:
     counts = sorted({len(v) for v in values})
     ax.set_title(f"{title}\n({'/'.join(map(str, counts))} runs each; box: quartiles, diamond: mean)", fontsize=11)
     return fig
+
+
+def sweep_plot(points: pd.DataFrame, x_label: str, title: str) -> Figure:
+    """Mean test accuracy per swept value with its 95% interval as error bars.
+
+    ``points`` has one row per cell: ``x`` (the value; a numeric axis when every value is a
+    number, else one tick per value in order), ``x_text`` (its tick label), ``line`` (which
+    line it belongs to, or None for a single line), ``runs``, ``test_mean``,
+    ``test_ci95_low``/``test_ci95_high`` (NaN without an interval) and ``train_mean``.
+    A single line also shows the mean train accuracy, dashed.
+    """
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in points["x"])
+    ticks = list(dict.fromkeys(points["x_text"]))
+    lines = list(dict.fromkeys(points["line"]))
+    span = ((max(points["x"]) - min(points["x"])) or 1.0) if numeric else 1.0
+    step = (0.012 if numeric else 0.08) * span if len(lines) > 1 else 0.0  # side by side, so bars do not overlap
+    fig = Figure(figsize=(max(7.0, 0.7 * len(ticks) + 3), 4.8), layout="constrained")
+    ax = fig.subplots()
+    colors = matplotlib.colormaps["tab10"]
+    for i, line in enumerate(lines):
+        part = points[points["line"] == line] if line is not None else points
+        x = np.asarray(part["x"], dtype=float) if numeric else np.array([ticks.index(t) for t in part["x_text"]])
+        x = x + (i - (len(lines) - 1) / 2) * step
+        mean = part["test_mean"].to_numpy(float)
+        err = np.vstack([mean - part["test_ci95_low"].to_numpy(float), part["test_ci95_high"].to_numpy(float) - mean])
+        color = _COLORS["test"] if len(lines) == 1 else colors(i % 10)
+        label = "test (mean, 95% CI)" if line is None else line
+        ax.errorbar(x, mean, yerr=np.nan_to_num(err), color=color, marker="o", markersize=5, capsize=4,
+                    linewidth=1.4, label=label)
+        if len(lines) == 1:
+            ax.plot(x, part["train_mean"], color=_COLORS["train"], linestyle="--", marker=".", linewidth=1,
+                    label="train (mean)")
+    if not numeric:
+        ax.set_xticks(range(len(ticks)), ticks)
+    else:
+        values = sorted(set(points["x"]))
+        if len(values) <= 12:
+            ax.set_xticks(values, [points.loc[points["x"] == v, "x_text"].iloc[0] for v in values])
+    ax.set_xlabel(x_label)
+    ax.set_ylabel("accuracy" if len(lines) == 1 else "test accuracy")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=9, title=None if len(lines) == 1 else "mean, 95% CI", title_fontsize=9)
+    runs = sorted(set(points["runs"]))
+    bars = ("error bars: t-based 95% CI of the mean over " + "/".join(map(str, runs)) + " runs"
+            if points["test_ci95_low"].notna().any() else "one run per value: no interval")
+    ax.set_title(f"{title}\n({bars})", fontsize=11)
+    return fig

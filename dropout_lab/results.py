@@ -16,6 +16,11 @@ A run repeated with several seeds has a ``repeat`` column (1-based) first in fol
 
 The directory is assembled under a temporary name and renamed into place when every
 file is written, so an interrupted or failed run never leaves a half-written one.
+
+A sweep (see ``sweep``) puts its cells' run directories into ``OUT/NAME/`` and writes
+``sweep.yaml`` (the base config with its sweep), ``sweep.csv``, ``sweep.md`` and
+``sweep.png`` beside them (``write_sweep``); ``write_report`` writes a report of many runs.
+Those files are each written to a temporary file and renamed into place.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -114,6 +119,7 @@ class SavedRun:
     name: str  # the config's name (config.yaml ``name``, else the directory's name)
     folds: pd.DataFrame  # folds.csv, with ``repeat`` as its first column
     info: dict  # run.json
+    config: dict = field(default_factory=dict)  # config.yaml
 
     @property
     def checksum(self) -> str | None:
@@ -137,7 +143,8 @@ def read_run(run_dir: Path | str) -> SavedRun:
     if not isinstance(info, dict):
         raise ResultsError(f"{run_dir / 'run.json'}: expected a JSON object")
     return SavedRun(path=run_dir, name=name if isinstance(name, str) and name else run_dir.name,
-                    folds=_read_folds(run_dir / "folds.csv"), info=info)
+                    folds=_read_folds(run_dir / "folds.csv"), info=info,
+                    config=config if isinstance(config, dict) else {})
 
 
 def _read_file(path: Path, parse, parse_error, what: str):
@@ -334,6 +341,46 @@ def write_text(path: Path, text: str) -> Path:
         return _atomic_write(path, text)
     except OSError as exc:
         raise ResultsError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+def write_sweep(where: Path, texts: dict[str, str], figure=None) -> Path:
+    """Write a sweep's files into its directory ``where``: ``texts`` maps file names
+    (``sweep.yaml``, ``sweep.csv``, ``sweep.md``) to their text, and ``figure`` is saved as
+    ``sweep.png``.  Returns the path of ``sweep.md``."""
+    try:
+        for filename, text in texts.items():
+            _atomic_write(where / filename, text)
+        if figure is not None:
+            _atomic_savefig(figure, where / "sweep.png")
+    except OSError as exc:
+        raise ResultsError(f"{where}: cannot write the sweep's files: {exc.strerror}") from None
+    return where / "sweep.md"
+
+
+def write_report(path: Path, markdown: str, csv: str) -> tuple[Path, Path]:
+    """Write a report's Markdown to ``path`` and its table to the ``.csv`` beside it."""
+    table = path.with_suffix(".csv")
+    if table == path:
+        raise ResultsError(f"{path}: the report is Markdown, and its table goes to the .csv beside it; "
+                           "give the report another name, e.g. report.md")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(table, csv)
+        _atomic_write(path, markdown)
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot write the report: {exc.strerror}") from None
+    return path, table
+
+
+def _atomic_savefig(fig, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _atomic_write(path: Path, text: str) -> Path:

@@ -76,8 +76,10 @@ def _load(config_files, overrides, data_dir) -> list[tuple[Experiment, Dataset]]
 @_data_dir_option
 @click.option("--no-plots", is_flag=True, help="Write tables only, no PNG plots.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is also off when stderr is not a terminal).")
+@click.option("--check", "check_ref", type=click.Path(path_type=Path), default=None, metavar="REF_DIR",
+              help="Then check each OUT/<name> against REF_DIR/<name> (see `check`); exit 1 if any differs.")
 @_report_errors
-def run(configs, out, overrides, repeats, data_dir, no_plots, quiet) -> None:
+def run(configs, out, overrides, repeats, data_dir, no_plots, quiet, check_ref) -> None:
     """Evaluate each CONFIG and write its results under OUT/<name>/."""
     from .results import comparison_markdown, headline, prepare_out_dir, summarize, write_comparison, write_run
     from .runner import run_experiment
@@ -85,6 +87,7 @@ def run(configs, out, overrides, repeats, data_dir, no_plots, quiet) -> None:
     if repeats is not None:
         overrides = (*overrides, f"evaluation.repeats={repeats}")
     loaded = _load(configs, overrides, data_dir)
+    references = _references(check_ref, loaded)
     prepare_out_dir(out)
     summaries, scores = {}, {}
     for cfg, dataset in loaded:
@@ -99,6 +102,8 @@ def run(configs, out, overrides, repeats, data_dir, no_plots, quiet) -> None:
         click.echo("")
         click.echo(comparison_markdown(summaries), nl=False)
         click.echo(f"-> {path}")
+    if references and not _check_all(out, references):
+        sys.exit(1)
 
 
 def _describe(cfg: Experiment, dataset: Dataset) -> str:
@@ -200,3 +205,47 @@ def _run_labels(runs) -> list[str]:
     names = [run.name for run in runs]
     labels = [name if names.count(name) == 1 else f"{name} ({run.path})" for name, run in zip(names, runs, strict=True)]
     return [label if labels.count(label) == 1 else f"{label} #{i}" for i, label in enumerate(labels, 1)]
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--against", "ref_dir", required=True, type=click.Path(path_type=Path), metavar="REF_DIR",
+              help="The reference run directory (or a directory holding one named like the run).")
+@click.option("--tolerance", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
+              help="Samples per fold by which test and train accuracy may differ.")
+@_report_errors
+def check(run_dir, ref_dir, tolerance) -> None:
+    """Check a run against a reference run of the same config, fold by fold.
+
+    Exit 0 when every fold is within tolerance, 1 when one is not or the runs cannot be
+    compared (another config, other data, other folds).
+    """
+    from .check import check_run, report, resolve_reference
+    from .results import read_run
+
+    run = read_run(run_dir)
+    result = check_run(run, read_run(resolve_reference(ref_dir, run)), tolerance)
+    click.echo(report(result), nl=False)
+    if not result.ok:
+        sys.exit(1)
+
+
+def _references(ref_dir, loaded) -> dict:
+    """For `run --check`: each config's reference run, refused before any training if it is missing or differs."""
+    if ref_dir is None:
+        return {}
+    from .check import reference_for
+
+    return {cfg.name: reference_for(ref_dir, cfg, dataset.checksum) for cfg, dataset in loaded}
+
+
+def _check_all(out: Path, references: dict) -> bool:
+    from .check import check_run, report
+    from .results import read_run
+
+    ok = True
+    for name, reference in references.items():
+        result = check_run(read_run(out / name), reference)
+        click.echo(report(result), nl=False)
+        ok = ok and result.ok
+    return ok

@@ -7,7 +7,7 @@ SHARED := $(wildcard ../shared/data/sonar.csv)
 # Tests and CI read the shared Sonar copy when it is there; nothing is downloaded then.
 export DROPOUT_LAB_DATA ?= $(if $(SHARED),$(abspath ../shared/data),)
 
-.PHONY: install test test-slow sonar circles lint clean
+.PHONY: install test test-slow check-reference reference sonar circles lint clean
 
 install: $(VENV)/.installed
 
@@ -22,6 +22,18 @@ test: install
 
 test-slow: install
 	$(BIN)/python -m pytest -q -m slow
+
+# The smoke config(s) run again into a temporary directory and checked fold by fold
+# against the committed reference runs in reference/ (see README, "Checking results").
+REFERENCE_CONFIGS := configs/smoke.yaml
+
+check-reference: install
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(BIN)/python -m dropout_lab run $(REFERENCE_CONFIGS) --out "$$tmp" --no-plots -q --check reference
+
+# Rewrite reference/ (after a deliberate change of the smoke config or of the numbers).
+reference: install
+	$(BIN)/python -m dropout_lab run $(REFERENCE_CONFIGS) --out reference --no-plots -q
 
 sonar: install
 	$(BIN)/dropout-lab run configs/sonar_baseline.yaml configs/sonar_input.yaml configs/sonar_hidden.yaml --out $(OUT)

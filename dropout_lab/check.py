@@ -122,18 +122,19 @@ def check_run(run: SavedRun, reference: SavedRun, tolerance: int = TOLERANCE) ->
     return CheckResult(run, reference, tolerance, config_hash, len(merged), differences)
 
 
-def reference_for(ref_dir: Path, cfg: Experiment, checksum: str) -> SavedRun:
-    """The reference run ``ref_dir/<name>`` of ``cfg``, checked before any training:
-    it must exist and come from the same config and the same data."""
+def reference_for(ref_dir: Path, cfg: Experiment, checksum: str, source: str | Path | None = None) -> SavedRun:
+    """The reference run ``ref_dir/<name>`` of ``cfg`` (read from ``source``), checked before
+    any training: it must exist and come from the same config and the same data."""
+    label = str(source or f"config {cfg.name}")
     target = ref_dir / cfg.name
     try:
         reference = read_run(target)
     except ResultsError as exc:
         raise CheckError(f"{exc} (--check needs the reference run of config {cfg.name} there)") from None
-    same_config(f"config {cfg.name}", cfg.config_hash(), cfg.to_dict(),
+    same_config(label, cfg.config_hash(), cfg.to_dict(),
                 str(target), _config_hash(reference), _config_dict(reference))
     if reference.checksum and reference.checksum != checksum:
-        raise CheckError(f"config {cfg.name} and {target} use different data: dataset checksum "
+        raise CheckError(f"{label} and {target} use different data: dataset checksum "
                          f"{checksum[:12]}... vs {reference.checksum[:12]}...")
     return reference
 

@@ -87,7 +87,7 @@ def run(configs, out, overrides, repeats, data_dir, no_plots, quiet, check_ref) 
     if repeats is not None:
         overrides = (*overrides, f"evaluation.repeats={repeats}")
     loaded = _load(configs, overrides, data_dir)
-    references = _references(check_ref, loaded)
+    references = _references(check_ref, configs, loaded)
     prepare_out_dir(out)
     summaries, scores = {}, {}
     for cfg, dataset in loaded:
@@ -230,13 +230,14 @@ def check(run_dir, ref_dir, tolerance) -> None:
         sys.exit(1)
 
 
-def _references(ref_dir, loaded) -> dict:
+def _references(ref_dir, config_files, loaded) -> dict:
     """For `run --check`: each config's reference run, refused before any training if it is missing or differs."""
     if ref_dir is None:
         return {}
     from .check import reference_for
 
-    return {cfg.name: reference_for(ref_dir, cfg, dataset.checksum) for cfg, dataset in loaded}
+    return {cfg.name: reference_for(ref_dir, cfg, dataset.checksum, path)
+            for path, (cfg, dataset) in zip(config_files, loaded, strict=True)}
 
 
 def _check_all(out: Path, references: dict) -> bool:

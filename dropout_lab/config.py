@@ -286,7 +286,8 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     try:
         return Experiment.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_error(path, exc.errors()[0])) from None
+        message = _format_error(path, exc.errors()[0])
+        raise ConfigError(message + _set_by(message.removeprefix(f"{path}: "), overrides)) from None
 
 
 def dump_config(cfg: Experiment) -> str:
@@ -395,7 +396,7 @@ def _apply_override(data: dict, item: str, path: Path) -> None:
     tokens = _parse_key_path(key.strip()) if sep else None
     if tokens is None:
         raise ConfigError(
-            f"--set {item!r}: expected KEY=VALUE with a dotted key path, "
+            f"{path}: --set {item!r}: expected KEY=VALUE with a dotted key path, "
             f"e.g. training.epochs=5 or model.layers[1].rate=0.3"
         )
     try:
@@ -420,6 +421,15 @@ def _apply_override(data: dict, item: str, path: Path) -> None:
     elif not isinstance(node, dict):
         raise ConfigError(f"{path}: --set {item!r}: {_format_loc(tokens[:-1])} is not a mapping")
     node[last] = value
+
+
+def _set_by(problem: str, overrides) -> str:
+    """`` (set by --set ITEM)`` when the key path ``problem`` starts with is one that ITEM set."""
+    for item in reversed(overrides):
+        key = item.partition("=")[0].strip()
+        if problem.startswith(key) and problem[len(key):len(key) + 1] in (" ", ".", "[", ":"):
+            return f" (set by --set {item!r})"
+    return ""
 
 
 def _resolve_paths(data: dict, base_dir: Path) -> None:

@@ -133,17 +133,24 @@ def reference_for(ref_dir: Path, cfg: Experiment, checksum: str, source: str | P
         raise CheckError(f"{exc} (--check needs the reference run of config {cfg.name} there)") from None
     same_config(label, cfg.config_hash(), cfg.to_dict(),
                 str(target), _config_hash(reference), _config_dict(reference))
-    if reference.checksum and reference.checksum != checksum:
+    if not reference.checksum:
+        raise CheckError(f"{target / 'run.json'}: no dataset.checksum; cannot tell which data made the run")
+    if reference.checksum != checksum:
         raise CheckError(f"{label} and {target} use different data: dataset checksum "
                          f"{checksum[:12]}... vs {reference.checksum[:12]}...")
+    _check_columns(reference)
     return reference
 
 
 def resolve_reference(ref: Path, run: SavedRun) -> Path:
-    """``ref`` itself if it is a run directory, else ``ref/<run name>`` if that is one."""
-    if not (ref / "folds.csv").exists() and (ref / run.name / "folds.csv").exists():
+    """``ref`` itself if it is a run directory, else ``ref/<run name>`` if that is a directory."""
+    # not summary.md/.csv: an OUT directory of several configs has those too
+    if not ref.is_dir() or any((ref / name).exists() for name in ("config.yaml", "folds.csv", "run.json")):
+        return ref  # a run directory, or nothing at all: read_run says which file is missing
+    if (ref / run.name).is_dir():
         return ref / run.name
-    return ref
+    raise CheckError(f"{ref}: not a run directory (no config.yaml, folds.csv or run.json), "
+                     f"and it holds no run directory {run.name}")
 
 
 def same_config(label_a: str, hash_a: str, config_a, label_b: str, hash_b: str, config_b) -> None:

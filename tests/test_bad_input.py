@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from dropout_lab.cli import main
+from dropout_lab.config import load_config
 
 from .conftest import CONFIGS, ROOT
 
@@ -42,9 +43,9 @@ def sonar(mangle) -> dict:
     return {"data/sonar.csv": mangle}
 
 
-def reference_with(**changes) -> dict:
-    """A copy of reference/smoke as tmp/mine, with some files replaced."""
-    return {"mine/" + name: changes.get(name, (ROOT / "reference" / "smoke" / name).read_text())
+def reference_with(where: str = "mine", **changes) -> dict:
+    """A copy of reference/smoke as tmp/<where>, with some files replaced."""
+    return {f"{where}/{name}": changes.get(name, (ROOT / "reference" / "smoke" / name).read_text())
             for name in ("config.yaml", "folds.csv", "run.json")}
 
 
@@ -162,6 +163,14 @@ CASES = {
         reference_with(**{"folds.csv": "fold,split_seed,n_train,n_test\n1,7,138,70\n"}),
         ["check", "{tmp}/mine", "--against", f"{ROOT}/reference"],
         ["{tmp}/mine/folds.csv: missing column(s): test_accuracy"]),
+    "check: reference is neither a run nor holds one": (
+        reference_with(), ["check", "{tmp}/mine", "--against", "{tmp}/out"],
+        ["{tmp}/out: not a run directory (no config.yaml, folds.csv or run.json), "
+         "and it holds no run directory smoke"]),
+    "run --check: reference without a dataset checksum": (
+        reference_with("ref/smoke", **{"run.json": json.dumps({"config_hash": load_config(SMOKE).config_hash()})}),
+        [*RUN, "--check", "{tmp}/ref"],
+        ["{tmp}/ref/smoke/run.json: no dataset.checksum; cannot tell which data made the run"]),
     "check: malformed run.json": (reference_with(**{"run.json": "{"}),
                                   ["check", "{tmp}/mine", "--against", f"{ROOT}/reference"],
                                   ["{tmp}/mine/run.json: malformed JSON"]),

@@ -107,8 +107,7 @@ def check_run(run: SavedRun, reference: SavedRun, tolerance: int = TOLERANCE) ->
                              f"model_seed {_num(row['model_seed_run'])} vs {_num(row['model_seed_ref'])} "
                              f"(repeat {_num(row['repeat'])}, fold {_num(row['fold'])})")
     differences = []
-    for row in merged.itertuples(index=False):
-        row = row._asdict()
+    for row in merged.to_dict("records"):
         for metric in METRICS:
             a, b = float(row[f"{metric}_run"]), float(row[f"{metric}_ref"])
             if a == b or (math.isnan(a) and math.isnan(b)):
@@ -163,7 +162,7 @@ def same_config(label_a: str, hash_a: str, config_a, label_b: str, hash_b: str, 
     else:
         loc, a, b = where
         detail = f"first difference: {loc or 'the whole config'} = {_show(a)} vs {_show(b)}"
-    raise CheckError(f"{label_a} and {label_b} are runs of different configs "
+    raise CheckError(f"{label_a} and {label_b} come from different configs "
                      f"(config hash {hash_a[:12]}... vs {hash_b[:12]}...); {detail}")
 
 

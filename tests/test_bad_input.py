@@ -155,7 +155,7 @@ CASES = {
         ["{tmp}/nowhere/smoke: no such run directory (--check needs the reference run of config smoke there)"]),
     "run --check: reference of another config": (
         {}, [*RUN, "--set", "training.epochs=3", "--check", f"{ROOT}/reference"],
-        [f"{SMOKE} and {ROOT}/reference/smoke are runs of different configs (config hash ",
+        [f"{SMOKE} and {ROOT}/reference/smoke come from different configs (config hash ",
          "first difference: training.epochs = 3 vs 2"]),
     "check: no run directory": (reference_with(), ["check", "{tmp}/nope", "--against", "{tmp}/mine"],
                                 ["{tmp}/nope: no such run directory"]),
@@ -177,7 +177,7 @@ CASES = {
     "check: another config": (
         reference_with(**{"run.json": json.dumps({"config_hash": "c0ffee" * 10, "dataset": {"checksum": "x"}})}),
         ["check", "{tmp}/mine", "--against", f"{ROOT}/reference/smoke"],
-        ["{tmp}/mine and " + f"{ROOT}/reference/smoke are runs of different configs (config hash c0ffeec0ffee... vs",
+        ["{tmp}/mine and " + f"{ROOT}/reference/smoke come from different configs (config hash c0ffeec0ffee... vs",
          "the config.yaml files do not differ; the hashes in run.json do"]),
 }
 # run in a real `python -m dropout_lab` process, as well as through click's runner

@@ -98,7 +98,7 @@ def test_another_config_is_refused_naming_both_hashes_and_the_first_difference(t
     run = make_run(tmp_path / "run", config=other.to_dict(), config_hash=other.config_hash())
     with pytest.raises(CheckError) as err:
         check_run(read_run(run), read_run(make_run(tmp_path / "ref")))
-    assert str(err.value) == (f"{run} and {tmp_path / 'ref'} are runs of different configs (config hash "
+    assert str(err.value) == (f"{run} and {tmp_path / 'ref'} come from different configs (config hash "
                               f"{other.config_hash()[:12]}... vs {CFG.config_hash()[:12]}...); "
                               "first difference: seed = 8 vs 7")
 

@@ -10,7 +10,7 @@ export DROPOUT_LAB_DATA ?= $(if $(SHARED),$(abspath ../shared/data),)
 CIRCLES := configs/circles_overfit.yaml configs/circles_dropout.yaml configs/circles_input_dropout.yaml configs/circles_maxnorm.yaml
 JOBS   ?= 2
 
-.PHONY: install test test-slow sonar circles reproduce bench lint clean
+.PHONY: install test test-slow check-reference reference sonar circles reproduce bench lint clean
 
 install: $(VENV)/.installed
 
@@ -25,6 +25,18 @@ test: install
 
 test-slow: install
 	$(BIN)/python -m pytest -q -m slow
+
+# The smoke config(s) run again into a temporary directory and checked fold by fold
+# against the committed reference runs in reference/ (see README, "Checking results").
+REFERENCE_CONFIGS := configs/smoke.yaml
+
+check-reference: install
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(BIN)/python -m dropout_lab run $(REFERENCE_CONFIGS) --out "$$tmp" --no-plots -q --check reference
+
+# Rewrite reference/ (after a deliberate change of the smoke config or of the numbers).
+reference: install
+	$(BIN)/python -m dropout_lab run $(REFERENCE_CONFIGS) --out reference --no-plots -q
 
 sonar: install
 	$(BIN)/dropout-lab run configs/sonar_baseline.yaml configs/sonar_input.yaml configs/sonar_hidden.yaml --out $(OUT) --jobs $(JOBS)

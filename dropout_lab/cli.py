@@ -87,8 +87,11 @@ def _load(config_files, overrides, data_dir) -> list[tuple[Experiment, Dataset]]
 @click.option("--fresh", is_flag=True, help="Ignore folds saved by an interrupted run and start over.")
 @click.option("--no-plots", is_flag=True, help="Write tables only, no PNG plots.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is also off when stderr is not a terminal).")
+@click.option("--check", "check_ref", type=click.Path(path_type=Path), default=None, metavar="REF_DIR",
+              help="Then check each OUT/<name> against REF_DIR/<name> (see `check`); exit 1 if any differs.")
 @_report_errors
-def run(configs, out, overrides, sweep_items, repeats, engine, data_dir, jobs, fresh, no_plots, quiet) -> None:
+def run(configs, out, overrides, sweep_items, repeats, engine, data_dir, jobs, fresh, no_plots, quiet,
+        check_ref) -> None:
     """Evaluate each CONFIG and write its results under OUT/<name>/.
 
     Each finished fold is saved as it completes: a run that is interrupted (Ctrl-C, a
@@ -104,7 +107,9 @@ def run(configs, out, overrides, sweep_items, repeats, engine, data_dir, jobs, f
     if engine is not None:
         overrides = (*overrides, f"training.engine={engine}")
     sweeps = _load_sweeps(configs, overrides, sweep_items, data_dir, out)
-    loaded = _load([path for path in configs if path not in sweeps], overrides, data_dir)
+    plain = [path for path in configs if path not in sweeps]
+    loaded = _load(plain, overrides, data_dir)
+    references = _references(check_ref, plain, loaded)
     prepare_out_dir(out, [cfg.name for cfg, _ in loaded])
     for cfg, dataset in loaded:
         result, where = _run_one(cfg, dataset, out, jobs, fresh, no_plots, quiet)
@@ -116,6 +121,8 @@ def run(configs, out, overrides, sweep_items, repeats, engine, data_dir, jobs, f
         click.echo(f"-> {comparison[0]}")
     for sweep, datasets in sweeps.values():
         _run_sweep(sweep, datasets, out, jobs, fresh, no_plots, quiet)
+    if references and not _check_all(out, references):
+        sys.exit(1)
 
 
 def _run_one(cfg: Experiment, dataset: Dataset, out: Path, jobs: int, fresh: bool, no_plots: bool, quiet: bool):
@@ -345,4 +352,49 @@ def reproduction(results_dir) -> None:
     text = reproduction_markdown(results_dir)
     click.echo(text, nl=False)
     click.echo(f"-> {write_text(results_dir / 'reproduction.md', text)}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--against", "ref_dir", required=True, type=click.Path(path_type=Path), metavar="REF_DIR",
+              help="The reference run directory (or a directory holding one named like the run).")
+@click.option("--tolerance", type=click.IntRange(min=0), default=1, show_default=True, metavar="N",
+              help="Samples per fold by which test and train accuracy may differ.")
+@_report_errors
+def check(run_dir, ref_dir, tolerance) -> None:
+    """Check a run against a reference run of the same config, fold by fold.
+
+    Exit 0 when every fold is within tolerance, 1 when one is not or the runs cannot be
+    compared (another config, other data, other folds).
+    """
+    from .check import check_run, report, resolve_reference
+    from .results import read_run
+
+    run = read_run(run_dir)
+    result = check_run(run, read_run(resolve_reference(ref_dir, run)), tolerance)
+    click.echo(report(result), nl=False)
+    if not result.ok:
+        sys.exit(1)
+
+
+def _references(ref_dir, config_files, loaded) -> dict:
+    """For `run --check`: each config's reference run, refused before any training if it is missing or differs."""
+    if ref_dir is None:
+        return {}
+    from .check import reference_for
+
+    return {cfg.name: reference_for(ref_dir, cfg, dataset.checksum, path)
+            for path, (cfg, dataset) in zip(config_files, loaded, strict=True)}
+
+
+def _check_all(out: Path, references: dict) -> bool:
+    from .check import check_run, report
+    from .results import read_run
+
+    ok = True
+    for name, reference in references.items():
+        result = check_run(read_run(out / name), reference)
+        click.echo(report(result), nl=False)
+        ok = ok and result.ok
+    return ok
 

@@ -548,7 +548,10 @@ def parse_override(item: str) -> tuple[list[str | int], Any]:
 
 
 def _apply_override(data: dict, item: str, path: Path) -> None:
-    tokens, value = parse_override(item)
+    try:
+        tokens, value = parse_override(item)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     _assign(data, tokens, value, f"{path}: --set {item!r}")
 
 

@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -83,24 +84,25 @@ def _load_sonar(spec: SonarData, data_dir: Path) -> Dataset:
 
 def read_sonar(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Parse and verify a Sonar file: 208 rows, 60 values in [0, 1], 111 M and 97 R."""
-    X, labels, _ = read_table(path, header=False, label_column=None, columns=SONAR_SHAPE[1] + 1)
+    table = read_table(path, header=False, label_column=None, columns=SONAR_SHAPE[1] + 1)
+    X, labels, label_column = table.X, table.labels, SONAR_SHAPE[1] + 1
     if X.shape != SONAR_SHAPE:
         raise DataError(
             f"{path}: expected {SONAR_SHAPE[0]} rows of {SONAR_SHAPE[1] + 1} columns; "
             f"got {X.shape[0]} rows of {X.shape[1] + 1}"
         )
-    for row, label in enumerate(labels, start=1):
+    for row, label in zip(table.rows, labels, strict=True):
         if label not in SONAR_COUNTS:
-            raise DataError(f"{path}: row {row}: label must be M or R; got {label!r}")
+            raise DataError(f"{path}: row {row}, column {label_column}: label must be M or R; got {label!r}")
     outside = np.argwhere((X < 0) | (X > 1))
     if len(outside):
         row, col = outside[0]
         raise DataError(
-            f"{path}: row {row + 1}, column {col + 1}: sonar values must be in [0, 1]; got {X[row, col]}"
+            f"{path}: row {table.rows[row]}, column {col + 1}: sonar values must be in [0, 1]; got {X[row, col]}"
         )
     counts = {label: labels.count(label) for label in SONAR_COUNTS}
     if counts != SONAR_COUNTS:
-        raise DataError(f"{path}: expected label counts {SONAR_COUNTS}; got {counts}")
+        raise DataError(f"{path}: column {label_column}: expected label counts {SONAR_COUNTS}; got {counts}")
     y = np.array([label == "M" for label in labels], dtype=np.int64)
     if checksum(X, y) != SONAR_CHECKSUM:
         raise DataError(
@@ -165,11 +167,18 @@ def _load_circles(spec: CirclesData, data_dir: Path) -> Dataset:
 
 def _load_csv(spec: CsvData, data_dir: Path) -> Dataset:
     path = Path(spec.path)
-    X, labels, _ = read_table(path, header=spec.header, label_column=spec.label_column)
+    table = read_table(path, header=spec.header, label_column=spec.label_column)
+    X, labels = table.X, table.labels
     classes = sorted(set(labels), key=str)
     if len(classes) != 2:
         shown = ", ".join(repr(c) for c in classes[:5]) + (", ..." if len(classes) > 5 else "")
-        raise DataError(f"{path}: the label column must hold exactly 2 classes; got {len(classes)}: {shown}")
+        where = f"column {table.label_at + 1}" + (f" ({table.header[table.label_at]})" if table.header else "")
+        if len(classes) > 2:  # name the row where a third label first appears
+            third = list(dict.fromkeys(labels))[2]
+            where = f"row {table.rows[labels.index(third)]}, {where}: a third label {third!r};"
+        else:
+            where += ":"
+        raise DataError(f"{path}: {where} the label column must hold exactly 2 classes; got {len(classes)}: {shown}")
     positive = classes[1] if spec.positive_label is None else str(spec.positive_label)
     if positive not in classes:
         raise DataError(f"{path}: positive_label {positive!r} is not one of the labels {classes}")
@@ -177,39 +186,50 @@ def _load_csv(spec: CsvData, data_dir: Path) -> Dataset:
     return Dataset(path.stem, X, y, str(path), checksum(X, y))
 
 
-def read_table(
-    path: Path, header: bool, label_column, columns: int | None = None
-) -> tuple[np.ndarray, list[str], list[str]]:
+class Table(NamedTuple):
+    """A parsed CSV: features, labels as strings, feature names, and where each row was."""
+
+    X: np.ndarray
+    labels: list[str]
+    names: list[str]  # the feature columns' names (x0, x1, ... without a header)
+    rows: list[int]  # each data row's line number in the file, for error messages
+    label_at: int  # the label column's index
+    header: list[str]  # the header row, or [] without one
+
+
+def read_table(path: Path, header: bool, label_column, columns: int | None = None) -> Table:
     """Read a numeric CSV with one label column; errors name the file, row and column.
 
     ``columns`` is the expected number of columns (default: the header's, else the
-    first row's).  Returns the features, the labels as strings and the feature names.
+    first row's).  Blank lines are skipped; a row's number is its line in the file.
     """
     try:
         with open(path, newline="") as handle:
-            rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
+            reader = csv.reader(handle)
+            numbered = [(reader.line_num, row) for row in reader if row and any(cell.strip() for cell in row)]
     except FileNotFoundError:
         raise DataError(f"{path}: no such data file") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DataError(f"{path}: cannot read as CSV: {exc}") from None
-    names = rows.pop(0) if header and rows else []
-    if not rows:
+    names = numbered.pop(0)[1] if header and numbered else []
+    if not numbered:
         raise DataError(f"{path}: the file has no data rows")
+    numbers, rows = [n for n, _ in numbered], [row for _, row in numbered]
     width = columns or len(names) or len(rows[0])
     if width < 2:
         raise DataError(f"{path}: expected at least 2 columns (features and a label); got {width}")
     label_at = _label_index(path, label_column, names, width)
-    first = 2 if header else 1
-    for number, row in enumerate(rows, start=first):
+    for number, row in numbered:
         if len(row) != width:
             raise DataError(f"{path}: row {number} has {len(row)} columns; expected {width}")
     features = [i for i in range(width) if i != label_at]
     X = np.empty((len(rows), len(features)))
-    for number, row in enumerate(rows, start=first):
+    for i, (number, row) in enumerate(numbered):
         for j, col in enumerate(features):
-            X[number - first, j] = _number(path, number, col, row[col], names)
+            X[i, j] = _number(path, number, col, row[col], names)
     labels = [row[label_at].strip() for row in rows]
-    return X, labels, [names[i] for i in features] if names else [f"x{i}" for i in features]
+    feature_names = [names[i] for i in features] if names else [f"x{i}" for i in features]
+    return Table(X, labels, feature_names, numbers, label_at, names)
 
 
 def _label_index(path: Path, label_column, names: list[str], width: int) -> int:

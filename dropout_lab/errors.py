@@ -20,3 +20,7 @@ class ResultsError(DropoutLabError):
 class StatsError(DropoutLabError, ValueError):
     """A statistic cannot be computed from what it was given: too few values, or runs not
     evaluated on the same folds.  Also a ``ValueError``, for callers of the pure functions."""
+
+
+class CheckError(DropoutLabError):
+    """A run cannot be checked against a reference: another config, other data or other folds."""

@@ -66,7 +66,8 @@ def test_missing_sonar_is_downloaded_over_loopback_and_verified(tmp_path, sonar_
     "mangle, message",
     [
         (lambda lines: lines[:100], "expected 208 rows of 61 columns; got 100 rows"),
-        (lambda lines: [lines[0].rsplit(",", 1)[0] + ",X", *lines[1:]], "row 1: label must be M or R; got 'X'"),
+        (lambda lines: [lines[0].rsplit(",", 1)[0] + ",X", *lines[1:]],
+         "row 1, column 61: label must be M or R; got 'X'"),
         (lambda lines: [lines[0].replace(",", ",abc,", 1), *lines[1:]], "row 1 has 62 columns; expected 61"),
         (lambda lines: [lines[0], "0.5," + lines[1].split(",", 1)[1].replace("0.", "x.", 1), *lines[2:]],
          "row 2, column"),

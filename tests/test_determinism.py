@@ -1,0 +1,28 @@
+"""The same config run in two separate processes gives the same folds.csv, value for value.
+
+Separate processes, because op determinism, seeding and thread pools are set up per
+process: two runs inside one process could share state that a fresh process does not.
+"""
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+
+from .conftest import CONFIGS, ROOT
+
+
+def test_smoke_twice_in_two_processes_gives_identical_folds(sonar_env, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for out in ("a", "b"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "dropout_lab", "run", str(CONFIGS / "smoke.yaml"), "--set", "training.epochs=2",
+             "--out", str(tmp_path / out), "--no-plots", "-q"],
+            capture_output=True, text=True, cwd=ROOT, env=env,
+        )
+        assert proc.returncode == 0, proc.stderr
+    a, b = (pd.read_csv(tmp_path / out / "smoke" / "folds.csv", dtype=str) for out in ("a", "b"))
+    assert list(a.columns) == list(b.columns) and "fit_seconds" in a.columns and len(a) == 3
+    columns = [c for c in a.columns if c != "fit_seconds"]
+    pd.testing.assert_frame_equal(a[columns], b[columns])  # as text: exactly the same digits

@@ -163,19 +163,18 @@ def test_dropout_masks_are_per_model_inverted_and_rated():
     "optimizer", [{"name": "sgd", "momentum": 0.9, "learning_rate": 0.05}, {"name": "adam", "learning_rate": 0.01}]
 )
 def test_padding_rows_and_empty_batches_change_nothing(optimizer):
-    """A model alone equals the same model stacked with one that has more rows: padding
-    rows are out of its loss, and its all-padding steps move neither its weights nor its
-    optimizer state (momentum, Adam's moments and step count)."""
+    """A model alone equals, bit for bit, the same model stacked with one that has more
+    rows: padding rows are out of its loss, and its all-padding steps move neither its
+    weights nor its optimizer state (momentum, Adam's moments and step count)."""
     cfg = experiment([dense(6), {"type": "dropout", "rate": 0.3}, OUTPUT], optimizer, epochs=4, batch_size=8)
     small = task(cfg, n_train=20, seed=1)   # 3 steps per epoch: 8, 8, 4 rows
     big = task(cfg, n_train=45, seed=2, data_seed=1)  # 6 steps: the small one idles 3 of them
     alone_rows, alone_weights = fused._train_group([small], history=True)
     rows, weights = fused._train_group([big, small], history=True)
     for ours, theirs in zip(weights[1], alone_weights[0], strict=True):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7)
-    for key in SCORES:
-        assert rows[1][key] == pytest.approx(alone_rows[0][key], rel=1e-6)
-    np.testing.assert_allclose(rows[1]["history"].to_numpy(), alone_rows[0]["history"].to_numpy(), rtol=1e-5)
+        np.testing.assert_array_equal(ours, theirs)
+    assert {k: rows[1][k] for k in SCORES} == {k: alone_rows[0][k] for k in SCORES}
+    assert rows[1]["history"].equals(alone_rows[0]["history"])
     assert rows[0]["n_train"] == 45 and rows[1]["n_train"] == 20
     assert not np.allclose(weights[0][0], weights[1][0])
 
@@ -215,9 +214,9 @@ def test_groups_by_architecture_and_keeps_order():
     tasks = [task(cfg, 20 + i, seed=i) for i, cfg in enumerate((a, b, c, b_no_dropout))]
     rows = train_tasks(tasks)
     assert [r["n_train"] for r in rows] == [20, 21, 22, 23]
-    for t, row in zip(tasks, rows, strict=True):  # trained alone: the same to float rounding
+    for t, row in zip(tasks, rows, strict=True):  # the same numbers as when trained alone
         alone = train_tasks([t])[0]
-        assert {k: row[k] for k in SCORES} == pytest.approx({k: alone[k] for k in SCORES}, rel=1e-6)
+        assert {k: row[k] for k in SCORES} == {k: alone[k] for k in SCORES}
 
 
 def test_learns_a_separable_problem():

@@ -27,10 +27,13 @@ What is reproduced from Keras 3 (``keras.Sequential`` + ``fit(shuffle=True)``):
 * ``StandardScaler`` fitted per model on its own training part when
   ``evaluation.standardize``.
 
-What is not reproduced: Keras' random streams.  Initial weights, shuffles and dropout
-masks are drawn from each task's ``seed`` with this module's own generators, so a task
-gives the same numbers run to run and whether it is trained alone or stacked with
-others, but not the numbers of the SciKeras engine.
+What is not reproduced: Keras' random streams.  Initial weights come from the Keras
+initializers seeded from the task's ``seed``; shuffles and dropout masks from this
+module's own counter-based generator keyed by it.  Each model's streams depend only on
+its own seed and its own step count, and every array is laid out so that each model's
+numbers are computed by the same kernels whatever else is stacked (see :func:`_lanes`):
+a task gives the same bits run to run and alone or in any group (checked on x86 CPUs with
+AVX2), though not the numbers of the SciKeras engine.
 """
 
 from __future__ import annotations
@@ -155,7 +158,8 @@ def train_tasks(tasks: Sequence[Task], history: bool = False) -> list[dict]:
     ``history``, a ``history`` DataFrame of :data:`HISTORY_COLUMNS`: per epoch the mean
     training loss and accuracy over its batches (training mode, before each update, as
     ``fit`` reports them) and the test part's loss and accuracy after the epoch (as
-    ``fit``'s ``validation_data``).  Same tasks and seeds give identical numbers.
+    ``fit``'s ``validation_data``).  A task's numbers depend on its config, data and seed
+    only: the same run to run, and the same alone or with any other tasks.
     """
     for task in tasks:
         check_supported(task.cfg)
@@ -254,11 +258,11 @@ def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray
         norm_on=[tf.constant([m is not None for m in ms]) for ms in max_norms],
         norm_max=[_column([m or 0.0 for m in ms]) for ms in max_norms],
         hyper={name: _column([h[name] for h in hypers]) for name in hypers[0]},
-        x_train=tf.constant(_padded([s[0] for s in scaled], steps * batch)),
-        y_train=tf.constant(_padded([t.y_train.astype("float32") for t in tasks], steps * batch)),
+        x_train=tf.constant(_padded([s[0] for s in scaled], _lanes(steps * batch))),
+        y_train=tf.constant(_padded([t.y_train.astype("float32") for t in tasks], _lanes(steps * batch))),
         n_train=tf.constant(n_train),
-        x_test=tf.constant(_padded([s[1] for s in scaled], int(n_test.max()))),
-        y_test=tf.constant(_padded([t.y_test.astype("float32") for t in tasks], int(n_test.max()))),
+        x_test=tf.constant(_padded([s[1] for s in scaled], _lanes(int(n_test.max())))),
+        y_test=tf.constant(_padded([t.y_test.astype("float32") for t in tasks], _lanes(int(n_test.max())))),
         n_test=tf.constant(n_test),
         shuffle_key=tf.constant(np.array([k[1] for k in keys], "uint32")),
         dropout_key=tf.constant(np.array([k[2] for k in keys], "uint32")),
@@ -270,6 +274,9 @@ def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray
 
 def _train_group(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray]] | None = None):
     """Train one fusable group; returns (result dicts, final weights per task)."""
+    if len(tasks) == 1:  # a batched matmul of one model rounds differently: train a twin
+        results, weights = _train_group([tasks[0]] * 2, history, initial and initial * 2)
+        return results[:1], weights[:1]
     program, args = _prepare(tasks, history, initial)
     n_train, n_test = args["n_train"].numpy(), args["n_test"].numpy()
     epochs = tasks[0].cfg.training.epochs
@@ -302,6 +309,25 @@ def _train_group(tasks: Sequence[Task], history: bool, initial: list[list[np.nda
 # --- the compiled program ---
 
 _U32 = tf.uint32
+_LANES = 16  # floats per AVX-512 packet (and two AVX ones)
+
+
+def _lanes(n: int) -> int:
+    """``n`` rounded up to whole SIMD packets.
+
+    Eigen computes some functions (exp, log1p, tanh, pow, reciprocal...) slightly
+    differently in a packet and in the scalar tail of an array.  With every model's slab
+    of every array a whole number of packets, each model's numbers are computed the same
+    way whatever the number of models stacked with it, so a task gives the same bits
+    alone or in any group.
+    """
+    return -(-n // _LANES) * _LANES
+
+
+def _pow(base: tf.Tensor, exponent: tf.Tensor) -> tf.Tensor:
+    """``base ** exponent`` of ``[models]`` columns, computed in whole packets (see
+    :func:`_lanes`)."""
+    return tf.pow(tf.tile(base[:, None], [1, _LANES]), tf.tile(exponent[:, None], [1, _LANES]))[:, 0]
 
 
 def _u32(value: int) -> tf.Tensor:
@@ -332,7 +358,9 @@ def _bc(column: tf.Tensor, like: tf.Tensor) -> tf.Tensor:
 
 def _max_norm(w: tf.Tensor, on: tf.Tensor, max_value: tf.Tensor) -> tf.Tensor:
     """``keras.constraints.MaxNorm(max_value, axis=0)`` on each model's kernel."""
-    norms = tf.sqrt(tf.reduce_sum(tf.square(w), axis=1, keepdims=True))
+    # reduced along the last axis: a reduction over a middle axis rounds differently
+    # depending on how many models are stacked
+    norms = tf.sqrt(tf.reduce_sum(tf.square(tf.transpose(w, [0, 2, 1])), axis=2))[:, None, :]
     desired = tf.clip_by_value(norms, 0.0, _bc(max_value, norms))
     return tf.where(_bc(on, w), w * (desired / (_KERAS_EPSILON + norms)), w)
 
@@ -347,15 +375,16 @@ def _update(name: str, w, g, slots, hp, step):
         return w + tf.where(_bc(hp["nesterov"], w) > 0, m * momentum - g * lr, m), (m,)
     if name == "adam":
         m, v = slots
-        b1, b2 = _bc(hp["beta_1"], w), _bc(hp["beta_2"], w)
-        t = _bc(step, w)
-        alpha = lr * tf.sqrt(1 - tf.pow(b2, t)) / (1 - tf.pow(b1, t))
+        alpha = hp["lr"] * tf.sqrt(1 - _pow(hp["beta_2"], step)) / (1 - _pow(hp["beta_1"], step))
+        alpha = _bc(alpha, w)
         m = m + (g - m) * _bc(hp["one_minus_beta_1"], w)
         v = v + (tf.square(g) - v) * _bc(hp["one_minus_beta_2"], w)
         return w - (m * alpha) / (tf.sqrt(v) + _bc(hp["epsilon"], w)), (m, v)
     velocity, momentum_slot = slots
     velocity = _bc(hp["rho"], w) * velocity + _bc(hp["one_minus_rho"], w) * tf.square(g)
-    increment = (lr * g) / tf.sqrt(velocity + _bc(hp["epsilon"], w))
+    # divide_no_nan: a plain x / sqrt(y) is rewritten by grappler into x * rsqrt(y), whose
+    # SIMD and scalar results differ (see _lanes); the denominator is never 0 here
+    increment = tf.math.divide_no_nan(lr * g, tf.sqrt(velocity + _bc(hp["epsilon"], w)))
     momentum_slot = _bc(hp["momentum"], w) * momentum_slot + increment
     return w - momentum_slot, (velocity, momentum_slot)
 
@@ -388,7 +417,10 @@ def _forward(layers: tuple, weights, x, dropout=None):
     h, k, d = x, 0, 0
     for i, kind in enumerate(layers):
         if kind[0] == "dense":
-            h = tf.linalg.matmul(h, weights[2 * k]) + weights[2 * k + 1][:, None, :]
+            # x @ kernel + bias as Keras adds them; the bias enters through a matmul with
+            # ones so that its gradient is a per-model matmul too (see _max_norm)
+            ones = tf.ones_like(h[..., :1])
+            h = tf.linalg.matmul(h, weights[2 * k]) + tf.linalg.matmul(ones, weights[2 * k + 1][:, None, :])
             h = h if i == last else _ACTIVATIONS[kind[1]](h)
             k += 1
         else:
@@ -422,9 +454,10 @@ def _program(layers: tuple, optimizer: str, batch: int, history: bool):
     n_slots = _N_SLOTS[optimizer]
 
     def train_step(a, s, order, weights, slots, step_count, sums):
-        position = s * batch + tf.range(batch)
+        lane = tf.range(_lanes(batch))  # the batch's rows, padded to whole SIMD packets
+        position = tf.minimum(s * batch + lane, tf.shape(order)[1] - 1)
         index = tf.gather(order, position, axis=1)
-        valid = tf.cast(position[None, :] < a["n_train"][:, None], tf.float32)
+        valid = tf.cast((lane < batch)[None, :] & (position[None, :] < a["n_train"][:, None]), tf.float32)
         x = tf.gather(a["x_train"], index, batch_dims=1)
         y = tf.gather(a["y_train"], index, batch_dims=1)
         count = tf.reduce_sum(valid, 1)
@@ -433,8 +466,11 @@ def _program(layers: tuple, optimizer: str, batch: int, history: bool):
             counter = tf.cast(step_count, _U32)  # the model's own update count: its dropout stream
             logits = _forward(layers, weights, x, (a["rates"], a["scales"], a["dropout_key"], counter))
             loss_sum, hits = _scores(logits, y, valid)
-            loss = loss_sum / tf.maximum(count, 1.0)  # each model's batch mean
-            total = tf.reduce_sum(loss)
+            # the objective: each model's batch mean, with 1/count as a weight per row
+            # (the gradient of sum/count would become a Reciprocal op; see _lanes)
+            per_row = tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits)
+            total = tf.reduce_sum(per_row * (valid / tf.maximum(count, 1.0)[:, None]))
+        loss = loss_sum / tf.maximum(count, 1.0)  # each model's batch mean, for the history
         grads = tape.gradient(total, weights)
         active = count > 0  # a model without rows in this step keeps everything
         new_count = step_count + tf.cast(active, tf.int32)

@@ -110,6 +110,30 @@ def test_steps_equal_keras_train_on_batch(optimizer):
     assert rows[0]["test_accuracy"] == pytest.approx(keras_val[-1][1])
 
 
+@pytest.mark.parametrize("optimizer", [OPTIMIZERS[2], OPTIMIZERS[4]], ids=["sgd-nesterov", "adam"])
+def test_xla_steps_equal_keras_too(optimizer):
+    cfg = experiment([dense(6, max_norm=0.5), dense(5, "tanh"), OUTPUT], optimizer, epochs=3, batch_size=8)
+    one = task(cfg, n_train=8)
+    net = build_model(cfg.model, cfg.training, 4)
+    initial = net.get_weights()
+    for _ in range(3):
+        net.train_on_batch(one.X_train, one.y_train)
+    _, weights = fused._train_group([one], history=False, initial=[initial], jit=True)
+    for ours, theirs in zip(weights[0], net.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_xla_is_deterministic_and_close_to_the_graph_engine():
+    cfg = experiment([dense(8), {"type": "dropout", "rate": 0.2}, OUTPUT], {"name": "adam", "learning_rate": 0.01},
+                     epochs=5, batch_size=8)
+    tasks = [task(cfg, 30, seed=s) for s in (1, 2, 3)]
+    xla, again, graph = (train_tasks(tasks, history=True, jit=j) for j in (True, True, False))
+    for a, b, c in zip(xla, again, graph, strict=True):
+        assert a["history"].equals(b["history"]) and a["test_loss"] == b["test_loss"]
+        np.testing.assert_allclose(a["history"].to_numpy(), c["history"].to_numpy(), rtol=1e-4)
+        assert a["test_loss"] == pytest.approx(c["test_loss"], rel=1e-4)
+
+
 def test_max_norm_equals_keras_constraint():
     w = np.random.default_rng(0).normal(size=(3, 5, 4)).astype("float32")
     ours = fused._max_norm(tf.constant(w), tf.constant([True, True, False]), tf.constant([1.0, 3.0, 1.0]))
@@ -245,6 +269,9 @@ class _FutureSGD(SGDConfig):
         (lambda c: {"model": c.model.model_copy(update={"layers": [*c.model.layers[:1], DenseLayer.model_construct(
             type="batch_norm", units=1, activation="sigmoid"), *c.model.layers[1:]]})},
          "model.layers[1].type 'batch_norm'"),
+        (lambda c: {"model": c.model.model_copy(update={"layers": [DenseLayer.model_construct(
+            type="dense", units=1, activation="relu", max_norm=None, kernel_initializer="glorot_uniform")]})},
+         "the output must be dense, 1 unit, sigmoid"),
         (lambda c: {"training": c.training.model_copy(update={"loss": "hinge"})}, "training.loss 'hinge'"),
         (lambda c: {"training": c.training.model_copy(update={"optimizer": SGDConfig.model_construct(name="adagrad")})},
          "training.optimizer.name 'adagrad'"),
@@ -263,6 +290,15 @@ def test_unsupported_configs_are_refused(change, named):
     assert named in str(err.value) and "training.engine: scikeras" in str(err.value)
     with pytest.raises(ConfigError):
         train_tasks([task(bad, 10)])
+
+
+def test_malformed_task_data_is_refused():
+    cfg = experiment([dense(4), OUTPUT], {"name": "sgd"})
+    good = task(cfg, 10)
+    with pytest.raises(ValueError, match="labels 0 and 1"):
+        train_tasks([good, Task(cfg, good.X_train, good.y_train + 1, good.X_test, good.y_test, 1)])
+    with pytest.raises(ValueError, match="same non-zero length"):
+        train_tasks([Task(cfg, good.X_train, good.y_train[:5], good.X_test, good.y_test, 1)])
 
 
 # --- a real outcome on the Sonar data ---

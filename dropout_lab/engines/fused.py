@@ -34,6 +34,12 @@ its own seed and its own step count, and every array is laid out so that each mo
 numbers are computed by the same kernels whatever else is stacked (see :func:`_lanes`):
 a task gives the same bits run to run and alone or in any group (checked on x86 CPUs with
 AVX2), though not the numbers of the SciKeras engine.
+
+Use::
+
+    tasks = [Task(cfg, X[tr], y[tr], X[te], y[te], seed=fold_seed(cfg.seed, k))
+             for k, (tr, te) in enumerate(splits(cfg, y), start=1)]
+    rows = train_tasks(tasks)            # one dict of scores per task, in order
 """
 
 from __future__ import annotations
@@ -93,9 +99,9 @@ class Task:
     seed: int
 
 
-def _refuse(where: str, what) -> None:
+def _refuse(where: str, what, why: str = "") -> None:
     raise ConfigError(
-        f"{where} {what!r} is not supported by the fused engine; "
+        f"{where} {what!r} is not supported by the fused engine{why}; "
         "use the SciKeras engine (`training.engine: scikeras`)"
     )
 
@@ -122,7 +128,7 @@ def check_supported(cfg: Experiment) -> None:
                 _refuse(f"{where}.kernel_initializer", layer.kernel_initializer)
     last = layers[-1] if layers else None
     if last is None or last.type != "dense" or last.units != 1 or last.activation != "sigmoid":
-        _refuse("model.layers: an output other than dense(1, sigmoid), got", last and last.model_dump())
+        _refuse("model.layers[-1] =", last and last.model_dump(), " (the output must be dense, 1 unit, sigmoid)")
     training = cfg.training
     _check_fields(training, _FIELDS["training"], "training")
     if training.loss != "binary_crossentropy":
@@ -147,7 +153,7 @@ def architecture_key(cfg: Experiment) -> tuple:
     return (layers, t.optimizer.name, t.epochs, t.batch_size)
 
 
-def train_tasks(tasks: Sequence[Task], history: bool = False) -> list[dict]:
+def train_tasks(tasks: Sequence[Task], history: bool = False, jit: bool = False) -> list[dict]:
     """Train every task and score it; one dict per task, in the order given.
 
     Tasks are grouped by :func:`architecture_key` and feature count; each group is one
@@ -160,20 +166,36 @@ def train_tasks(tasks: Sequence[Task], history: bool = False) -> list[dict]:
     ``fit`` reports them) and the test part's loss and accuracy after the epoch (as
     ``fit``'s ``validation_data``).  A task's numbers depend on its config, data and seed
     only: the same run to run, and the same alone or with any other tasks.
+
+    ``jit`` compiles each group with XLA: seconds of compiling, then about twice as fast
+    (worth it for long runs and big groups).  XLA rounds differently, so its numbers are
+    their own: equal to ``jit=False`` ones to float rounding, which long runs amplify.
     """
-    for task in tasks:
+    for i, task in enumerate(tasks):
         check_supported(task.cfg)
+        _check_data(task, i)
     groups: dict[tuple, list[int]] = {}
     for i, task in enumerate(tasks):
         groups.setdefault((architecture_key(task.cfg), task.X_train.shape[1]), []).append(i)
     results: list[dict | None] = [None] * len(tasks)
     for members in groups.values():
-        for i, row in zip(members, _train_group([tasks[i] for i in members], history)[0], strict=True):
+        for i, row in zip(members, _train_group([tasks[i] for i in members], history, jit=jit)[0], strict=True):
             results[i] = row
     return results
 
 
 # --- preparing a group ---
+
+def _check_data(task: Task, i: int) -> None:
+    for part, X, y in (("train", task.X_train, task.y_train), ("test", task.X_test, task.y_test)):
+        if X.ndim != 2 or y.ndim != 1 or len(X) != len(y) or len(y) == 0:
+            raise ValueError(f"task {i}: X_{part} must be 2-D and y_{part} 1-D of the same non-zero length; "
+                             f"got shapes {X.shape} and {y.shape}")
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError(f"task {i}: y_{part} must hold labels 0 and 1 only")
+    if task.X_train.shape[1] != task.X_test.shape[1]:
+        raise ValueError(f"task {i}: X_train has {task.X_train.shape[1]} features, X_test {task.X_test.shape[1]}")
+
 
 def _seeds(seed: int, n_dense: int) -> tuple[list[int], int, int]:
     """Initializer seeds per dense layer, then the shuffle key and the dropout key."""
@@ -228,7 +250,7 @@ def _column(values) -> tf.Tensor:
     return tf.constant(np.asarray(values, "float32"))
 
 
-def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray]] | None = None):
+def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray]] | None = None, jit: bool = False):
     """The compiled program of one fusable group and its arguments.
 
     ``initial`` replaces the seeded initial weights (a list per task of kernel, bias,
@@ -269,15 +291,17 @@ def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray
         epochs=tf.constant(t0.epochs),
         steps=tf.constant(steps),
     )
-    return _program(_layer_plan(cfg0), t0.optimizer.name, batch, history), args
+    return _program(_layer_plan(cfg0), t0.optimizer.name, batch, history, jit), args
 
 
-def _train_group(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray]] | None = None):
+def _train_group(
+    tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray]] | None = None, jit: bool = False
+):
     """Train one fusable group; returns (result dicts, final weights per task)."""
     if len(tasks) == 1:  # a batched matmul of one model rounds differently: train a twin
-        results, weights = _train_group([tasks[0]] * 2, history, initial and initial * 2)
+        results, weights = _train_group([tasks[0]] * 2, history, initial and initial * 2, jit)
         return results[:1], weights[:1]
-    program, args = _prepare(tasks, history, initial)
+    program, args = _prepare(tasks, history, initial, jit)
     n_train, n_test = args["n_train"].numpy(), args["n_test"].numpy()
     epochs = tasks[0].cfg.training.epochs
     start = time.perf_counter()
@@ -447,8 +471,8 @@ def _scores(logits, y, valid):
     return loss, hits
 
 
-@functools.cache
-def _program(layers: tuple, optimizer: str, batch: int, history: bool):
+@functools.lru_cache(maxsize=32)
+def _program(layers: tuple, optimizer: str, batch: int, history: bool, jit: bool):
     """The whole training run of one architecture as one ``tf.function``: a loop over
     epochs around a loop over steps, then the final predictions."""
     n_slots = _N_SLOTS[optimizer]
@@ -505,7 +529,7 @@ def _program(layers: tuple, optimizer: str, batch: int, history: bool):
             curves = curves.write(epoch, row)
         return epoch + 1, weights, slots, step_count, curves
 
-    @tf.function(autograph=False)
+    @tf.function(autograph=False, jit_compile=jit)
     def run(**a):
         weights = list(a["weights"])
         slots = [tf.zeros_like(w) for w in weights for _ in range(n_slots)]

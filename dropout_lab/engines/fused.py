@@ -489,13 +489,13 @@ def _program(layers: tuple, optimizer: str, batch: int, history: bool, jit: bool
             tape.watch(weights)
             counter = tf.cast(step_count, _U32)  # the model's own update count: its dropout stream
             logits = _forward(layers, weights, x, (a["rates"], a["scales"], a["dropout_key"], counter))
-            loss_sum, hits = _scores(logits, y, valid)
+            per_row = tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits)
             # the objective: each model's batch mean, with 1/count as a weight per row
             # (the gradient of sum/count would become a Reciprocal op; see _lanes)
-            per_row = tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits)
             total = tf.reduce_sum(per_row * (valid / tf.maximum(count, 1.0)[:, None]))
-        loss = loss_sum / tf.maximum(count, 1.0)  # each model's batch mean, for the history
         grads = tape.gradient(total, weights)
+        loss_sum, hits = _scores(logits, y, valid)
+        loss = loss_sum / tf.maximum(count, 1.0)  # each model's batch mean as Keras reports it
         active = count > 0  # a model without rows in this step keeps everything
         new_count = step_count + tf.cast(active, tf.int32)
         new_weights, new_slots = [], []

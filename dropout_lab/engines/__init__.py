@@ -1,0 +1,9 @@
+"""Training engines other than the SciKeras one in :mod:`dropout_lab.runner`.
+
+:mod:`dropout_lab.engines.fused` trains many models of one architecture at once as a
+single stacked TensorFlow program (all folds, repeats and sweep cells together).
+"""
+
+from .fused import Task, architecture_key, check_supported, train_tasks
+
+__all__ = ["Task", "architecture_key", "check_supported", "train_tasks"]

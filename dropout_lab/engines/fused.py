@@ -1,0 +1,548 @@
+"""A fused engine: many small models of one architecture trained as one stacked model.
+
+Every :class:`Task` is one model to train (one fold of one repeat of one sweep cell).
+Tasks whose configs share an :func:`architecture_key` and whose data share a feature
+count are stacked: a dense layer holds a kernel of shape ``[models, in, out]`` and a bias
+of shape ``[models, out]``, and the whole run (every epoch and every step, plus the
+evaluation) is one compiled ``tf.function`` with the loops inside it.
+
+What is reproduced from Keras 3 (``keras.Sequential`` + ``fit(shuffle=True)``):
+
+* initial weights from the config's ``kernel_initializer`` (a Keras initializer seeded
+  per model and layer) and zero biases;
+* every epoch, each model's own training rows in a fresh per-model permutation, cut into
+  batches of ``batch_size`` with a final partial batch.  Models may have different
+  training sizes: rows are padded to a common length and masked out of the loss, and a
+  model with no rows in a step is not touched by that step (weights, optimizer slots and
+  Adam's step counter all keep their values);
+* loss: the mean binary cross-entropy over the batch's rows, computed from the sigmoid
+  layer's logits (``tf.nn.sigmoid_cross_entropy_with_logits``) as Keras 3 does for a
+  sigmoid output; no clipping;
+* dropout as ``keras.layers.Dropout`` (inverted: kept units scaled by ``1/(1-rate)``),
+  with a per-model mask and a per-model rate;
+* the update rules of ``keras.optimizers.SGD`` (momentum, Nesterov), ``Adam`` (bias
+  correction folded into the step size, epsilon outside the square root) and
+  ``RMSprop`` (plain, with momentum), with per-model hyper-parameters, followed by
+  ``keras.constraints.MaxNorm`` (axis 0, Keras' epsilon 1e-7) on constrained kernels;
+* ``StandardScaler`` fitted per model on its own training part when
+  ``evaluation.standardize``.
+
+What is not reproduced: Keras' random streams.  Initial weights come from the Keras
+initializers seeded from the task's ``seed``; shuffles and dropout masks from this
+module's own counter-based generator keyed by it.  Each model's streams depend only on
+its own seed and its own step count, and every array is laid out so that each model's
+numbers are computed by the same kernels whatever else is stacked (see :func:`_lanes`):
+a task gives the same bits run to run and alone or in any group (checked on x86 CPUs with
+AVX2), though not the numbers of the SciKeras engine.
+
+Use::
+
+    tasks = [Task(cfg, X[tr], y[tr], X[te], y[te], seed=fold_seed(cfg.seed, k))
+             for k, (tr, te) in enumerate(splits(cfg, y), start=1)]
+    rows = train_tasks(tasks)            # one dict of scores per task, in order
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+from sklearn.metrics import log_loss
+from sklearn.preprocessing import StandardScaler
+
+from ..config import Experiment
+from ..errors import ConfigError
+
+tf.config.experimental.enable_op_determinism()
+
+HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+
+# Keras 3's TensorFlow backend computes these activations with exactly these ops.
+_ACTIVATIONS = {
+    "relu": tf.nn.relu, "sigmoid": tf.nn.sigmoid, "tanh": tf.nn.tanh, "linear": tf.identity,
+    "elu": tf.nn.elu, "selu": tf.nn.selu, "softplus": tf.math.softplus, "swish": tf.nn.silu,
+}
+_INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal")
+# What the engine implements, section by section; keys beyond these must hold their
+# schema default (a feature left off), otherwise the config is refused.
+_FIELDS = {
+    "dense": {"type", "units", "activation", "max_norm", "kernel_initializer"},
+    "dropout": {"type", "rate"},
+    "sgd": {"name", "learning_rate", "momentum", "nesterov"},
+    "adam": {"name", "learning_rate", "beta_1", "beta_2", "epsilon"},
+    "rmsprop": {"name", "learning_rate", "rho", "momentum", "epsilon"},
+    "training": {"optimizer", "loss", "epochs", "batch_size", "engine"},
+}
+_KERAS_EPSILON = 1e-7  # keras.backend.epsilon(): MaxNorm's, and RMSprop's default
+
+
+@dataclass(frozen=True, eq=False)
+class Task:
+    """One model to train: a config, its train/test rows (labels 0/1) and a seed.
+
+    ``seed`` (any non-negative integer) fixes the model's initial weights, shuffles and
+    dropout masks.  Features are used as given, standardized first when
+    ``cfg.evaluation.standardize``.
+    """
+
+    cfg: Experiment
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    seed: int
+
+
+def _refuse(where: str, what, why: str = "") -> None:
+    raise ConfigError(
+        f"{where} {what!r} is not supported by the fused engine{why}; "
+        "use the SciKeras engine (`training.engine: scikeras`)"
+    )
+
+
+def _check_fields(section, known: set[str], where: str) -> None:
+    for name, info in type(section).model_fields.items():
+        value = getattr(section, name)
+        if name not in known and value != info.default:
+            _refuse(f"{where}.{name} =", value)
+
+
+def check_supported(cfg: Experiment) -> None:
+    """Raise :class:`ConfigError` naming the first part of ``cfg`` this engine cannot train."""
+    layers = cfg.model.layers
+    for i, layer in enumerate(layers):
+        where = f"model.layers[{i}]"
+        if layer.type not in ("dense", "dropout"):
+            _refuse(f"{where}.type", layer.type)
+        _check_fields(layer, _FIELDS[layer.type], where)
+        if layer.type == "dense":
+            if layer.activation not in _ACTIVATIONS:
+                _refuse(f"{where}.activation", layer.activation)
+            if layer.kernel_initializer not in _INITIALIZERS:
+                _refuse(f"{where}.kernel_initializer", layer.kernel_initializer)
+    last = layers[-1] if layers else None
+    if last is None or last.type != "dense" or last.units != 1 or last.activation != "sigmoid":
+        _refuse("model.layers[-1] =", last and last.model_dump(), " (the output must be dense, 1 unit, sigmoid)")
+    training = cfg.training
+    _check_fields(training, _FIELDS["training"], "training")
+    if training.loss != "binary_crossentropy":
+        _refuse("training.loss", training.loss)
+    if training.optimizer.name not in ("sgd", "adam", "rmsprop"):
+        _refuse("training.optimizer.name", training.optimizer.name)
+    _check_fields(training.optimizer, _FIELDS[training.optimizer.name], "training.optimizer")
+
+
+def architecture_key(cfg: Experiment) -> tuple:
+    """Tasks with equal keys (and equal feature counts) can be trained as one stack.
+
+    The key holds what shapes the program: layer kinds, units and activations, the
+    optimizer's kind, epochs and batch size.  Dropout rates, max-norm values (or none),
+    initializers, optimizer hyper-parameters, standardization, seeds and data may differ.
+    """
+    layers = tuple(
+        ("dense", layer.units, layer.activation) if layer.type == "dense" else ("dropout",)
+        for layer in cfg.model.layers
+    )
+    t = cfg.training
+    return (layers, t.optimizer.name, t.epochs, t.batch_size)
+
+
+def train_tasks(tasks: Sequence[Task], history: bool = False, jit: bool = False) -> list[dict]:
+    """Train every task and score it; one dict per task, in the order given.
+
+    Tasks are grouped by :func:`architecture_key` and feature count; each group is one
+    compiled program.  Each dict holds ``train_accuracy`` (on the whole training part,
+    dropout off), ``test_accuracy`` (probability > 0.5), ``test_loss``
+    (``sklearn.metrics.log_loss``), ``n_train``, ``n_test``, ``fit_seconds`` (the group's
+    training time divided by its size; ``group_seconds`` is the whole) and, when
+    ``history``, a ``history`` DataFrame of :data:`HISTORY_COLUMNS`: per epoch the mean
+    training loss and accuracy over its batches (training mode, before each update, as
+    ``fit`` reports them) and the test part's loss and accuracy after the epoch (as
+    ``fit``'s ``validation_data``).  A task's numbers depend on its config, data and seed
+    only: the same run to run, and the same alone or with any other tasks.
+
+    ``jit`` compiles each group with XLA: seconds of compiling, then about twice as fast
+    (worth it for long runs and big groups).  XLA rounds differently, so its numbers are
+    their own: equal to ``jit=False`` ones to float rounding, which long runs amplify.
+    """
+    for i, task in enumerate(tasks):
+        check_supported(task.cfg)
+        _check_data(task, i)
+    groups: dict[tuple, list[int]] = {}
+    for i, task in enumerate(tasks):
+        groups.setdefault((architecture_key(task.cfg), task.X_train.shape[1]), []).append(i)
+    results: list[dict | None] = [None] * len(tasks)
+    for members in groups.values():
+        for i, row in zip(members, _train_group([tasks[i] for i in members], history, jit=jit)[0], strict=True):
+            results[i] = row
+    return results
+
+
+# --- preparing a group ---
+
+def _check_data(task: Task, i: int) -> None:
+    for part, X, y in (("train", task.X_train, task.y_train), ("test", task.X_test, task.y_test)):
+        if X.ndim != 2 or y.ndim != 1 or len(X) != len(y) or len(y) == 0:
+            raise ValueError(f"task {i}: X_{part} must be 2-D and y_{part} 1-D of the same non-zero length; "
+                             f"got shapes {X.shape} and {y.shape}")
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError(f"task {i}: y_{part} must hold labels 0 and 1 only")
+    if task.X_train.shape[1] != task.X_test.shape[1]:
+        raise ValueError(f"task {i}: X_train has {task.X_train.shape[1]} features, X_test {task.X_test.shape[1]}")
+
+
+def _seeds(seed: int, n_dense: int) -> tuple[list[int], int, int]:
+    """Initializer seeds per dense layer, then the shuffle key and the dropout key."""
+    words = np.random.SeedSequence(int(seed)).generate_state(n_dense + 2)
+    return [int(w) for w in words[:n_dense]], int(words[-2]), int(words[-1])
+
+
+def _initial_weights(cfg: Experiment, n_features: int, seeds: list[int]) -> list[np.ndarray]:
+    weights, fan_in = [], n_features
+    dense = [layer for layer in cfg.model.layers if layer.type == "dense"]
+    for layer, seed in zip(dense, seeds, strict=True):
+        init = type(keras.initializers.get(layer.kernel_initializer))(seed=seed)
+        weights += [np.asarray(init((fan_in, layer.units), dtype="float32")), np.zeros(layer.units, "float32")]
+        fan_in = layer.units
+    return weights
+
+
+def _scaled(task: Task) -> tuple[np.ndarray, np.ndarray]:
+    X_train, X_test = task.X_train.astype("float32"), task.X_test.astype("float32")
+    if task.cfg.evaluation.standardize:
+        scaler = StandardScaler().fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    return X_train.astype("float32"), X_test.astype("float32")
+
+
+def _padded(arrays: list[np.ndarray], length: int) -> np.ndarray:
+    out = np.zeros((len(arrays), length, *arrays[0].shape[1:]), "float32")
+    for i, a in enumerate(arrays):
+        out[i, : len(a)] = a
+    return out
+
+
+def _hyper(cfg: Experiment) -> dict[str, float]:
+    """Per-model optimizer numbers, each computed as Keras computes it (``1 - beta`` in
+    Python floats, then float32)."""
+    opt = cfg.training.optimizer
+    if opt.name == "sgd":
+        return {"lr": opt.learning_rate, "momentum": opt.momentum, "nesterov": float(opt.nesterov)}
+    if opt.name == "adam":
+        return {"lr": opt.learning_rate, "beta_1": opt.beta_1, "beta_2": opt.beta_2,
+                "one_minus_beta_1": 1 - opt.beta_1, "one_minus_beta_2": 1 - opt.beta_2, "epsilon": opt.epsilon}
+    return {"lr": opt.learning_rate, "rho": opt.rho, "one_minus_rho": 1 - opt.rho, "momentum": opt.momentum,
+            "epsilon": getattr(opt, "epsilon", _KERAS_EPSILON)}
+
+
+def _layer_plan(cfg: Experiment) -> tuple:
+    """The layers as the program sees them: ("dense", activation) or ("dropout",)."""
+    return tuple(("dense", layer.activation) if layer.type == "dense" else ("dropout",) for layer in cfg.model.layers)
+
+
+def _column(values) -> tf.Tensor:
+    return tf.constant(np.asarray(values, "float32"))
+
+
+def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray]] | None = None, jit: bool = False):
+    """The compiled program of one fusable group and its arguments.
+
+    ``initial`` replaces the seeded initial weights (a list per task of kernel, bias,
+    kernel, bias, ...), for tests that compare against Keras from the same weights.
+    """
+    cfg0 = tasks[0].cfg
+    t0 = cfg0.training
+    batch = t0.batch_size
+    dense = [i for i, layer in enumerate(cfg0.model.layers) if layer.type == "dense"]
+    drops = [i for i, layer in enumerate(cfg0.model.layers) if layer.type == "dropout"]
+    n_features = tasks[0].X_train.shape[1]
+    scaled = [_scaled(task) for task in tasks]
+    n_train = np.array([len(task.y_train) for task in tasks], "int32")
+    n_test = np.array([len(task.y_test) for task in tasks], "int32")
+    steps = int(max(-(-n_train // batch)))
+    keys = [_seeds(task.seed, len(dense)) for task in tasks]
+    if initial is None:
+        initial = [_initial_weights(task.cfg, n_features, k[0]) for task, k in zip(tasks, keys, strict=True)]
+    weights = [tf.constant(np.stack([w[j] for w in initial])) for j in range(2 * len(dense))]
+    rates = [[task.cfg.model.layers[i].rate for task in tasks] for i in drops]
+    max_norms = [[task.cfg.model.layers[i].max_norm for task in tasks] for i in dense]
+    hypers = [_hyper(task.cfg) for task in tasks]
+    args = dict(
+        weights=weights,
+        rates=[_column(r) for r in rates],
+        scales=[_column([1 / (1 - r) for r in rs]) for rs in rates],
+        norm_on=[tf.constant([m is not None for m in ms]) for ms in max_norms],
+        norm_max=[_column([m or 0.0 for m in ms]) for ms in max_norms],
+        hyper={name: _column([h[name] for h in hypers]) for name in hypers[0]},
+        x_train=tf.constant(_padded([s[0] for s in scaled], _lanes(steps * batch))),
+        y_train=tf.constant(_padded([t.y_train.astype("float32") for t in tasks], _lanes(steps * batch))),
+        n_train=tf.constant(n_train),
+        x_test=tf.constant(_padded([s[1] for s in scaled], _lanes(int(n_test.max())))),
+        y_test=tf.constant(_padded([t.y_test.astype("float32") for t in tasks], _lanes(int(n_test.max())))),
+        n_test=tf.constant(n_test),
+        shuffle_key=tf.constant(np.array([k[1] for k in keys], "uint32")),
+        dropout_key=tf.constant(np.array([k[2] for k in keys], "uint32")),
+        epochs=tf.constant(t0.epochs),
+        steps=tf.constant(steps),
+    )
+    return _program(_layer_plan(cfg0), t0.optimizer.name, batch, history, jit), args
+
+
+def _train_group(
+    tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray]] | None = None, jit: bool = False
+):
+    """Train one fusable group; returns (result dicts, final weights per task)."""
+    if len(tasks) == 1:  # a batched matmul of one model rounds differently: train a twin
+        results, weights = _train_group([tasks[0]] * 2, history, initial and initial * 2, jit)
+        return results[:1], weights[:1]
+    program, args = _prepare(tasks, history, initial, jit)
+    n_train, n_test = args["n_train"].numpy(), args["n_test"].numpy()
+    epochs = tasks[0].cfg.training.epochs
+    start = time.perf_counter()
+    final, p_train, p_test, curves = program(**args)
+    p_train, p_test = p_train.numpy(), p_test.numpy()
+    seconds = time.perf_counter() - start
+    results = []
+    for m, task in enumerate(tasks):
+        y_tr, y_te = task.y_train.astype(int), task.y_test.astype(int)
+        p = p_test[m, : n_test[m]]
+        row = {
+            "n_train": int(n_train[m]),
+            "n_test": int(n_test[m]),
+            "train_accuracy": float(np.mean((p_train[m, : n_train[m]] > 0.5).astype(int) == y_tr)),
+            "test_accuracy": float(np.mean((p > 0.5).astype(int) == y_te)),
+            "test_loss": float(log_loss(y_te, p, labels=[0, 1])),
+            "fit_seconds": round(seconds / len(tasks), 3),
+            "group_seconds": round(seconds, 3),
+        }
+        if history:
+            table = pd.DataFrame(curves.numpy()[:, m, :].astype("float64"), columns=HISTORY_COLUMNS[1:])
+            table.insert(0, "epoch", np.arange(1, epochs + 1))
+            row["history"] = table
+        results.append(row)
+    final_weights = [[w.numpy()[m] for w in final] for m in range(len(tasks))]
+    return results, final_weights
+
+
+# --- the compiled program ---
+
+_U32 = tf.uint32
+_LANES = 16  # floats per AVX-512 packet (and two AVX ones)
+
+
+def _lanes(n: int) -> int:
+    """``n`` rounded up to whole SIMD packets.
+
+    Eigen computes some functions (exp, log1p, tanh, pow, reciprocal...) slightly
+    differently in a packet and in the scalar tail of an array.  With every model's slab
+    of every array a whole number of packets, each model's numbers are computed the same
+    way whatever the number of models stacked with it, so a task gives the same bits
+    alone or in any group.
+    """
+    return -(-n // _LANES) * _LANES
+
+
+def _pow(base: tf.Tensor, exponent: tf.Tensor) -> tf.Tensor:
+    """``base ** exponent`` of ``[models]`` columns, computed in whole packets (see
+    :func:`_lanes`)."""
+    return tf.pow(tf.tile(base[:, None], [1, _LANES]), tf.tile(exponent[:, None], [1, _LANES]))[:, 0]
+
+
+def _u32(value: int) -> tf.Tensor:
+    return tf.constant(value, _U32)
+
+
+def _fmix(h: tf.Tensor) -> tf.Tensor:
+    """MurmurHash3's 32-bit finalizer: a bijection with full avalanche."""
+    h = tf.bitwise.bitwise_xor(h, tf.bitwise.right_shift(h, _u32(16)))
+    h = h * _u32(0x85EBCA6B)
+    h = tf.bitwise.bitwise_xor(h, tf.bitwise.right_shift(h, _u32(13)))
+    h = h * _u32(0xC2B2AE35)
+    return tf.bitwise.bitwise_xor(h, tf.bitwise.right_shift(h, _u32(16)))
+
+
+def _bits(key: tf.Tensor, counter: tf.Tensor, size) -> tf.Tensor:
+    """Counter-based random words ``[models, size]`` from each model's key, a stream
+    counter (a scalar or one per model) and the element index, mixed in two rounds."""
+    base = _fmix(tf.bitwise.bitwise_xor(key, _fmix(tf.cast(counter, _U32) + _u32(0x632BE5AB))))  # [models]
+    index = _fmix(tf.cast(tf.range(size), _U32) * _u32(0x9E3779B9) + _u32(0x7F4A7C15))
+    return _fmix(tf.bitwise.bitwise_xor(base[:, None], index[None, :]))
+
+
+def _bc(column: tf.Tensor, like: tf.Tensor) -> tf.Tensor:
+    """A per-model ``[models]`` column reshaped to broadcast against ``like``."""
+    return tf.reshape(column, [-1] + [1] * (len(like.shape) - 1))
+
+
+def _max_norm(w: tf.Tensor, on: tf.Tensor, max_value: tf.Tensor) -> tf.Tensor:
+    """``keras.constraints.MaxNorm(max_value, axis=0)`` on each model's kernel."""
+    # reduced along the last axis: a reduction over a middle axis rounds differently
+    # depending on how many models are stacked
+    norms = tf.sqrt(tf.reduce_sum(tf.square(tf.transpose(w, [0, 2, 1])), axis=2))[:, None, :]
+    desired = tf.clip_by_value(norms, 0.0, _bc(max_value, norms))
+    return tf.where(_bc(on, w), w * (desired / (_KERAS_EPSILON + norms)), w)
+
+
+def _update(name: str, w, g, slots, hp, step):
+    """One Keras update of a stacked variable; returns (new w, new slots)."""
+    lr = _bc(hp["lr"], w)
+    if name == "sgd":
+        (m,) = slots
+        momentum = _bc(hp["momentum"], w)
+        m = m * momentum - g * lr
+        return w + tf.where(_bc(hp["nesterov"], w) > 0, m * momentum - g * lr, m), (m,)
+    if name == "adam":
+        m, v = slots
+        alpha = hp["lr"] * tf.sqrt(1 - _pow(hp["beta_2"], step)) / (1 - _pow(hp["beta_1"], step))
+        alpha = _bc(alpha, w)
+        m = m + (g - m) * _bc(hp["one_minus_beta_1"], w)
+        v = v + (tf.square(g) - v) * _bc(hp["one_minus_beta_2"], w)
+        return w - (m * alpha) / (tf.sqrt(v) + _bc(hp["epsilon"], w)), (m, v)
+    velocity, momentum_slot = slots
+    velocity = _bc(hp["rho"], w) * velocity + _bc(hp["one_minus_rho"], w) * tf.square(g)
+    # divide_no_nan: a plain x / sqrt(y) is rewritten by grappler into x * rsqrt(y), whose
+    # SIMD and scalar results differ (see _lanes); the denominator is never 0 here
+    increment = tf.math.divide_no_nan(lr * g, tf.sqrt(velocity + _bc(hp["epsilon"], w)))
+    momentum_slot = _bc(hp["momentum"], w) * momentum_slot + increment
+    return w - momentum_slot, (velocity, momentum_slot)
+
+
+_N_SLOTS = {"sgd": 1, "adam": 2, "rmsprop": 2}
+
+
+def _uniform(words: tf.Tensor) -> tf.Tensor:
+    """Random words to float32 uniforms in [0, 1) on a 2**-24 grid."""
+    return tf.cast(tf.bitwise.right_shift(words, _u32(8)), tf.float32) * (2.0**-24)
+
+
+def _dropout(h, rate, scale, key, counter):
+    """``keras.layers.Dropout`` in training: keep where uniform >= rate, scale kept units
+    by ``1/(1-rate)``; one mask per model from its key and the stream ``counter``."""
+    noise = _uniform(tf.reshape(_bits(key, counter, tf.reduce_prod(tf.shape(h)[1:])), tf.shape(h)))
+    return tf.where(noise >= _bc(rate, h), h * _bc(scale, h), 0.0)
+
+
+def _forward(layers: tuple, weights, x, dropout=None):
+    """Logits ``[models, rows]`` of the stacked net (the output layer's sigmoid left off).
+
+    ``dropout``, in training only, is ``(rates, scales, key, counter)``: dropout layer
+    ``d`` draws its masks from stream ``counter * n_dropout_layers + d``, where
+    ``counter`` is each model's count of updates so far, so a model's masks do not
+    depend on the models it is stacked with.
+    """
+    n_drop = sum(kind[0] == "dropout" for kind in layers)
+    last = max(i for i, kind in enumerate(layers) if kind[0] == "dense")
+    h, k, d = x, 0, 0
+    for i, kind in enumerate(layers):
+        if kind[0] == "dense":
+            # x @ kernel + bias as Keras adds them; the bias enters through a matmul with
+            # ones so that its gradient is a per-model matmul too (see _max_norm)
+            ones = tf.ones_like(h[..., :1])
+            h = tf.linalg.matmul(h, weights[2 * k]) + tf.linalg.matmul(ones, weights[2 * k + 1][:, None, :])
+            h = h if i == last else _ACTIVATIONS[kind[1]](h)
+            k += 1
+        else:
+            if dropout is not None:
+                rates, scales, key, counter = dropout
+                h = _dropout(h, rates[d], scales[d], key, counter * n_drop + d)
+            d += 1
+    return h[..., 0]
+
+
+def _order(key, epoch, n_train, width):
+    """Each model's row order for one epoch ``[models, width]``: a permutation of its
+    ``n_train`` rows, then its padding rows."""
+    words = tf.bitcast(tf.bitwise.right_shift(_bits(key, epoch, width), _u32(1)), tf.int32)
+    rank = tf.where(tf.range(width)[None, :] < n_train[:, None], words, -1)
+    return tf.argsort(rank, axis=1, direction="DESCENDING", stable=True)
+
+
+def _scores(logits, y, valid):
+    """Per model: summed binary cross-entropy (from logits, as Keras) and hits (p > 0.5)
+    over the valid rows."""
+    loss = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits) * valid, 1)
+    hits = tf.reduce_sum(tf.cast(tf.cast(tf.nn.sigmoid(logits) > 0.5, tf.float32) == y, tf.float32) * valid, 1)
+    return loss, hits
+
+
+@functools.lru_cache(maxsize=32)
+def _program(layers: tuple, optimizer: str, batch: int, history: bool, jit: bool):
+    """The whole training run of one architecture as one ``tf.function``: a loop over
+    epochs around a loop over steps, then the final predictions."""
+    n_slots = _N_SLOTS[optimizer]
+
+    def train_step(a, s, order, weights, slots, step_count, sums):
+        lane = tf.range(_lanes(batch))  # the batch's rows, padded to whole SIMD packets
+        position = tf.minimum(s * batch + lane, tf.shape(order)[1] - 1)
+        index = tf.gather(order, position, axis=1)
+        valid = tf.cast((lane < batch)[None, :] & (position[None, :] < a["n_train"][:, None]), tf.float32)
+        x = tf.gather(a["x_train"], index, batch_dims=1)
+        y = tf.gather(a["y_train"], index, batch_dims=1)
+        count = tf.reduce_sum(valid, 1)
+        with tf.GradientTape() as tape:
+            tape.watch(weights)
+            counter = tf.cast(step_count, _U32)  # the model's own update count: its dropout stream
+            logits = _forward(layers, weights, x, (a["rates"], a["scales"], a["dropout_key"], counter))
+            per_row = tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits)
+            # the objective: each model's batch mean, with 1/count as a weight per row
+            # (the gradient of sum/count would become a Reciprocal op; see _lanes)
+            total = tf.reduce_sum(per_row * (valid / tf.maximum(count, 1.0)[:, None]))
+        grads = tape.gradient(total, weights)
+        loss_sum, hits = _scores(logits, y, valid)
+        loss = loss_sum / tf.maximum(count, 1.0)  # each model's batch mean as Keras reports it
+        active = count > 0  # a model without rows in this step keeps everything
+        new_count = step_count + tf.cast(active, tf.int32)
+        new_weights, new_slots = [], []
+        for j, (w, g) in enumerate(zip(weights, grads, strict=True)):
+            old = slots[j * n_slots : (j + 1) * n_slots]
+            w2, s2 = _update(optimizer, w, g, old, a["hyper"], tf.cast(new_count, tf.float32))
+            if j % 2 == 0:
+                w2 = _max_norm(w2, a["norm_on"][j // 2], a["norm_max"][j // 2])
+            keep = _bc(active, w)
+            new_weights.append(tf.where(keep, w2, w))
+            new_slots += [tf.where(keep, n, o) for n, o in zip(s2, old, strict=True)]
+        sums = (sums[0] + loss * count, sums[1] + hits, sums[2] + count)
+        return new_weights, new_slots, new_count, sums
+
+    def epoch_body(a, epoch, weights, slots, step_count, curves):
+        order = _order(a["shuffle_key"], epoch, a["n_train"], tf.shape(a["x_train"])[1])
+        zeros = tf.zeros_like(a["norm_max"][0])
+
+        def step_body(s, weights, slots, step_count, sums):
+            return (s + 1, *train_step(a, s, order, weights, slots, step_count, sums))
+
+        _, weights, slots, step_count, sums = tf.while_loop(
+            lambda s, *_: s < a["steps"], step_body, (0, weights, slots, step_count, (zeros, zeros, zeros))
+        )
+        if history:  # Keras' epoch means over the batches, then validation on the test part
+            seen = tf.maximum(sums[2], 1.0)
+            valid = tf.cast(tf.range(tf.shape(a["y_test"])[1])[None, :] < a["n_test"][:, None], tf.float32)
+            val_loss, val_hits = _scores(_forward(layers, weights, a["x_test"]), a["y_test"], valid)
+            n_test = tf.cast(a["n_test"], tf.float32)
+            row = tf.stack([sums[0] / seen, sums[1] / seen, val_loss / n_test, val_hits / n_test], 1)
+            curves = curves.write(epoch, row)
+        return epoch + 1, weights, slots, step_count, curves
+
+    @tf.function(autograph=False, jit_compile=jit)
+    def run(**a):
+        weights = list(a["weights"])
+        slots = [tf.zeros_like(w) for w in weights for _ in range(n_slots)]
+        step_count = tf.zeros_like(a["n_train"])
+        curves = tf.TensorArray(tf.float32, size=a["epochs"] if history else 0)
+        _, weights, _, _, curves = tf.while_loop(
+            lambda e, *_: e < a["epochs"],
+            functools.partial(epoch_body, a),
+            (0, weights, slots, step_count, curves),
+        )
+        p_train = tf.nn.sigmoid(_forward(layers, weights, a["x_train"]))
+        p_test = tf.nn.sigmoid(_forward(layers, weights, a["x_test"]))
+        stacked = curves.stack() if history else tf.zeros([0, tf.size(step_count), 4])
+        return weights, p_train, p_test, stacked
+
+    return run

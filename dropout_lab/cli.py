@@ -67,8 +67,20 @@ def _load(config_files, overrides, data_dir) -> list[tuple[Experiment, Dataset]]
         if key not in cache:
             cache[key] = load_dataset(cfg.data, data_dir)
         check_against_data(cfg, cache[key].y, path)
+        _check_engine(cfg, path)
         loaded.append((cfg, cache[key]))
     return loaded
+
+
+def _check_engine(cfg: Experiment, path: Path) -> None:
+    """A config the fused engine cannot train is refused before any training starts."""
+    if cfg.training.engine == "fused":
+        from .engines.fused import check_supported
+
+        try:
+            check_supported(cfg)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
 
 
 @main.command()
@@ -176,6 +188,7 @@ def _load_sweeps(config_files, overrides, sweep_items, data_dir, out: Path | Non
             if key not in cache:
                 cache[key] = load_dataset(cell.cfg.data, data_dir)
             check_against_data(cell.cfg, cache[key].y, path)
+            _check_engine(cell.cfg, path)
             datasets.append(cache[key])
         found[path] = (sweep, datasets)
     return found

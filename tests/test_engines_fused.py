@@ -1,5 +1,6 @@
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 import tensorflow as tf
 from pydantic import ConfigDict
@@ -9,7 +10,7 @@ from dropout_lab.config import DenseLayer, Experiment, SGDConfig, load_config
 from dropout_lab.data import load_dataset
 from dropout_lab.engines import Task, architecture_key, check_supported, fused, train_tasks
 from dropout_lab.errors import ConfigError
-from dropout_lab.runner import cross_validate, fold_seed, splits
+from dropout_lab.runner import derive_seed, evaluate, splits
 
 from .conftest import CONFIGS
 
@@ -309,12 +310,34 @@ def test_sonar_baseline_close_to_the_scikeras_engine(sonar_dir):
     cfg = load_config(CONFIGS / "sonar_baseline.yaml", ["evaluation.n_splits=3", "training.epochs=15"])
     data = load_dataset(cfg.data, sonar_dir)
     X, y = data.X.astype("float32"), data.y
-    tasks = [Task(cfg, X[tr], y[tr], X[te], y[te], fold_seed(cfg.seed, k))
+    tasks = [Task(cfg, X[tr], y[tr], X[te], y[te], derive_seed(cfg.seed, k))
              for k, (tr, te) in enumerate(splits(cfg, y), start=1)]
     rows = train_tasks(tasks)
     ours = np.mean([r["test_accuracy"] for r in rows])
-    theirs = cross_validate(cfg, data)["test_accuracy"].mean()
+    theirs = evaluate(cfg, data).folds["test_accuracy"].mean()
     assert 0.7 <= ours <= 0.95
     assert abs(ours - theirs) <= 0.08, (ours, theirs)
     assert [r["n_test"] for r in rows] == [70, 69, 69]
     assert all(r["train_accuracy"] > 0.9 for r in rows)
+
+
+def test_the_runner_dispatches_to_the_fused_engine_with_history(sonar_env, tmp_path):
+    """`training.engine: fused` through the CLI: the same tables, plus history for holdout."""
+    from click.testing import CliRunner
+
+    from dropout_lab.cli import main
+
+    args = ["run", str(CONFIGS / "circles_dropout.yaml"), "--engine", "fused", "--repeats", "2",
+            "--set", "training.epochs=20", "--out", str(tmp_path), "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    history = pd.read_csv(tmp_path / "circles_dropout" / "history.csv")
+    assert len(history) == 2 * 20 and list(history["epoch"][:3]) == [1, 2, 3]
+    assert set(history.columns) >= {"repeat", "fold", "train_accuracy", "test_accuracy"}
+    folds = pd.read_csv(tmp_path / "circles_dropout" / "folds.csv")
+    assert list(folds["n_train"]) == [30, 30] and list(folds["n_test"]) == [70, 70]
+    again = CliRunner().invoke(main, [*args[:-3], "--out", str(tmp_path / "again"), "-q"])
+    assert again.exit_code == 0
+    pd.testing.assert_frame_equal(folds.drop(columns="fit_seconds"), pd.read_csv(
+        tmp_path / "again" / "circles_dropout" / "folds.csv").drop(columns="fit_seconds"))
+

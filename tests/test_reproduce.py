@@ -1,0 +1,40 @@
+import pandas as pd
+import pytest
+
+from dropout_lab.config import load_config
+from dropout_lab.errors import DropoutLabError
+from dropout_lab.reproduce import reproduction_markdown
+from dropout_lab.results import write_run
+
+from .conftest import CONFIGS
+
+
+def fake_run(out, name, test, train):
+    folds = pd.DataFrame({"repeat": range(1, len(test) + 1), "fold": 1, "split_seed": 1, "model_seed": 1,
+                          "n_train": 30, "n_test": 70, "train_accuracy": train, "test_accuracy": test,
+                          "test_loss": 0.5, "fit_seconds": 0.1})
+    write_run(out, load_config(CONFIGS / f"{name}.yaml"), folds, {"dataset": {"checksum": "x"}}, plots=False)
+
+
+def row(text, name, metric):
+    return next(line for line in text.splitlines() if line.startswith(f"| {name} | {metric} "))
+
+
+def test_verdicts_follow_the_judging_rules(tmp_path):
+    # single-run figures: 0.757 lies among these runs (53/70 = 0.7571 prints as 0.757); 0.814 does not
+    fake_run(tmp_path, "circles_overfit", [53 / 70, 53 / 70, 0.77, 0.78, 0.79, 0.79], [1.0] * 6)
+    fake_run(tmp_path, "circles_dropout", [0.76, 0.77, 0.78, 0.79], [29 / 30] * 4)
+    # a mean-of-folds figure: 0.8604 is inside the interval of a mean of 0.85 with this spread
+    fake_run(tmp_path, "sonar_baseline", [0.80, 0.85, 0.90, 0.85], [1.0] * 4)
+    text = reproduction_markdown(tmp_path)
+    assert "| reproduced: 0.757 is inside the spread of single runs |" in row(text, "circles_overfit", "test_accuracy")
+    assert "not reproduced: 0.814 is outside" in row(text, "circles_dropout", "test_accuracy")
+    assert "| reproduced: 0.967 is inside" in row(text, "circles_dropout", "train_accuracy")
+    assert "reproduced: 0.8604 is inside the 95% interval of the mean" in row(text, "sonar_baseline", "test_accuracy")
+    assert "not run" in row(text, "sonar_input", "test_accuracy")
+    assert "dropout gives a higher test accuracy than the overfit model: does not hold" in text
+
+
+def test_no_runs_is_an_error(tmp_path):
+    with pytest.raises(DropoutLabError, match="no runs found"):
+        reproduction_markdown(tmp_path)

@@ -13,21 +13,24 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from .config import Experiment, check_against_data, dump_config, load_config
 from .data import DATASETS, Dataset, load_dataset, resolve_data_dir
 from .errors import ConfigError, DataError, DropoutLabError, ResultsError
-from .results import summarize, write_comparison, write_run
+from .results import Journal, read_run, summarize, write_comparison, write_run
+from .stats import corrected_resampled_ttest, mean_ci, paired_ttest
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "build_model": "builder",
-    "cross_validate": "runner",
+    "evaluate": "runner",
     "run_experiment": "runner",
     "RunResult": "runner",
+    "train_tasks": "engines.fused",
 }
 
 __all__ = [
-    "ConfigError", "DATASETS", "DataError", "Dataset", "DropoutLabError", "Experiment",
-    "ResultsError", "check_against_data", "dump_config", "load_config", "load_dataset",
-    "resolve_data_dir", "summarize", "write_comparison", "write_run", *_LAZY,
+    "ConfigError", "DATASETS", "DataError", "Dataset", "DropoutLabError", "Experiment", "Journal",
+    "ResultsError", "check_against_data", "corrected_resampled_ttest", "dump_config", "load_config",
+    "load_dataset", "mean_ci", "paired_ttest", "read_run", "resolve_data_dir", "summarize",
+    "write_comparison", "write_run", *_LAZY,
 ]
 
 

@@ -54,22 +54,26 @@ def main() -> None:
 
 
 def _load(config_files, overrides, data_dir) -> list[tuple[Experiment, Dataset]]:
-    """Validate every config and load its data before any training starts."""
-    configs = [load_config(path, overrides) for path in config_files]
-    names = [cfg.name for cfg in configs]
-    for path, cfg in zip(config_files, configs, strict=True):
-        if names.count(cfg.name) > 1:
-            raise ConfigError(f"{path}: name {cfg.name!r} is used by more than one config in this run")
+    """Validate every config and load its data before any training starts.
+
+    Names were checked for clashes across all configs by ``_load_sweeps``, which runs first.
+    """
     cache: dict[str, Dataset] = {}
     loaded = []
-    for path, cfg in zip(config_files, configs, strict=True):
-        key = cfg.data.model_dump_json()
-        if key not in cache:
-            cache[key] = load_dataset(cfg.data, data_dir)
-        check_against_data(cfg, cache[key].y, path)
-        _check_engine(cfg, path)
-        loaded.append((cfg, cache[key]))
+    for path in config_files:
+        cfg = load_config(path, overrides)
+        loaded.append((cfg, _checked_dataset(cfg, path, cache, data_dir)))
     return loaded
+
+
+def _checked_dataset(cfg: Experiment, path: Path, cache: dict[str, Dataset], data_dir) -> Dataset:
+    """``cfg``'s data (loaded once per data spec), checked against the config and its engine."""
+    key = cfg.data.model_dump_json()
+    if key not in cache:
+        cache[key] = load_dataset(cfg.data, data_dir)
+    check_against_data(cfg, cache[key].y, path)
+    _check_engine(cfg, path)
+    return cache[key]
 
 
 def _check_engine(cfg: Experiment, path: Path) -> None:
@@ -182,15 +186,7 @@ def _load_sweeps(config_files, overrides, sweep_items, data_dir, out: Path | Non
             continue
         if out is not None:
             check_sweep_dir(out / sweep.name)
-        datasets = []
-        for cell in sweep.cells:
-            key = cell.cfg.data.model_dump_json()
-            if key not in cache:
-                cache[key] = load_dataset(cell.cfg.data, data_dir)
-            check_against_data(cell.cfg, cache[key].y, path)
-            _check_engine(cell.cfg, path)
-            datasets.append(cache[key])
-        found[path] = (sweep, datasets)
+        found[path] = (sweep, [_checked_dataset(cell.cfg, path, cache, data_dir) for cell in sweep.cells])
     return found
 
 

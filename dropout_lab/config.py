@@ -500,8 +500,13 @@ def _sets(data, loc: list) -> bool:
     return True
 
 
+def _plain_loc(err: dict) -> list:
+    """An error's location without the union tags pydantic puts into it."""
+    return [part for part in err["loc"] if not isinstance(part, str) or part not in _UNION_TAGS]
+
+
 def _clean_loc(err: dict) -> list:
-    loc = [part for part in err["loc"] if not isinstance(part, str) or part not in _UNION_TAGS]
+    loc = _plain_loc(err)
     if err["type"] == "unknown_key":
         loc.append(err["ctx"]["key"])
     if err["type"] == "union_tag_invalid":
@@ -592,7 +597,7 @@ def _format_loc(loc) -> str:
 
 
 def _format_error(path: Path | str, err: dict) -> str:
-    loc = [part for part in err["loc"] if not isinstance(part, str) or part not in _UNION_TAGS]
+    loc = _plain_loc(err)
     kind, ctx, value = err["type"], err.get("ctx", {}), err.get("input")
     if kind == "unknown_key":
         return f"{path}: {_format_loc([*loc, ctx['key']])} {err['msg']}"

@@ -275,15 +275,7 @@ def write_comparison(
     each config, ``out/comparison.png``."""
     _atomic_write(out / "summary.csv", comparison_table(summaries).to_csv(index=False))
     if scores:
-        fig = accuracy_distribution(scores, "Test accuracy by config")
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=".comparison.", suffix=".png")
-        os.close(fd)
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        try:
-            fig.savefig(tmp, dpi=110)
-            os.replace(tmp, out / "comparison.png")
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        _atomic_savefig(accuracy_distribution(scores, "Test accuracy by config"), out / "comparison.png")
     return _atomic_write(out / "summary.md", comparison_markdown(summaries))
 
 

@@ -1,15 +1,17 @@
 """Config → compiled ``keras.Model``.
 
-Lookup tables map the config's names to Keras objects; a name missing from a table
-is an error that lists the valid ones (the config schema normally catches it first).
+Layers come from the layer registry (:mod:`dropout_lab.layers`), optimizers from the
+lookup table below; a name missing from a table is an error that lists the valid ones
+(the config schema normally catches it first).
 """
 
 from __future__ import annotations
 
 import keras
 
-from .config import DenseLayer, DropoutLayer, ModelConfig, TrainingConfig
+from .config import ModelConfig, TrainingConfig
 from .errors import ConfigError
+from .layers import LAYERS, build_layer
 
 OPTIMIZERS = {
     "sgd": keras.optimizers.SGD,
@@ -17,22 +19,7 @@ OPTIMIZERS = {
     "rmsprop": keras.optimizers.RMSprop,
 }
 
-
-def _dense(layer: DenseLayer) -> keras.layers.Layer:
-    constraint = keras.constraints.MaxNorm(max_value=layer.max_norm) if layer.max_norm else None
-    return keras.layers.Dense(
-        layer.units,
-        activation=layer.activation,
-        kernel_initializer=layer.kernel_initializer,
-        kernel_constraint=constraint,
-    )
-
-
-def _dropout(layer: DropoutLayer) -> keras.layers.Layer:
-    return keras.layers.Dropout(layer.rate)
-
-
-LAYERS = {"dense": _dense, "dropout": _dropout}
+__all__ = ["LAYERS", "OPTIMIZERS", "build_model", "build_optimizer", "layer_table"]
 
 
 def _lookup(table: dict, name: str, what: str):
@@ -47,11 +34,12 @@ def build_optimizer(training: TrainingConfig) -> keras.optimizers.Optimizer:
     return _lookup(OPTIMIZERS, training.optimizer.name, "optimizer")(**params)
 
 
-def build_model(model: ModelConfig, training: TrainingConfig, n_features: int) -> keras.Model:
-    """A compiled ``keras.Sequential`` for ``n_features`` inputs and a sigmoid output."""
-    layers = [keras.Input(shape=(n_features,))]
-    layers += [_lookup(LAYERS, layer.type, "layer type")(layer) for layer in model.layers]
-    net = keras.Sequential(layers)
+def build_model(model: ModelConfig, training: TrainingConfig, input_shape: tuple[int, ...] | int) -> keras.Model:
+    """A compiled ``keras.Sequential`` taking samples of ``input_shape`` (an int: flat features)."""
+    shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
+    for layer in model.layers:
+        _lookup(LAYERS, layer.type, "layer type")
+    net = keras.Sequential([keras.Input(shape=shape), *(build_layer(layer) for layer in model.layers)])
     net.compile(optimizer=build_optimizer(training), loss=training.loss, metrics=["accuracy"])
     return net
 

@@ -32,7 +32,7 @@ import pandas as pd
 import yaml
 
 from .compare import KEY, _num, check_same_folds
-from .config import Experiment, _format_loc
+from .config import Experiment, format_loc
 from .errors import CheckError, ResultsError, StatsError
 from .results import SavedRun, read_run
 
@@ -182,11 +182,11 @@ def first_difference(a, b, loc: tuple = ()) -> tuple[str, object, object] | None
                 return found
         if len(a) != len(b):
             i = min(len(a), len(b))
-            return _format_loc((*loc, i)), a[i] if i < len(a) else _ABSENT, b[i] if i < len(b) else _ABSENT
+            return format_loc((*loc, i)), a[i] if i < len(a) else _ABSENT, b[i] if i < len(b) else _ABSENT
         return None
     if a == b and type(a) is type(b):
         return None
-    return _format_loc(loc), a, b
+    return format_loc(loc), a, b
 
 
 def report(result: CheckResult) -> str:

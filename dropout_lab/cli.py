@@ -269,7 +269,7 @@ def validate(configs, overrides, sweep_items, data_dir) -> None:
     sweeps = _load_sweeps(configs, overrides, sweep_items, data_dir, None)
     for path, (cfg, dataset) in zip(configs, _load(configs, overrides, data_dir), strict=True):
         keras.backend.clear_session()  # layer names start again at dense, dense_1, ...
-        net = build_model(cfg.model, cfg.training, dataset.n_features)
+        net = build_model(cfg.model, cfg.training, dataset.input_shape)
         opt = cfg.training.optimizer.model_dump()
         click.echo(f"{cfg.name}: ok ({dataset.name}: {dataset.X.shape[0]} rows x {dataset.n_features} features)")
         click.echo(f"  optimizer: {', '.join(f'{k}={v}' for k, v in opt.items())}; "

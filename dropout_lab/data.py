@@ -1,8 +1,9 @@
 """Datasets: a registry from a config's ``data.dataset`` name to a loader.
 
-Every loader returns a :class:`Dataset` (float features, 0/1 labels, a checksum of
-the parsed values).  Sonar is read from ``<data dir>/sonar.csv``; when the file is
-missing it is downloaded from the UCI archive, verified, and only then put in place.
+Every loader returns a :class:`Dataset`: the rows, the labels as class indices, the
+class names, one sample's shape and a checksum of the parsed values.  Sonar is read
+from ``<data dir>/sonar.csv``; when the file is missing it is downloaded from the UCI
+archive, verified, and only then put in place.
 """
 
 from __future__ import annotations
@@ -40,17 +41,40 @@ SONAR_COUNTS = {"M": 111, "R": 97}
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Features ``X`` (float64, n×d), labels ``y`` (int 0/1) and where they came from."""
+    """The problem a config runs on, described by its data.
+
+    ``X``: the rows, float64 and 2-D (rows x flat features), so that scaling, stratified
+    splits and every engine work alike for tables, images and sequences; ``input_shape``:
+    the shape of one sample (``(60,)`` for Sonar), which the model reshapes the flat rows
+    to; ``y``: class indices 0..K-1 (int64); ``classes``: the class names in label order,
+    so ``classes[y[i]]`` is row i's label; ``source`` and ``checksum``: where the values
+    came from and a hash of them.
+    """
 
     name: str
     X: np.ndarray
     y: np.ndarray
     source: str
     checksum: str
+    classes: tuple[str, ...] = ("0", "1")
+    input_shape: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        if not self.input_shape:
+            object.__setattr__(self, "input_shape", (int(self.X.shape[1]),))
 
     @property
     def n_features(self) -> int:
         return self.X.shape[1]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def kind(self) -> str:
+        """``binary`` (two classes) or ``multiclass``."""
+        return "binary" if self.n_classes == 2 else "multiclass"
 
 
 def checksum(X: np.ndarray, y: np.ndarray) -> str:
@@ -79,7 +103,7 @@ def _load_sonar(spec: SonarData, data_dir: Path) -> Dataset:
     if not path.is_file():
         fetch_sonar(data_dir)
     X, y = read_sonar(path)
-    return Dataset("sonar", X, y, str(path), checksum(X, y))
+    return Dataset("sonar", X, y, str(path), checksum(X, y), classes=("R", "M"))
 
 
 def read_sonar(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -160,7 +184,7 @@ def _load_circles(spec: CirclesData, data_dir: Path) -> Dataset:
 
     X, y = make_circles(n_samples=spec.n_samples, noise=spec.noise, random_state=spec.random_state)
     y = y.astype(np.int64)
-    return Dataset("circles", X, y, "sklearn.datasets.make_circles", checksum(X, y))
+    return Dataset("circles", X, y, "sklearn.datasets.make_circles", checksum(X, y), classes=("0", "1"))
 
 
 # --- any user CSV ---
@@ -183,7 +207,8 @@ def _load_csv(spec: CsvData, data_dir: Path) -> Dataset:
     if positive not in classes:
         raise DataError(f"{path}: positive_label {positive!r} is not one of the labels {classes}")
     y = np.array([label == positive for label in labels], dtype=np.int64)
-    return Dataset(path.stem, X, y, str(path), checksum(X, y))
+    negative = next(c for c in classes if c != positive)
+    return Dataset(path.stem, X, y, str(path), checksum(X, y), classes=(negative, positive))
 
 
 class Table(NamedTuple):

@@ -40,7 +40,7 @@ def describe(layer):
 def test_shipped_sonar_configs_build_the_tutorial_models(name):
     cfg = load_config(CONFIGS / f"{name}.yaml")
     layers, opt = TUTORIAL_MODELS[name]
-    net = build_model(cfg.model, cfg.training, n_features=60)
+    net = build_model(cfg.model, cfg.training, input_shape=(60,))
     assert [describe(layer) for layer in net.layers] == layers
     assert net.input_shape == (None, 60)
     assert type(net.optimizer) is opt["class"]
@@ -56,7 +56,7 @@ def test_shipped_sonar_configs_build_the_tutorial_models(name):
 def test_max_norm_is_enforced_after_an_update():
     cfg = load_config(CONFIGS / "sonar_hidden.yaml", ["training.epochs=1"])
     keras.utils.set_random_seed(0)
-    net = build_model(cfg.model, cfg.training, n_features=60)
+    net = build_model(cfg.model, cfg.training, input_shape=(60,))
     X = np.random.default_rng(0).normal(scale=50, size=(64, 60)).astype("float32")
     y = (X[:, 0] > 0).astype("float32")
     net.fit(X, y, epochs=3, batch_size=16, verbose=0)
@@ -68,12 +68,12 @@ def test_max_norm_is_enforced_after_an_update():
 @pytest.mark.parametrize("name, cls", [("adam", keras.optimizers.Adam), ("rmsprop", keras.optimizers.RMSprop)])
 def test_optimizers_by_name(name, cls):
     cfg = load_config(CONFIGS / "sonar_baseline.yaml", [f"training.optimizer={{name: {name}, learning_rate: 0.005}}"])
-    net = build_model(cfg.model, cfg.training, n_features=60)
+    net = build_model(cfg.model, cfg.training, input_shape=(60,))
     assert type(net.optimizer) is cls and float(net.optimizer.learning_rate) == pytest.approx(0.005)
 
 
 def test_tables_cover_every_name_the_config_accepts():
-    from dropout_lab.config import _TAGS
+    from dropout_lab.config import TAGS as _TAGS
 
     assert set(OPTIMIZERS) == set(_TAGS["name"])
     assert set(LAYERS) == set(_TAGS["type"])
@@ -81,6 +81,6 @@ def test_tables_cover_every_name_the_config_accepts():
 
 def test_layer_table_rows():
     cfg = load_config(CONFIGS / "sonar_input.yaml")
-    rows = layer_table(build_model(cfg.model, cfg.training, 60))
+    rows = layer_table(build_model(cfg.model, cfg.training, (60,)))
     assert [(r["type"], r["rate"], r["max_norm"], r["params"]) for r in rows] == [
         ("Dropout", 0.2, "", 0), ("Dense", "", 3.0, 3660), ("Dense", "", 3.0, 1830), ("Dense", "", "", 31)]

@@ -191,3 +191,19 @@ def test_a_key_given_twice_is_an_error(tmp_path):
 def test_an_override_value_that_is_not_yaml(tmp_path):
     with pytest.raises(ConfigError, match=r"--set 'training.optimizer=\{name: adam': the value is not valid YAML"):
         load_config(write(tmp_path / "a.yaml", BASE), ["training.optimizer={name: adam"])
+
+
+@pytest.mark.parametrize("loc, plain", [
+    (("model", "layers", 0, "dense", "units"), ["model", "layers", 0, "units"]),
+    # a field that happens to be named like a tag (an LSTM's `dropout`) stays: tags are dropped by position
+    (("model", "layers", 1, "dense", "dropout"), ["model", "layers", 1, "dropout"]),
+    (("model", "layers", 1, "dropout", "rate"), ["model", "layers", 1, "rate"]),
+    (("training", "optimizer", "sgd", "momentum"), ["training", "optimizer", "momentum"]),
+    (("data", "csv", "path"), ["data", "path"]),
+    (("evaluation", "holdout", "n_train"), ["evaluation", "n_train"]),
+    (("name",), ["name"]),
+])
+def test_error_locations_drop_union_tags_by_position(loc, plain):
+    from dropout_lab.config.messages import plain_loc
+
+    assert plain_loc({"loc": loc}) == plain

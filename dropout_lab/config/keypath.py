@@ -1,0 +1,74 @@
+"""Key paths (``model.layers[1].rate``): parsing, ``--set KEY=VALUE`` and assignment."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from ..errors import ConfigError
+from .yaml_io import StrictLoader
+
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def parse_key_path(key: str) -> list[str | int] | None:
+    """``model.layers[1].rate`` -> ``["model", "layers", 1, "rate"]``; None if it is not a key path."""
+    tokens: list[str | int] = []
+    pos = 0
+    while pos < len(key):
+        if tokens and key[pos] == "." and not key.startswith("[", pos + 1):
+            pos += 1
+        match = _TOKEN.match(key, pos)
+        if not match or (match.group(1) and tokens and key[pos - 1] != "."):
+            return None
+        tokens.append(match.group(1) if match.group(1) else int(match.group(2)))
+        pos = match.end()
+    return tokens if tokens and isinstance(tokens[0], str) else None
+
+
+def parse_override(item: str) -> tuple[list[str | int], Any]:
+    """``KEY=VALUE`` -> (key path tokens, value parsed as YAML); errors say what is wrong."""
+    key, sep, raw = item.partition("=")
+    tokens = parse_key_path(key.strip()) if sep else None
+    if tokens is None:
+        raise ConfigError(
+            f"--set {item!r}: expected KEY=VALUE with a dotted key path, "
+            f"e.g. training.epochs=5 or model.layers[1].rate=0.3"
+        )
+    try:
+        return tokens, (yaml.load(raw, Loader=StrictLoader) if raw.strip() else None)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"--set {item!r}: the value is not valid YAML ({problem}); quote text values") from None
+
+
+def assign(data: dict, tokens: list[str | int], value: Any, label: str) -> None:
+    """Set the value at a key path; ``label`` starts the error when a list item or mapping is missing."""
+    node: Any = data
+    for depth, token in enumerate(tokens[:-1]):
+        where = format_loc(tokens[: depth + 1])
+        if isinstance(token, int):
+            if not isinstance(node, list) or token >= len(node):
+                raise ConfigError(f"{label}: {where} does not exist")
+            node = node[token]
+        else:
+            if not isinstance(node, dict):
+                raise ConfigError(f"{label}: {format_loc(tokens[:depth])} is not a mapping")
+            node = node.setdefault(token, {})
+    last = tokens[-1]
+    if isinstance(last, int):
+        if not isinstance(node, list) or last >= len(node):
+            raise ConfigError(f"{label}: {format_loc(tokens)} does not exist")
+    elif not isinstance(node, dict):
+        raise ConfigError(f"{label}: {format_loc(tokens[:-1])} is not a mapping")
+    node[last] = value
+
+
+def format_loc(loc) -> str:
+    """``["model", "layers", 1, "rate"]`` -> ``model.layers[1].rate``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

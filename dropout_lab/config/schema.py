@@ -1,0 +1,220 @@
+"""The config schema: one typed model per section, validated in one place.
+
+Tagged unions (``data.dataset``, ``model.layers[i].type``, ``training.optimizer.name``,
+``evaluation.protocol``) pick a section's schema by its tag; ``TAGS`` lists each union's
+tags for messages.  Layer kinds come from the layer registry (:mod:`dropout_lab.layers`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import typing
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, PlainValidator, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from ..layers import LAYERS, DenseLayer
+from .sweep_rules import check_sweep
+from .types import (
+    Bool,
+    Int,
+    Name,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    Rate,
+    Section,
+    Text,
+    choice,
+    expect,
+    is_float,
+    is_int,
+)
+
+LOSSES = ("binary_crossentropy",)
+ENGINES = ("scikeras", "fused")
+
+Loss = Annotated[str, choice(LOSSES)]
+
+
+# --- data ---
+
+class SonarData(Section):
+    dataset: Literal["sonar"]
+
+
+class CirclesData(Section):
+    dataset: Literal["circles"]
+    n_samples: Annotated[int, expect("an integer >= 4", lambda v: is_int(v) and v >= 4)] = 100
+    noise: NonNegativeFloat = 0.1
+    random_state: Int = 1
+
+
+class CsvData(Section):
+    dataset: Literal["csv"]
+    path: Text
+    label_column: Annotated[
+        str | int | None,
+        expect("a column name, a column index, or null (last column)",
+               lambda v: v is None or isinstance(v, str) or is_int(v)),
+    ] = None
+    header: Bool = True
+    positive_label: Annotated[
+        str | int | None,
+        expect("a label value or null", lambda v: v is None or isinstance(v, str) or is_int(v)),
+    ] = None
+
+
+DataConfig = Annotated[SonarData | CirclesData | CsvData, Field(discriminator="dataset")]
+
+
+# --- model ---
+
+Layer = Annotated[Union[tuple(kind.spec for kind in LAYERS.values())], Field(discriminator="type")]  # noqa: UP007
+
+
+class ModelConfig(Section):
+    layers: list[Layer]
+
+    @field_validator("layers")
+    @classmethod
+    def _binary_output(cls, layers: list) -> list:
+        last = layers[-1] if layers else None
+        if not (isinstance(last, DenseLayer) and last.units == 1 and last.activation == "sigmoid"):
+            got = "an empty list" if last is None else f"a last layer {last.model_dump()}"
+            raise PydanticCustomError(
+                "expected_output",
+                "must end in the binary output layer (type: dense, units: 1, activation: sigmoid); got {got}",
+                {"got": got},
+            )
+        return layers
+
+
+# --- training ---
+
+class SGDConfig(Section):
+    name: Literal["sgd"]
+    learning_rate: PositiveFloat = 0.01
+    momentum: Annotated[float, expect("a float in [0, 1]", lambda v: is_float(v) and 0 <= v <= 1)] = 0.0
+    nesterov: Bool = False
+
+
+class AdamConfig(Section):
+    name: Literal["adam"]
+    learning_rate: PositiveFloat = 0.001
+    beta_1: Rate = 0.9
+    beta_2: Rate = 0.999
+    epsilon: PositiveFloat = 1e-7
+
+
+class RMSpropConfig(Section):
+    name: Literal["rmsprop"]
+    learning_rate: PositiveFloat = 0.001
+    rho: Rate = 0.9
+    momentum: Rate = 0.0
+
+
+OptimizerConfig = Annotated[SGDConfig | AdamConfig | RMSpropConfig, Field(discriminator="name")]
+
+
+class TrainingConfig(Section):
+    optimizer: OptimizerConfig
+    loss: Loss = "binary_crossentropy"
+    epochs: PositiveInt
+    batch_size: PositiveInt
+    engine: Annotated[str, choice(ENGINES)] = "scikeras"
+
+
+# --- evaluation ---
+
+class _Protocol(Section):
+    protocol: str
+    standardize: Bool = True
+    repeats: PositiveInt = 1
+
+
+class KFoldConfig(_Protocol):
+    """Stratified k-fold; ``history: true`` also records each fold's per-epoch curves."""
+
+    protocol: Literal["kfold"] = "kfold"
+    n_splits: Annotated[int, expect("an integer >= 2", lambda v: is_int(v) and v >= 2)] = 10
+    shuffle: Bool = True
+    history: Bool = False
+
+
+class HoldoutConfig(_Protocol):
+    """One train/test split: the first ``n_train`` rows (or a fraction) train, the rest test."""
+
+    protocol: Literal["holdout"]
+    n_train: Annotated[
+        int | None, expect("an integer >= 1 or null", lambda v: v is None or (is_int(v) and v >= 1))
+    ] = None
+    train_fraction: Annotated[
+        float | None, expect("a float in (0, 1) or null", lambda v: v is None or (is_float(v) and 0 < v < 1))
+    ] = None
+    shuffle: Bool = False
+    history: Bool = True
+
+    @model_validator(mode="after")
+    def _one_size(self) -> HoldoutConfig:
+        if (self.n_train is None) == (self.train_fraction is None):
+            raise PydanticCustomError(
+                "expected_output", "needs exactly one of n_train and train_fraction; got {got}",
+                {"got": "both" if self.n_train is not None else "neither"},
+            )
+        return self
+
+    def train_size(self, n_rows: int) -> int:
+        return self.n_train if self.n_train is not None else round(self.train_fraction * n_rows)
+
+
+EvaluationConfig = Annotated[KFoldConfig | HoldoutConfig, Field(discriminator="protocol")]
+
+
+# --- the whole experiment ---
+
+class Experiment(Section):
+    name: Name
+    description: Text = ""
+    seed: Int = 7
+    data: DataConfig
+    model: ModelConfig
+    training: TrainingConfig
+    evaluation: EvaluationConfig = KFoldConfig()
+    sweep: Annotated[dict[str, list] | None, PlainValidator(check_sweep)] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_protocol(cls, data: Any) -> Any:
+        evaluation = data.get("evaluation") if isinstance(data, dict) else None
+        if isinstance(evaluation, dict) and "protocol" not in evaluation:
+            data = {**data, "evaluation": {"protocol": "kfold", **evaluation}}
+        return data
+
+    def to_dict(self) -> dict:
+        """The fully resolved config as plain data: what ``config.yaml`` holds.
+
+        Without a sweep there is no ``sweep`` key, so configs hash as they did before sweeps.
+        """
+        return self.model_dump(mode="json", exclude={"sweep"} if self.sweep is None else None)
+
+    def config_hash(self) -> str:
+        """SHA-256 of the resolved config in canonical JSON."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _tags(union, field: str) -> tuple[str, ...]:
+    members = typing.get_args(typing.get_args(union)[0])
+    return tuple(typing.get_args(member.model_fields[field].annotation)[0] for member in members)
+
+
+# each tagged union's discriminator key and its tags, for messages
+TAGS = {
+    "dataset": _tags(DataConfig, "dataset"),
+    "type": _tags(Layer, "type"),
+    "name": _tags(OptimizerConfig, "name"),
+    "protocol": _tags(EvaluationConfig, "protocol"),
+}

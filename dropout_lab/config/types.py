@@ -1,0 +1,103 @@
+"""Value types of the config schema: each states what it expects, so that type and
+range errors read alike (``must be a float in [0, 1); got 1.5``).
+
+A constraint is a :class:`pydantic.PlainValidator` that checks a value and writes its
+own message; :class:`Section` is the base of every config section (frozen, unknown keys
+are errors that list the known ones).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, PlainValidator, model_validator
+from pydantic_core import PydanticCustomError
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "elu", "selu", "softplus", "swish")
+INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal")
+
+
+def expect(expected: str, check) -> PlainValidator:
+    """A validator that accepts a value when ``check(value)`` holds, else says ``must be {expected}``."""
+    def validate(value):
+        if not check(value):
+            raise PydanticCustomError("expected", "must be {expected}", {"expected": expected})
+        return value
+
+    return PlainValidator(validate)
+
+
+def is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def is_float(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def choice(names: tuple[str, ...]) -> PlainValidator:
+    """A validator for one of ``names``; the message lists them and suggests the closest."""
+    def validate(value):
+        if value not in names:
+            hint = did_you_mean(value, names)
+            raise PydanticCustomError(
+                "expected", "must be {expected}", {"expected": f"one of: {', '.join(names)}{hint}"}
+            )
+        return value
+
+    return PlainValidator(validate)
+
+
+Rate = Annotated[float, expect("a float in [0, 1)", lambda v: is_float(v) and 0 <= v < 1)]
+PositiveFloat = Annotated[float, expect("a float > 0", lambda v: is_float(v) and v > 0)]
+NonNegativeFloat = Annotated[float, expect("a float >= 0", lambda v: is_float(v) and v >= 0)]
+PositiveInt = Annotated[int, expect("an integer >= 1", lambda v: is_int(v) and v >= 1)]
+Int = Annotated[int, expect("an integer", is_int)]
+Bool = Annotated[bool, expect("true or false", lambda v: isinstance(v, bool))]
+Text = Annotated[str, expect("a string", lambda v: isinstance(v, str))]
+# '=' and ',' for sweep cells, which are named after their values: rate=0.2,max_norm=3
+Name = Annotated[
+    str,
+    expect(
+        "a name of letters, digits, '_', '-', '.', '=' or ','",
+        lambda v: isinstance(v, str) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.=,-]*", v) is not None,
+    ),
+]
+MaxNorm = Annotated[float | None, expect("a float > 0 or null", lambda v: v is None or (is_float(v) and v > 0))]
+Activation = Annotated[str, choice(ACTIVATIONS)]
+Initializer = Annotated[str, choice(INITIALIZERS)]
+
+
+class Section(BaseModel):
+    """A config section: frozen, and unknown keys are errors that list the known ones."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = tuple(cls.model_fields)
+            for key in data:
+                if key not in known:
+                    raise PydanticCustomError(
+                        "unknown_key",
+                        "is not a known key{hint}; valid keys: {valid}",
+                        {"key": str(key), "hint": did_you_mean(key, known), "valid": ", ".join(known)},
+                    )
+        return data
+
+
+def did_you_mean(word, options) -> str:
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def kind(value) -> str:
+    """How messages name a value's type: ``a mapping``, ``a list``, ``an integer``..."""
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a float", type(None): "null"}.get(type(value), type(value).__name__)

@@ -7,11 +7,14 @@ lookup table below; a name missing from a table is an error that lists the valid
 
 from __future__ import annotations
 
+import math
+
 import keras
 
 from .config import ModelConfig, TrainingConfig
 from .errors import ConfigError
 from .layers import LAYERS, build_layer
+from .shapes import format_shape
 
 OPTIMIZERS = {
     "sgd": keras.optimizers.SGD,
@@ -35,17 +38,26 @@ def build_optimizer(training: TrainingConfig) -> keras.optimizers.Optimizer:
 
 
 def build_model(model: ModelConfig, training: TrainingConfig, input_shape: tuple[int, ...] | int) -> keras.Model:
-    """A compiled ``keras.Sequential`` taking samples of ``input_shape`` (an int: flat features)."""
-    shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
+    """A compiled ``keras.Sequential`` taking flat rows of ``prod(input_shape)`` features.
+
+    ``input_shape`` is one sample's shape (an int: flat features).  With more than one
+    axis (an image or a sequence) the model reshapes each flat row to it first (row-major,
+    as ``numpy.reshape``), so that scaling, splits and engines work on 2-D rows alike.
+    """
+    shape = (input_shape,) if isinstance(input_shape, int) else tuple(int(n) for n in input_shape)
     for layer in model.layers:
         _lookup(LAYERS, layer.type, "layer type")
-    net = keras.Sequential([keras.Input(shape=shape), *(build_layer(layer) for layer in model.layers)])
+    head = [keras.Input(shape=(math.prod(shape),))]
+    if len(shape) > 1:
+        head.append(keras.layers.Reshape(shape))
+    net = keras.Sequential([*head, *(build_layer(layer) for layer in model.layers)])
     net.compile(optimizer=build_optimizer(training), loss=training.loss, metrics=["accuracy"])
     return net
 
 
 def layer_table(net: keras.Model) -> list[dict]:
-    """One row per layer: name, kind, output units, dropout rate, max-norm, parameters."""
+    """One row per layer: name, kind, output shape (one sample's), output units, dropout
+    rate, max-norm, parameters."""
     rows = []
     for layer in net.layers:
         constraint = getattr(layer, "kernel_constraint", None)
@@ -53,6 +65,7 @@ def layer_table(net: keras.Model) -> list[dict]:
             {
                 "layer": layer.name,
                 "type": type(layer).__name__,
+                "output": format_shape(layer.output.shape[1:]),
                 "units": getattr(layer, "units", ""),
                 "activation": getattr(getattr(layer, "activation", None), "__name__", ""),
                 "rate": getattr(layer, "rate", ""),
@@ -61,3 +74,4 @@ def layer_table(net: keras.Model) -> list[dict]:
             }
         )
     return rows
+

@@ -18,6 +18,7 @@ import click
 from .config import ENGINES, Experiment, check_against_data, load_config
 from .data import Dataset, load_dataset
 from .errors import ConfigError, DropoutLabError
+from .shapes import check_shapes
 
 
 def _report_errors(command):
@@ -72,6 +73,7 @@ def _checked_dataset(cfg: Experiment, path: Path, cache: dict[str, Dataset], dat
     if key not in cache:
         cache[key] = load_dataset(cfg.data, data_dir)
     check_against_data(cfg, cache[key].y, path)
+    check_shapes(cfg, cache[key].input_shape, path)
     _check_engine(cfg, path)
     return cache[key]
 
@@ -274,17 +276,18 @@ def validate(configs, overrides, sweep_items, data_dir) -> None:
         click.echo(f"{cfg.name}: ok ({dataset.name}: {dataset.X.shape[0]} rows x {dataset.n_features} features)")
         click.echo(f"  optimizer: {', '.join(f'{k}={v}' for k, v in opt.items())}; "
                    f"loss: {cfg.training.loss}; epochs: {cfg.training.epochs}; batch_size: {cfg.training.batch_size}")
-        header = dict(zip(_LAYER_ROW, _LAYER_ROW, strict=True))
-        for row in (header, *layer_table(net)):
-            click.echo("  " + " ".join(f"{row[key]!s:{width}}" for key, width in _LAYER_ROW.items()))
+        rows = [dict(zip(_LAYER_ROW, _LAYER_ROW, strict=True)), *layer_table(net)]
+        widths = {key: max(len(str(row[key])) for row in rows) for key in _LAYER_ROW}
+        for row in rows:
+            click.echo("  " + " ".join(f"{row[key]!s:{align}{widths[key]}}" for key, align in _LAYER_ROW.items()))
         click.echo(f"  total parameters: {net.count_params()}")
         if path in sweeps:
             cells = sweeps[path][0].cells
             click.echo(f"  sweep: {len(cells)} cells, each ok: {'; '.join(cell.name for cell in cells)}")
 
 
-_LAYER_ROW = {"layer": "<12", "type": "<8", "units": ">5", "activation": "<10", "rate": ">5",
-              "max_norm": ">8", "params": ">7"}
+_LAYER_ROW = {"layer": "<", "type": "<", "output": "<", "units": ">", "activation": "<", "rate": ">",
+              "max_norm": ">", "params": ">"}  # column: alignment (widths fit the values)
 
 
 @main.command()

@@ -105,14 +105,17 @@ def plan(cfg: Experiment, y: np.ndarray) -> list[Split]:
     return out
 
 
-def _model_fn(model_cfg, training_cfg, meta):
-    return build_model(model_cfg, training_cfg, meta["n_features_in_"])
+def _model_fn(model_cfg, training_cfg, input_shape, meta):
+    return build_model(model_cfg, training_cfg, input_shape or meta["n_features_in_"])
 
 
-def make_pipeline(cfg: Experiment, seed: int) -> Pipeline:
-    """The estimator one fold fits: optional ``StandardScaler`` then SciKeras' classifier."""
+def make_pipeline(cfg: Experiment, seed: int, input_shape: tuple[int, ...] | None = None) -> Pipeline:
+    """The estimator one fold fits: optional ``StandardScaler`` then SciKeras' classifier.
+
+    ``input_shape``: one sample's shape (the dataset's), which the model reshapes the flat
+    rows to; None: flat rows of however many features the fit gets."""
     clf = KerasClassifier(
-        model=functools.partial(_model_fn, cfg.model, cfg.training),
+        model=functools.partial(_model_fn, cfg.model, cfg.training, input_shape),
         epochs=cfg.training.epochs,
         batch_size=cfg.training.batch_size,
         random_state=seed,
@@ -122,7 +125,9 @@ def make_pipeline(cfg: Experiment, seed: int) -> Pipeline:
     return Pipeline([("scale", scaler), ("model", clf)])
 
 
-def fit_split(cfg: Experiment, X: np.ndarray, y: np.ndarray, split: Split) -> tuple[dict, pd.DataFrame | None]:
+def fit_split(
+    cfg: Experiment, X: np.ndarray, y: np.ndarray, split: Split, input_shape: tuple[int, ...] | None = None
+) -> tuple[dict, pd.DataFrame | None]:
     """Fit one fresh pipeline on ``split.train``, score it on ``split.test`` (the SciKeras engine).
 
     With ``evaluation.history`` the test part is Keras' validation data, so that the
@@ -130,7 +135,7 @@ def fit_split(cfg: Experiment, X: np.ndarray, y: np.ndarray, split: Split) -> tu
     """
     train, test = split.train, split.test
     keras.utils.set_random_seed(split.model_seed)
-    pipe = make_pipeline(cfg, split.model_seed)
+    pipe = make_pipeline(cfg, split.model_seed, input_shape)
     fit_params = {}
     if cfg.evaluation.history:
         X_val = StandardScaler().fit(X[train]).transform(X[test]) if cfg.evaluation.standardize else X[test]
@@ -165,28 +170,29 @@ def fit_split(cfg: Experiment, X: np.ndarray, y: np.ndarray, split: Split) -> tu
     return row, history
 
 
-def _fit_in_worker(cfg: Experiment, X: np.ndarray, y: np.ndarray, split: Split):
+def _fit_in_worker(cfg: Experiment, X: np.ndarray, y: np.ndarray, split: Split, input_shape=None):
     """``fit_split`` in a worker process, with TensorFlow on one thread so workers do not fight."""
     try:
         tf.config.threading.set_intra_op_parallelism_threads(1)
         tf.config.threading.set_inter_op_parallelism_threads(1)
     except RuntimeError:  # this worker already ran TensorFlow: the setting stays from its first task
         pass
-    return fit_split(cfg, X, y, split)
+    return fit_split(cfg, X, y, split, input_shape)
 
 
-def _scikeras_engine(cfg: Experiment, X: np.ndarray, y: np.ndarray, todo: list[Split], jobs: int):
+def _scikeras_engine(cfg: Experiment, X: np.ndarray, y: np.ndarray, todo: list[Split], jobs: int, input_shape=None):
     """Fold by fold through SciKeras, in ``jobs`` worker processes when asked."""
     if jobs > 1 and len(todo) > 1:
         from joblib import Parallel, delayed
 
         parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
-        return parallel(delayed(_fit_in_worker)(cfg, X, y, split) for split in todo)
-    return (fit_split(cfg, X, y, split) for split in todo)
+        return parallel(delayed(_fit_in_worker)(cfg, X, y, split, input_shape) for split in todo)
+    return (fit_split(cfg, X, y, split, input_shape) for split in todo)
 
 
-def _fused_engine(cfg: Experiment, X: np.ndarray, y: np.ndarray, todo: list[Split], jobs: int):
-    """Every fold and repeat as one stacked model in one compiled program (``engines.fused``)."""
+def _fused_engine(cfg: Experiment, X: np.ndarray, y: np.ndarray, todo: list[Split], jobs: int, input_shape=None):
+    """Every fold and repeat as one stacked model in one compiled program (``engines.fused``);
+    it trains the kinds that act on flat rows alike whatever ``input_shape`` is."""
     from .engines.fused import Task, check_supported, train_tasks
 
     check_supported(cfg)
@@ -226,7 +232,7 @@ def evaluate(
     X, y = dataset.X.astype("float32"), dataset.y
     results = dict(done or {})
     todo = [split for split in plan(cfg, y) if (split.repeat, split.fold) not in results]
-    for row, history in ENGINES[cfg.training.engine](cfg, X, y, todo, jobs):
+    for row, history in ENGINES[cfg.training.engine](cfg, X, y, todo, jobs, input_shape=dataset.input_shape):
         results[row["repeat"], row["fold"]] = (row, history)
         if on_fold:
             on_fold(row, history)

@@ -1,7 +1,7 @@
 import pytest
 import yaml
 
-from dropout_lab.config import DenseLayer, DropoutLayer, dump_config, load_config
+from dropout_lab.config import TAGS, DenseLayer, DropoutLayer, dump_config, load_config
 from dropout_lab.errors import ConfigError
 
 from .conftest import CONFIGS, write
@@ -43,7 +43,30 @@ def test_name_defaults_to_file_stem(tmp_path):
         ("rate: 0.2", "rate: high", "model.layers[1].rate must be a float in [0, 1); got 'high'"),
         ("rate: 0.2", "rat: 0.2", "model.layers[1].rat is not a known key (did you mean 'rate'?)"),
         ("type: dropout", "type: dropuot",
-         "model.layers[1].type must be one of: dense, dropout (did you mean 'dropout'?); got 'dropuot'"),
+         f"model.layers[1].type must be one of {len(TAGS['type'])} values (did you mean 'dropout'?); got 'dropuot'; "
+         f"valid: {', '.join(TAGS['type'])}"),
+        ("type: dropout", "type: SpatialDropout2D",
+         f"model.layers[1].type must be one of {len(TAGS['type'])} values (did you mean 'spatial_dropout2d'?); "
+         "got 'SpatialDropout2D'"),
+        ("type: dropout, rate: 0.2", "type: lstm, units: 4, recurrent_dropout: 1.0",
+         "model.layers[1].recurrent_dropout must be a float in [0, 1); got 1.0"),
+        ("type: dropout, rate: 0.2", "type: gru, units: 4, dropout: -0.5",
+         "model.layers[1].dropout must be a float in [0, 1); got -0.5"),
+        ("units: 60, activation: relu", "units: 60, activation: relu, kernel_regularizer: {l2: -1}",
+         "model.layers[0].kernel_regularizer.l2 must be a float >= 0; got -1"),
+        ("units: 60, activation: relu", "units: 60, activation: relu, kernel_regularizer: {l3: 0.1}",
+         "model.layers[0].kernel_regularizer.l3 is not a known key; valid keys: l1, l2"),
+        ("units: 60, activation: relu", "units: 60, activation: relu, kernel_regularizer: 0.01",
+         "model.layers[0].kernel_regularizer must be a mapping of keys; got a float 0.01"),
+        ("type: dropout, rate: 0.2", "type: conv2d, filters: 4, kernel_size: [3]",
+         "model.layers[1].kernel_size must be an integer >= 1 or a list of 2 integers >= 1; got [3]"),
+        ("type: dropout, rate: 0.2", "type: conv1d, filters: 4, kernel_size: 3, padding: full",
+         "model.layers[1].padding must be one of: valid, same; got 'full'"),
+        ("type: dropout, rate: 0.2", "type: max_pooling2d, strides: 0",
+         "model.layers[1].strides must be an integer >= 1, a list of 2 integers >= 1, or null; got 0"),
+        ("type: dropout, rate: 0.2", "type: gaussian_noise, stddev: 1.5",
+         "model.layers[1].stddev must be a float in [0, 1]; got 1.5"),
+        ("type: dropout, rate: 0.2", "type: conv2d, kernel_size: 3", "model.layers[1].filters is required"),
         ("units: 60, activation: relu", "units: 60, activation: relu, max_norm: 0",
          "model.layers[0].max_norm must be a float > 0 or null; got 0"),
         ("activation: relu", "activation: rleu",

@@ -73,6 +73,9 @@ def clean_loc(err: dict) -> list:
     return loc
 
 
+_SHORT_LIST = 8  # longer lists of valid values go at the end of a message
+
+
 def format_error(path: Path | str, err: dict) -> str:
     """One pydantic error as ``<path>: <key path> must be ...; got ...``."""
     loc = plain_loc(err)
@@ -88,6 +91,9 @@ def format_error(path: Path | str, err: dict) -> str:
             return f"{path}: {format_loc([*loc, field])} is required; expected one of: {', '.join(tags)}"
         tag = ctx.get("tag")
         hint = did_you_mean(tag, tags)
+        if len(tags) > _SHORT_LIST:  # what was wrong first, the long list of valid values last
+            return f"{path}: {format_loc([*loc, field])} must be one of {len(tags)} values{hint}; got {tag!r}; " \
+                   f"valid: {', '.join(tags)}"
         return f"{path}: {format_loc([*loc, field])} must be one of: {', '.join(tags)}{hint}; got {tag!r}"
     if kind_ in ("model_attributes_type", "dict_type", "model_type"):
         return f"{path}: {format_loc(loc)} must be a mapping of keys; got {kind(value)} {value!r}"

@@ -91,9 +91,16 @@ class Section(BaseModel):
 
 
 def did_you_mean(word, options) -> str:
+    """`` (did you mean 'x'?)`` for the option closest to ``word``, else ``""``.
+
+    Case and underscores are ignored first (``MaxPooling2D`` -> ``max_pooling2d``), then
+    the closest spelling is taken (difflib's ratio >= 0.6)."""
     if not isinstance(word, str):
         return ""
-    close = difflib.get_close_matches(word, list(options), n=1)
+    options = list(options)
+    folded = {option.lower().replace("_", ""): option for option in options}
+    close = [folded[word.lower().replace("_", "")]] if word.lower().replace("_", "") in folded else \
+        difflib.get_close_matches(word.lower(), options, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..config.types import Activation, Initializer, MaxNorm, PositiveInt, Rate, Section
-from .registry import register
+from ..config.types import Activation, Initializer, MaxNorm, PositiveInt, Rate
+from .options import KernelRegularizer, LayerSpec, kernel_regularizer, max_norm
+from .registry import FLAT, register
 
 
-class DenseLayer(Section):
+class DenseLayer(LayerSpec):
     """``keras.layers.Dense``; ``max_norm`` constrains each unit's incoming weight vector."""
 
     type: Literal["dense"]
@@ -16,9 +17,10 @@ class DenseLayer(Section):
     activation: Activation = "relu"
     max_norm: MaxNorm = None
     kernel_initializer: Initializer = "glorot_uniform"
+    kernel_regularizer: KernelRegularizer | None = None
 
 
-class DropoutLayer(Section):
+class DropoutLayer(LayerSpec):
     """``keras.layers.Dropout``: in training, zeroes each input with probability ``rate``
     and scales the kept ones by ``1 / (1 - rate)``; at inference, the identity."""
 
@@ -26,16 +28,16 @@ class DropoutLayer(Section):
     rate: Rate
 
 
-@register(DenseLayer)
+@register(DenseLayer, needs=FLAT)
 def _dense(spec: DenseLayer):
     import keras
 
-    constraint = keras.constraints.MaxNorm(max_value=spec.max_norm) if spec.max_norm else None
     return keras.layers.Dense(
         spec.units,
         activation=spec.activation,
         kernel_initializer=spec.kernel_initializer,
-        kernel_constraint=constraint,
+        kernel_constraint=max_norm(spec.max_norm, axis=0),
+        kernel_regularizer=kernel_regularizer(spec.kernel_regularizer),
     )
 
 

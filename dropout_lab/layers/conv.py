@@ -1,0 +1,74 @@
+"""Convolution layer kinds: ``conv1d`` (sequences) and ``conv2d`` (images), channels last."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ..config.types import Activation, Initializer, MaxNorm, PositiveInt
+from .options import (
+    KernelRegularizer,
+    LayerSpec,
+    Padding,
+    Size1D,
+    Size2D,
+    keras_size,
+    kernel_regularizer,
+    max_norm,
+)
+from .registry import IMAGE, SEQUENCE, register
+
+
+class _Conv(LayerSpec):
+    type: str  # each kind narrows it to its name; declared here so that it comes first
+    filters: PositiveInt
+    padding: Padding = "valid"
+    activation: Activation = "relu"
+    kernel_initializer: Initializer = "glorot_uniform"
+    max_norm: MaxNorm = None
+    kernel_regularizer: KernelRegularizer | None = None
+
+
+class Conv1DLayer(_Conv):
+    """``keras.layers.Conv1D`` over (steps, features); ``max_norm`` constrains each filter's
+    weights over its window and input channels together (``MaxNorm(axis=[0, 1])``)."""
+
+    type: Literal["conv1d"]
+    kernel_size: Size1D
+    strides: Size1D = 1
+
+
+class Conv2DLayer(_Conv):
+    """``keras.layers.Conv2D`` over (rows, cols, channels); ``kernel_size`` and ``strides``
+    are one integer or [rows, cols]; ``max_norm`` constrains each filter's weights over its
+    window and input channels together (``MaxNorm(axis=[0, 1, 2])``, as Keras documents)."""
+
+    type: Literal["conv2d"]
+    kernel_size: Size2D
+    strides: Size2D = 1
+
+
+def _conv(cls, spec: _Conv, axis: list[int]):
+    return cls(
+        spec.filters,
+        keras_size(spec.kernel_size),
+        strides=keras_size(spec.strides),
+        padding=spec.padding,
+        activation=spec.activation,
+        kernel_initializer=spec.kernel_initializer,
+        kernel_constraint=max_norm(spec.max_norm, axis=axis),
+        kernel_regularizer=kernel_regularizer(spec.kernel_regularizer),
+    )
+
+
+@register(Conv1DLayer, needs=SEQUENCE)
+def _conv1d(spec: Conv1DLayer):
+    import keras
+
+    return _conv(keras.layers.Conv1D, spec, axis=[0, 1])
+
+
+@register(Conv2DLayer, needs=IMAGE)
+def _conv2d(spec: Conv2DLayer):
+    import keras
+
+    return _conv(keras.layers.Conv2D, spec, axis=[0, 1, 2])

@@ -1,0 +1,106 @@
+"""Pooling layer kinds: max and average pooling over windows, and global average pooling."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .options import LayerSpec, OptionalSize1D, OptionalSize2D, Padding, Size1D, Size2D, keras_size
+from .registry import IMAGE, SEQUENCE, register
+
+
+class _Pooling1D(LayerSpec):
+    type: str  # each kind narrows it to its name; declared here so that it comes first
+    pool_size: Size1D = 2
+    strides: OptionalSize1D = None
+    padding: Padding = "valid"
+
+
+class _Pooling2D(LayerSpec):
+    type: str  # each kind narrows it to its name; declared here so that it comes first
+    pool_size: Size2D = 2
+    strides: OptionalSize2D = None
+    padding: Padding = "valid"
+
+
+class MaxPooling1DLayer(_Pooling1D):
+    """``keras.layers.MaxPooling1D``: the largest value of each window of ``pool_size``
+    steps; ``strides`` null means ``pool_size``."""
+
+    type: Literal["max_pooling1d"]
+
+
+class MaxPooling2DLayer(_Pooling2D):
+    """``keras.layers.MaxPooling2D``: the largest value of each ``pool_size`` window of
+    each feature map; ``strides`` null means ``pool_size``."""
+
+    type: Literal["max_pooling2d"]
+
+
+class AveragePooling1DLayer(_Pooling1D):
+    """``keras.layers.AveragePooling1D``: the mean of each window of ``pool_size`` steps."""
+
+    type: Literal["average_pooling1d"]
+
+
+class AveragePooling2DLayer(_Pooling2D):
+    """``keras.layers.AveragePooling2D``: the mean of each ``pool_size`` window."""
+
+    type: Literal["average_pooling2d"]
+
+
+class GlobalAveragePooling1DLayer(LayerSpec):
+    """``keras.layers.GlobalAveragePooling1D``: (steps, features) -> (features,), the mean over steps."""
+
+    type: Literal["global_average_pooling1d"]
+
+
+class GlobalAveragePooling2DLayer(LayerSpec):
+    """``keras.layers.GlobalAveragePooling2D``: (rows, cols, channels) -> (channels,), each map's mean."""
+
+    type: Literal["global_average_pooling2d"]
+
+
+def _pooling(cls, spec):
+    return cls(pool_size=keras_size(spec.pool_size), strides=keras_size(spec.strides), padding=spec.padding)
+
+
+@register(MaxPooling1DLayer, needs=SEQUENCE)
+def _max_pooling1d(spec):
+    import keras
+
+    return _pooling(keras.layers.MaxPooling1D, spec)
+
+
+@register(MaxPooling2DLayer, needs=IMAGE)
+def _max_pooling2d(spec):
+    import keras
+
+    return _pooling(keras.layers.MaxPooling2D, spec)
+
+
+@register(AveragePooling1DLayer, needs=SEQUENCE)
+def _average_pooling1d(spec):
+    import keras
+
+    return _pooling(keras.layers.AveragePooling1D, spec)
+
+
+@register(AveragePooling2DLayer, needs=IMAGE)
+def _average_pooling2d(spec):
+    import keras
+
+    return _pooling(keras.layers.AveragePooling2D, spec)
+
+
+@register(GlobalAveragePooling1DLayer, needs=SEQUENCE)
+def _global_average_pooling1d(spec):
+    import keras
+
+    return keras.layers.GlobalAveragePooling1D()
+
+
+@register(GlobalAveragePooling2DLayer, needs=IMAGE)
+def _global_average_pooling2d(spec):
+    import keras
+
+    return keras.layers.GlobalAveragePooling2D()

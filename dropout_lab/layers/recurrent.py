@@ -1,0 +1,68 @@
+"""Recurrent layer kinds: ``lstm`` and ``gru`` over (steps, features).
+
+``dropout`` drops the layer's inputs and ``recurrent_dropout`` its recurrent state, each
+with one mask per sequence, the same at every time step (the variational RNN of Gal &
+Ghahramani, as Keras implements it in the cell); a ``dropout`` layer before the
+recurrent layer draws a new mask per time step instead.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ..config.types import Activation, Bool, Initializer, MaxNorm, PositiveInt, Rate
+from .options import KernelRegularizer, LayerSpec, kernel_regularizer, max_norm
+from .registry import SEQUENCE, register
+
+
+class _Recurrent(LayerSpec):
+    type: str  # each kind narrows it to its name; declared here so that it comes first
+    units: PositiveInt
+    activation: Activation = "tanh"
+    dropout: Rate = 0.0
+    recurrent_dropout: Rate = 0.0
+    return_sequences: Bool = False
+    kernel_initializer: Initializer = "glorot_uniform"
+    max_norm: MaxNorm = None
+    kernel_regularizer: KernelRegularizer | None = None
+
+
+class LSTMLayer(_Recurrent):
+    """``keras.layers.LSTM``; ``return_sequences: true`` outputs every step (steps, units)
+    for a following recurrent layer, else the last step (units,); ``max_norm`` and
+    ``kernel_regularizer`` apply to the input kernel (not the recurrent one)."""
+
+    type: Literal["lstm"]
+
+
+class GRULayer(_Recurrent):
+    """``keras.layers.GRU``, with the same options as ``lstm``."""
+
+    type: Literal["gru"]
+
+
+def _recurrent(cls, spec: _Recurrent):
+    return cls(
+        spec.units,
+        activation=spec.activation,
+        dropout=spec.dropout,
+        recurrent_dropout=spec.recurrent_dropout,
+        return_sequences=spec.return_sequences,
+        kernel_initializer=spec.kernel_initializer,
+        kernel_constraint=max_norm(spec.max_norm, axis=0),
+        kernel_regularizer=kernel_regularizer(spec.kernel_regularizer),
+    )
+
+
+@register(LSTMLayer, needs=SEQUENCE)
+def _lstm(spec: LSTMLayer):
+    import keras
+
+    return _recurrent(keras.layers.LSTM, spec)
+
+
+@register(GRULayer, needs=SEQUENCE)
+def _gru(spec: GRULayer):
+    import keras
+
+    return _recurrent(keras.layers.GRU, spec)

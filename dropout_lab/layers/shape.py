@@ -1,0 +1,22 @@
+"""Shape layer kinds: ``flatten``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .options import LayerSpec
+from .registry import register
+
+
+class FlattenLayer(LayerSpec):
+    """``keras.layers.Flatten``: one sample's axes into one, (rows, cols, channels) ->
+    (rows * cols * channels,), row-major; on a flat input, the identity."""
+
+    type: Literal["flatten"]
+
+
+@register(FlattenLayer)
+def _flatten(spec):
+    import keras
+
+    return keras.layers.Flatten()

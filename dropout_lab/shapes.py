@@ -6,12 +6,10 @@ what it needs (``needs`` in the layer registry: a flat vector, a sequence, an im
 shape); a window (``kernel_size``, ``pool_size``) must fit its input unless ``padding:
 same``; the output shape comes from the Keras layer itself (``compute_output_shape``).
 A layer that cannot follow is one :class:`ConfigError` naming ``model.layers[i]``, what it
-needs and the shape it would get::
+needs and the shape it would get (one line; wrapped here)::
 
     configs/a.yaml: model.layers[2] (conv2d) needs an image (rows, cols, channels);
     got (64,) from model.layers[1] (flatten)
-
-(one line in fact).
 """
 
 from __future__ import annotations

@@ -341,3 +341,218 @@ def test_the_runner_dispatches_to_the_fused_engine_with_history(sonar_env, tmp_p
     pd.testing.assert_frame_equal(folds.drop(columns="fit_seconds"), pd.read_csv(
         tmp_path / "again" / "circles_dropout" / "folds.csv").drop(columns="fit_seconds"))
 
+
+
+# --- noise layers, kernel penalties, flatten: the same numbers as Keras ---
+
+NOISE_LAYERS = {
+    "gaussian_dropout": {"type": "gaussian_dropout", "rate": 0.3},
+    "gaussian_noise": {"type": "gaussian_noise", "stddev": 0.5},
+    "alpha_dropout": {"type": "alpha_dropout", "rate": 0.2},
+}
+PENALTIES = [{"l1": 0.01, "l2": 0.02}, {"l2": 0.05}, {"l1": 0.03}]
+
+
+def test_forward_pass_with_noise_layers_flatten_and_penalties_equals_keras():
+    """At inference the noise layers are the identity and flatten (after Keras' reshape
+    of the rows to (2, 2)) changes nothing, in Keras and in the stacked program."""
+    cfg = experiment(
+        [NOISE_LAYERS["gaussian_noise"], {"type": "flatten"}, dense(7, "selu", kernel_regularizer=PENALTIES[0]),
+         NOISE_LAYERS["alpha_dropout"], dense(5, "tanh"), NOISE_LAYERS["gaussian_dropout"], OUTPUT],
+        {"name": "sgd"},
+    )
+    X, _ = blobs(13)
+    nets = [build_model(cfg.model, cfg.training, (2, 2)) for _ in range(2)]
+    assert isinstance(nets[0].layers[0], keras.layers.Reshape)
+    weights = stacked([net.get_weights() for net in nets])
+    logits = fused._forward(fused._layer_plan(cfg), weights, tf.constant(np.stack([X, X])))
+    for m, net in enumerate(nets):
+        np.testing.assert_allclose(tf.sigmoid(logits[m]).numpy(), net.predict(X, verbose=0)[:, 0], rtol=1e-6, atol=1e-7)
+
+
+def _keras_draws(monkeypatch, draws: list[np.ndarray]) -> None:
+    """Keras' random draws (``backend.random.normal`` and ``uniform``, which its noise
+    layers call in layer order) replaced by the fused engine's, in that order."""
+    from keras.src.backend.tensorflow import random as keras_random
+
+    calls = iter(range(10**6))
+
+    def next_draw(shape):
+        draw = draws[next(calls) % len(draws)]
+        assert tuple(draw.shape) == tuple(shape)
+        return tf.constant(draw)
+
+    # as tf.random.stateless_normal computes it: deviate * stddev + mean
+    monkeypatch.setattr(keras_random, "normal", lambda shape, mean=0.0, stddev=1.0, dtype=None, seed=None:
+                        next_draw(shape) * stddev + mean)
+    monkeypatch.setattr(keras_random, "uniform", lambda shape, minval=0.0, maxval=1.0, dtype=None, seed=None:
+                        next_draw(shape))
+
+
+def _fused_draws(cfg, one: Task, widths: list[int]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The first step's row order and, per noise layer (of ``widths`` values per row), the
+    deviates the fused engine draws for the task's model: normal for the Gaussian layers,
+    uniform for alpha dropout."""
+    n_dense = sum(layer.type == "dense" for layer in cfg.model.layers)
+    _, shuffle_key, noise_key = fused._seeds(one.seed, n_dense)
+    batch, n = cfg.training.batch_size, len(one.y_train)
+    rows = fused._lanes(batch)
+    order = fused._order(tf.constant([shuffle_key], tf.uint32), 0, tf.constant([n]), fused._lanes(batch)).numpy()[0]
+    kinds = [layer.type for layer in cfg.model.layers if layer.type in fused._NOISE]
+    draws = []
+    for d, (kind, width) in enumerate(zip(kinds, widths, strict=True)):
+        like = tf.zeros([1, rows, width])
+        draw = fused._uniform_like if kind == "alpha_dropout" else fused._normal_like
+        draws.append(draw(like, tf.constant([noise_key], tf.uint32), tf.constant(d, tf.uint32)).numpy()[0, :n])
+    return order[:n], draws
+
+
+@pytest.mark.parametrize("kind", sorted(NOISE_LAYERS))
+def test_a_step_with_noise_equals_keras_train_on_batch_with_the_same_noise(monkeypatch, kind):
+    """One training step in which the noise layers act: Keras' own layers, given the
+    deviates the fused engine drew (and the rows in its order), end in the same weights
+    and report the same loss.  The layer's rate or stddev is on (not 0)."""
+    cfg = experiment([NOISE_LAYERS[kind], dense(6, "selu"), NOISE_LAYERS[kind], OUTPUT],
+                     {"name": "sgd", "learning_rate": 0.5}, epochs=1, batch_size=8)
+    one = task(cfg, n_train=8, n_test=10)
+    net = build_model(cfg.model, cfg.training, 4)
+    initial = net.get_weights()
+    rows, weights = fused._train_group([one], history=True, initial=[initial])
+    order, draws = _fused_draws(cfg, one, widths=[4, 6])
+    _keras_draws(monkeypatch, draws)
+    logs = net.train_on_batch(one.X_train[order], one.y_train[order])
+    for ours, theirs, before in zip(weights[0], net.get_weights(), initial, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+        assert not np.allclose(ours, before)
+    np.testing.assert_allclose(rows[0]["history"][["loss", "accuracy"]].to_numpy()[0], logs, rtol=1e-5, atol=1e-6)
+    # without the noise the step would have gone elsewhere: the draws mattered
+    monkeypatch.undo()
+    calm = build_model(cfg.model, cfg.training, 4)
+    calm.set_weights(initial)
+    calm_logs = calm.test_on_batch(one.X_train[order], one.y_train[order])
+    assert abs(calm_logs[0] - logs[0]) > 1e-3
+
+
+@pytest.mark.parametrize("optimizer", [OPTIMIZERS[1], OPTIMIZERS[3]], ids=["sgd-momentum", "adam"])
+def test_kernel_penalties_equal_keras_regularizers(optimizer):
+    """L1/L2 kernel penalties: three steps from the same weights give Keras' weights,
+    its reported loss (the batch's loss plus the penalties) and its validation loss."""
+    cfg = experiment(
+        [dense(6, kernel_regularizer=PENALTIES[0]), dense(5, "tanh", max_norm=3.0, kernel_regularizer=PENALTIES[1]),
+         dense(1, "sigmoid", kernel_regularizer=PENALTIES[2])],
+        optimizer, epochs=3, batch_size=8,
+    )
+    one = task(cfg, n_train=8, n_test=10)
+    net = build_model(cfg.model, cfg.training, 4)
+    initial = net.get_weights()
+    keras_logs, keras_val = [], []
+    for _ in range(3):
+        net.reset_metrics()
+        keras_logs.append(net.train_on_batch(one.X_train, one.y_train))
+        keras_val.append(net.test_on_batch(one.X_test, one.y_test))
+    rows, weights = fused._train_group([one], history=True, initial=[initial])
+    for ours, theirs in zip(weights[0], net.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    history = rows[0]["history"]
+    np.testing.assert_allclose(history[["loss", "accuracy"]].to_numpy(), keras_logs, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(history[["val_loss", "val_accuracy"]].to_numpy(), keras_val, rtol=1e-5, atol=1e-6)
+    # the penalties are in the reported loss: it exceeds the plain cross-entropy
+    plain = keras.losses.binary_crossentropy(one.y_test.astype("float32"), net.predict(one.X_test, verbose=0)[:, 0])
+    assert history["val_loss"].iloc[-1] > float(plain) + 0.01
+    unpenalized, _ = fused._train_group([Task(experiment(
+        [dense(6), dense(5, "tanh", max_norm=3.0), OUTPUT], optimizer, epochs=3, batch_size=8),
+        one.X_train, one.y_train, one.X_test, one.y_test, one.seed)], history=True, initial=[initial])
+    assert not np.allclose(unpenalized[0]["history"]["loss"], history["loss"])
+
+
+def test_noise_layers_draw_what_keras_layers_draw():
+    """Gaussian dropout: times N(1, rate/(1-rate)); Gaussian noise: plus N(0, stddev**2);
+    alpha dropout: a `rate` share set to a*alpha_p + b, and a standard normal input keeps
+    mean 0 and variance 1 (what the layer is for).  Rate 0 is the identity."""
+    h = tf.constant(np.random.default_rng(0).normal(size=(3, 320, 50)).astype("float32"))
+    key, counter = tf.constant([5, 6, 7], tf.uint32), tf.constant(3, tf.uint32)
+
+    def run(kind, rates):
+        layers = [{"type": kind, ("stddev" if kind == "gaussian_noise" else "rate"): r} for r in rates]
+        specs = [experiment([spec, OUTPUT], {"name": "sgd"}).model.layers[0] for spec in layers]
+        params = tuple(tf.constant(np.array(c, "float32")) for c in zip(*map(fused._noise_params, specs), strict=True))
+        return fused._noise(kind, h, tf.constant(np.array(rates, "float32")), params, key, counter).numpy()
+
+    x = h.numpy()
+    out = run("gaussian_dropout", [0.0, 0.2, 0.5])
+    np.testing.assert_array_equal(out[0], x[0])
+    for m, rate in ((1, 0.2), (2, 0.5)):
+        factor = out[m] / x[m]
+        assert abs(factor.mean() - 1) < 0.02 and abs(factor.std() - np.sqrt(rate / (1 - rate))) < 0.02
+    out = run("gaussian_noise", [0.0, 0.1, 1.0])
+    np.testing.assert_array_equal(out[0], x[0])
+    for m, stddev in ((1, 0.1), (2, 1.0)):
+        noise = out[m] - x[m]
+        assert abs(noise.mean()) < 0.02 * stddev + 1e-3 and abs(noise.std() / stddev - 1) < 0.02
+    out = run("alpha_dropout", [0.0, 0.1, 0.3])
+    np.testing.assert_array_equal(out[0], x[0])
+    for m, rate in ((1, 0.1), (2, 0.3)):
+        (a, b), alpha_p = fused._noise_params(experiment(
+            [{"type": "alpha_dropout", "rate": rate}, OUTPUT], {"name": "sgd"}).model.layers[0]), -1.7580993408473766
+        dropped = np.isclose(out[m], np.float32(a * alpha_p + b))
+        assert abs(dropped.mean() - rate) < 0.01
+        np.testing.assert_allclose(out[m][~dropped], (a * x[m] + b)[~dropped], rtol=1e-6, atol=1e-6)
+        assert abs(out[m].mean()) < 0.02 and abs(out[m].var() - 1) < 0.03
+    again = run("gaussian_noise", [0.0, 0.1, 1.0])
+    np.testing.assert_array_equal(out[0], again[0])
+
+
+def test_noise_and_penalties_do_not_depend_on_the_stack():
+    """Models with noise layers and penalties (different rates, stddevs and factors in
+    one group) give the same bits alone and stacked."""
+    def cfg(rate, stddev, l2):
+        return experiment(
+            [{"type": "gaussian_noise", "stddev": stddev}, dense(6, "selu", kernel_regularizer={"l2": l2}),
+             {"type": "alpha_dropout", "rate": rate}, dense(4, kernel_regularizer={"l1": l2}),
+             {"type": "gaussian_dropout", "rate": rate}, OUTPUT],
+            {"name": "adam", "learning_rate": 0.01}, epochs=4, batch_size=8)
+
+    configs = [cfg(0.2, 0.3, 0.01), cfg(0.0, 0.0, 0.0), cfg(0.4, 0.1, 0.05)]
+    assert len({architecture_key(c) for c in configs}) == 1
+    tasks = [task(c, 20 + 5 * i, seed=i + 1, data_seed=i) for i, c in enumerate(configs)]
+    together = train_tasks(tasks, history=True)
+    for t, row in zip(tasks, together, strict=True):
+        alone = train_tasks([t], history=True)[0]
+        assert {k: row[k] for k in SCORES} == {k: alone[k] for k in SCORES}
+        assert row["history"].equals(alone["history"])
+    assert together[0]["test_loss"] != together[2]["test_loss"]
+
+
+# every registered layer kind: the least config that has it (the fused engine trains the
+# first group, refuses the second by name)
+FUSED_KINDS = {"dense": dense(3), "dropout": {"type": "dropout", "rate": 0.1}, **NOISE_LAYERS,
+               "flatten": {"type": "flatten"}}
+REFUSED_KINDS = {
+    "conv1d": {"type": "conv1d", "filters": 2, "kernel_size": 2},
+    "conv2d": {"type": "conv2d", "filters": 2, "kernel_size": 2},
+    **{kind: {"type": kind} for kind in ("max_pooling1d", "max_pooling2d", "average_pooling1d", "average_pooling2d",
+                                          "global_average_pooling1d", "global_average_pooling2d",
+                                          "batch_normalization")},
+    "lstm": {"type": "lstm", "units": 2},
+    "gru": {"type": "gru", "units": 2},
+    "spatial_dropout1d": {"type": "spatial_dropout1d", "rate": 0.1},
+    "spatial_dropout2d": {"type": "spatial_dropout2d", "rate": 0.1},
+}
+
+
+def test_every_layer_kind_is_either_trained_or_refused_by_the_fused_engine():
+    from dropout_lab.layers import LAYERS
+
+    assert set(FUSED_KINDS) | set(REFUSED_KINDS) == set(LAYERS)
+    assert set(FUSED_KINDS) == set(fused._LAYER_KINDS)
+    for spec in FUSED_KINDS.values():
+        check_supported(experiment([spec, OUTPUT], {"name": "sgd"}))
+
+
+@pytest.mark.parametrize("kind", sorted(REFUSED_KINDS))
+def test_conv_recurrent_pooling_and_batch_norm_are_refused_by_name(kind):
+    cfg = experiment([dense(4), REFUSED_KINDS[kind], OUTPUT], {"name": "sgd"})
+    with pytest.raises(ConfigError) as err:
+        check_supported(cfg)
+    assert f"model.layers[1].type {kind!r} is not supported by the fused engine (it trains dense, " in str(err.value)
+    assert str(err.value).endswith("use the SciKeras engine (`training.engine: scikeras`)")

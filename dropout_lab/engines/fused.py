@@ -19,7 +19,12 @@ What is reproduced from Keras 3 (``keras.Sequential`` + ``fit(shuffle=True)``):
   layer's logits (``tf.nn.sigmoid_cross_entropy_with_logits``) as Keras 3 does for a
   sigmoid output; no clipping;
 * dropout as ``keras.layers.Dropout`` (inverted: kept units scaled by ``1/(1-rate)``),
-  with a per-model mask and a per-model rate;
+  with a per-model mask and a per-model rate; likewise ``GaussianDropout`` (times noise
+  from N(1, rate/(1-rate))), ``GaussianNoise`` (plus noise from N(0, stddev**2)) and
+  ``AlphaDropout`` (dropped units set to selu's saturation value, then Keras' affine
+  map); ``flatten`` is the identity on the flat rows the engine trains on;
+* ``kernel_regularizer`` (L1/L2) penalties added to each model's loss, as Keras adds the
+  layers' losses to the compiled loss (and to the loss it reports, validation included);
 * the update rules of ``keras.optimizers.SGD`` (momentum, Nesterov), ``Adam`` (bias
   correction folded into the step size, epsilon outside the square root) and
   ``RMSprop`` (plain, with momentum), with per-model hyper-parameters, followed by
@@ -45,6 +50,7 @@ Use::
 from __future__ import annotations
 
 import functools
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -72,14 +78,23 @@ _INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "
 # What the engine implements, section by section; keys beyond these must hold their
 # schema default (a feature left off), otherwise the config is refused.
 _FIELDS = {
-    "dense": {"type", "units", "activation", "max_norm", "kernel_initializer"},
+    "dense": {"type", "units", "activation", "max_norm", "kernel_initializer", "kernel_regularizer"},
     "dropout": {"type", "rate"},
+    "gaussian_dropout": {"type", "rate"},
+    "alpha_dropout": {"type", "rate"},
+    "gaussian_noise": {"type", "stddev"},
+    "flatten": {"type"},
     "sgd": {"name", "learning_rate", "momentum", "nesterov"},
     "adam": {"name", "learning_rate", "beta_1", "beta_2", "epsilon"},
     "rmsprop": {"name", "learning_rate", "rho", "momentum", "epsilon"},
     "training": {"optimizer", "loss", "epochs", "batch_size", "engine"},
 }
 _KERAS_EPSILON = 1e-7  # keras.backend.epsilon(): MaxNorm's, and RMSprop's default
+# Layers that act on each value alone (in training only): the engine draws their noise.
+_NOISE = ("dropout", "gaussian_dropout", "alpha_dropout", "gaussian_noise")
+_LAYER_KINDS = ("dense", *_NOISE, "flatten")
+# keras.layers.AlphaDropout's constants: selu's alpha and scale
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,8 +133,8 @@ def check_supported(cfg: Experiment) -> None:
     layers = cfg.model.layers
     for i, layer in enumerate(layers):
         where = f"model.layers[{i}]"
-        if layer.type not in ("dense", "dropout"):
-            _refuse(f"{where}.type", layer.type)
+        if layer.type not in _LAYER_KINDS:
+            _refuse(f"{where}.type", layer.type, f" (it trains {', '.join(_LAYER_KINDS)})")
         _check_fields(layer, _FIELDS[layer.type], where)
         if layer.type == "dense":
             if layer.activation not in _ACTIVATIONS:
@@ -141,12 +156,14 @@ def check_supported(cfg: Experiment) -> None:
 def architecture_key(cfg: Experiment) -> tuple:
     """Tasks with equal keys (and equal feature counts) can be trained as one stack.
 
-    The key holds what shapes the program: layer kinds, units and activations, the
-    optimizer's kind, epochs and batch size.  Dropout rates, max-norm values (or none),
-    initializers, optimizer hyper-parameters, standardization, seeds and data may differ.
+    The key holds what shapes the program: layer kinds, units, activations and whether
+    a kernel is penalized, the optimizer's kind, epochs and batch size.  Dropout rates,
+    noise levels, penalty factors, max-norm values (or none), initializers, optimizer
+    hyper-parameters, standardization, seeds and data may differ.
     """
     layers = tuple(
-        ("dense", layer.units, layer.activation) if layer.type == "dense" else ("dropout",)
+        ("dense", layer.units, layer.activation, layer.kernel_regularizer is not None) if layer.type == "dense"
+        else (layer.type,)
         for layer in cfg.model.layers
     )
     t = cfg.training
@@ -242,8 +259,32 @@ def _hyper(cfg: Experiment) -> dict[str, float]:
 
 
 def _layer_plan(cfg: Experiment) -> tuple:
-    """The layers as the program sees them: ("dense", activation) or ("dropout",)."""
-    return tuple(("dense", layer.activation) if layer.type == "dense" else ("dropout",) for layer in cfg.model.layers)
+    """The layers as the program sees them: ("dense", activation, penalized) or (kind,)."""
+    return tuple(
+        ("dense", layer.activation, layer.kernel_regularizer is not None) if layer.type == "dense" else (layer.type,)
+        for layer in cfg.model.layers
+    )
+
+
+def _noise_params(layer) -> tuple[float, ...]:
+    """A noise layer's per-model numbers, each computed as Keras computes it (Python
+    floats, then float32): dropout's scale 1/(1-rate), the Gaussian noises' standard
+    deviations, alpha dropout's affine map (a, b)."""
+    if layer.type == "dropout":
+        return (1 / (1 - layer.rate),)
+    if layer.type == "gaussian_dropout":
+        return (math.sqrt(layer.rate / (1.0 - layer.rate)),)
+    if layer.type == "gaussian_noise":
+        return (layer.stddev,)
+    alpha_p = -_SELU_ALPHA * _SELU_SCALE
+    a = ((1 - layer.rate) * (1 + layer.rate * alpha_p**2)) ** -0.5
+    return (a, -a * alpha_p * layer.rate)
+
+
+def _penalty_factors(cfg: Experiment) -> list[tuple[float, float]]:
+    """(l1, l2) of each dense layer; (0, 0) without a kernel_regularizer."""
+    return [(layer.kernel_regularizer.l1, layer.kernel_regularizer.l2) if layer.kernel_regularizer else (0.0, 0.0)
+            for layer in cfg.model.layers if layer.type == "dense"]
 
 
 def _column(values) -> tf.Tensor:
@@ -260,7 +301,7 @@ def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray
     t0 = cfg0.training
     batch = t0.batch_size
     dense = [i for i, layer in enumerate(cfg0.model.layers) if layer.type == "dense"]
-    drops = [i for i, layer in enumerate(cfg0.model.layers) if layer.type == "dropout"]
+    drops = [i for i, layer in enumerate(cfg0.model.layers) if layer.type in _NOISE]
     n_features = tasks[0].X_train.shape[1]
     scaled = [_scaled(task) for task in tasks]
     n_train = np.array([len(task.y_train) for task in tasks], "int32")
@@ -270,13 +311,18 @@ def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray
     if initial is None:
         initial = [_initial_weights(task.cfg, n_features, k[0]) for task, k in zip(tasks, keys, strict=True)]
     weights = [tf.constant(np.stack([w[j] for w in initial])) for j in range(2 * len(dense))]
-    rates = [[task.cfg.model.layers[i].rate for task in tasks] for i in drops]
+    noise = [[task.cfg.model.layers[i] for task in tasks] for i in drops]
+    penalties = [_penalty_factors(task.cfg) for task in tasks]
     max_norms = [[task.cfg.model.layers[i].max_norm for task in tasks] for i in dense]
     hypers = [_hyper(task.cfg) for task in tasks]
     args = dict(
         weights=weights,
-        rates=[_column(r) for r in rates],
-        scales=[_column([1 / (1 - r) for r in rs]) for rs in rates],
+        rates=[_column([layer.stddev if layer.type == "gaussian_noise" else layer.rate for layer in ls])
+               for ls in noise],
+        scales=[tuple(_column(c) for c in zip(*(_noise_params(layer) for layer in ls), strict=True))
+                for ls in noise],
+        penalties=[(_column([p[k][0] for p in penalties]), _column([p[k][1] for p in penalties]))
+                   for k in range(len(dense))],
         norm_on=[tf.constant([m is not None for m in ms]) for ms in max_norms],
         norm_max=[_column([m or 0.0 for m in ms]) for ms in max_norms],
         hyper={name: _column([h[name] for h in hypers]) for name in hypers[0]},
@@ -424,19 +470,69 @@ def _uniform(words: tf.Tensor) -> tf.Tensor:
 def _dropout(h, rate, scale, key, counter):
     """``keras.layers.Dropout`` in training: keep where uniform >= rate, scale kept units
     by ``1/(1-rate)``; one mask per model from its key and the stream ``counter``."""
-    noise = _uniform(tf.reshape(_bits(key, counter, tf.reduce_prod(tf.shape(h)[1:])), tf.shape(h)))
+    noise = _uniform_like(h, key, counter)
     return tf.where(noise >= _bc(rate, h), h * _bc(scale, h), 0.0)
+
+
+def _uniform_like(h, key, counter) -> tf.Tensor:
+    """Uniforms in [0, 1) shaped like ``h``, per model from its key and the stream ``counter``."""
+    return _uniform(tf.reshape(_bits(key, counter, tf.reduce_prod(tf.shape(h)[1:])), tf.shape(h)))
+
+
+def _normal_like(h, key, counter) -> tf.Tensor:
+    """Standard normal deviates shaped like ``h`` (Box-Muller on two uniform streams),
+    per model from its key and the stream ``counter``."""
+    size = tf.reduce_prod(tf.shape(h)[1:])
+    words = _bits(key, counter, 2 * size)
+    u1 = (tf.cast(tf.bitwise.right_shift(words[:, :size], _u32(8)), tf.float32) + 1.0) * (2.0**-24)  # (0, 1]
+    u2 = _uniform(words[:, size:])
+    z = tf.sqrt(-2.0 * tf.math.log(u1)) * tf.cos((2 * math.pi) * u2)
+    return tf.reshape(z, tf.shape(h))
+
+
+def _noise(kind: str, h, rate, params, key, counter):
+    """A noise layer in training, as Keras computes it from its noise: ``rate`` is each
+    model's rate (stddev for gaussian_noise), ``params`` its :func:`_noise_params`; a
+    model whose rate is 0 passes ``h`` through, as Keras does."""
+    if kind == "dropout":
+        return _dropout(h, rate, params[0], key, counter)
+    if kind == "gaussian_dropout":  # inputs * normal(mean=1, stddev)
+        out = h * (_normal_like(h, key, counter) * _bc(params[0], h) + 1.0)
+    elif kind == "gaussian_noise":  # inputs + normal(mean=0, stddev)
+        out = h + (_normal_like(h, key, counter) * _bc(params[0], h) + 0.0)
+    else:  # alpha_dropout: a * where(kept, inputs, alpha_p) + b
+        kept = tf.cast(_uniform_like(h, key, counter) >= _bc(rate, h), h.dtype)
+        x = h * kept + (-_SELU_ALPHA * _SELU_SCALE) * (1 - kept)
+        out = _bc(params[0], h) * x + _bc(params[1], h)
+    return tf.where(_bc(rate, h) > 0, out, h)
+
+
+def _penalty(layers: tuple, weights, penalties) -> tf.Tensor | None:
+    """Each model's kernel penalties ``[models]``: sum over penalized dense layers of
+    ``l1 * sum(|kernel|) + l2 * sum(kernel**2)`` (``keras.regularizers.L1L2``); None
+    when no layer is penalized."""
+    total, k = None, 0
+    for kind in layers:
+        if kind[0] != "dense":
+            continue
+        if kind[2]:
+            kernel = tf.reshape(weights[2 * k], [tf.shape(weights[2 * k])[0], -1])  # per model, one row
+            l1, l2 = penalties[k]
+            term = l1 * tf.reduce_sum(tf.abs(kernel), 1) + l2 * tf.reduce_sum(tf.square(kernel), 1)
+            total = term if total is None else total + term
+        k += 1
+    return total
 
 
 def _forward(layers: tuple, weights, x, dropout=None):
     """Logits ``[models, rows]`` of the stacked net (the output layer's sigmoid left off).
 
-    ``dropout``, in training only, is ``(rates, scales, key, counter)``: dropout layer
-    ``d`` draws its masks from stream ``counter * n_dropout_layers + d``, where
-    ``counter`` is each model's count of updates so far, so a model's masks do not
-    depend on the models it is stacked with.
+    ``dropout``, in training only, is ``(rates, scales, key, counter)``: noise layer
+    (dropout or another of ``_NOISE``) ``d`` draws its masks from stream
+    ``counter * n_noise_layers + d``, where ``counter`` is each model's count of updates
+    so far, so a model's masks do not depend on the models it is stacked with.
     """
-    n_drop = sum(kind[0] == "dropout" for kind in layers)
+    n_drop = sum(kind[0] in _NOISE for kind in layers)
     last = max(i for i, kind in enumerate(layers) if kind[0] == "dense")
     h, k, d = x, 0, 0
     for i, kind in enumerate(layers):
@@ -447,11 +543,11 @@ def _forward(layers: tuple, weights, x, dropout=None):
             h = tf.linalg.matmul(h, weights[2 * k]) + tf.linalg.matmul(ones, weights[2 * k + 1][:, None, :])
             h = h if i == last else _ACTIVATIONS[kind[1]](h)
             k += 1
-        else:
+        elif kind[0] in _NOISE:
             if dropout is not None:
                 rates, scales, key, counter = dropout
-                h = _dropout(h, rates[d], scales[d], key, counter * n_drop + d)
-            d += 1
+                h = _noise(kind[0], h, rates[d], scales[d], key, counter * n_drop + d)
+            d += 1  # flatten: the rows are flat already
     return h[..., 0]
 
 
@@ -493,9 +589,14 @@ def _program(layers: tuple, optimizer: str, batch: int, history: bool, jit: bool
             # the objective: each model's batch mean, with 1/count as a weight per row
             # (the gradient of sum/count would become a Reciprocal op; see _lanes)
             total = tf.reduce_sum(per_row * (valid / tf.maximum(count, 1.0)[:, None]))
+            penalty = _penalty(layers, weights, a["penalties"])
+            if penalty is not None:  # Keras adds the layers' losses to the compiled loss
+                total = total + tf.reduce_sum(penalty)
         grads = tape.gradient(total, weights)
         loss_sum, hits = _scores(logits, y, valid)
         loss = loss_sum / tf.maximum(count, 1.0)  # each model's batch mean as Keras reports it
+        if penalty is not None:
+            loss = loss + penalty
         active = count > 0  # a model without rows in this step keeps everything
         new_count = step_count + tf.cast(active, tf.int32)
         new_weights, new_slots = [], []
@@ -525,7 +626,11 @@ def _program(layers: tuple, optimizer: str, batch: int, history: bool, jit: bool
             valid = tf.cast(tf.range(tf.shape(a["y_test"])[1])[None, :] < a["n_test"][:, None], tf.float32)
             val_loss, val_hits = _scores(_forward(layers, weights, a["x_test"]), a["y_test"], valid)
             n_test = tf.cast(a["n_test"], tf.float32)
-            row = tf.stack([sums[0] / seen, sums[1] / seen, val_loss / n_test, val_hits / n_test], 1)
+            val_loss = val_loss / n_test
+            penalty = _penalty(layers, weights, a["penalties"])
+            if penalty is not None:  # Keras' validation loss holds the penalties too
+                val_loss = val_loss + penalty
+            row = tf.stack([sums[0] / seen, sums[1] / seen, val_loss, val_hits / n_test], 1)
             curves = curves.write(epoch, row)
         return epoch + 1, weights, slots, step_count, curves
 

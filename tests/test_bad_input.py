@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from dropout_lab.cli import main
-from dropout_lab.config import load_config
+from dropout_lab.config import TAGS, load_config
 
 from .conftest import CONFIGS, ROOT
 
@@ -22,6 +22,7 @@ SMOKE = CONFIGS / "smoke.yaml"
 EXTENDS = f"extends: {SMOKE}\n"
 LAYERS = ("model:\n  layers:\n    - {{type: dense, units: 8}}\n    - {{type: {kind}, rate: {rate}}}\n"
           "    - {{type: dense, units: 1, activation: sigmoid}}\n")
+MODEL = "model:\n  layers:\n    - {}\n    - {{type: dense, units: 1, activation: sigmoid}}\n"
 RUN = ["run", SMOKE, "--out", "{tmp}/out"]
 SONAR = ["run", SMOKE, "--data-dir", "{tmp}/data", "--out", "{tmp}/out"]
 CSV_CONFIG = {"c.yaml": EXTENDS + "data: {dataset: csv, path: d.csv}\n"}
@@ -67,8 +68,37 @@ CASES = {
                             ["{tmp}/c.yaml: training.epochz is not a known key (did you mean 'epochs'?)"]),
     "config: misspelt layer type": (
         cfg(LAYERS.format(kind="dropuot", rate=0.2)), RUN_C,
-        ["{tmp}/c.yaml: model.layers[1].type must be one of: dense, dropout (did you mean 'dropout'?); "
-         "got 'dropuot'"]),
+        [f"{{tmp}}/c.yaml: model.layers[1].type must be one of {len(TAGS['type'])} values (did you mean 'dropout'?); "
+         f"got 'dropuot'; valid: {', '.join(TAGS['type'])}"]),
+    "config: unknown layer type": (
+        cfg(LAYERS.format(kind="embedding", rate=0.2)), RUN_C,
+        [f"{{tmp}}/c.yaml: model.layers[1].type must be one of {len(TAGS['type'])} values; got 'embedding'; "
+         f"valid: {', '.join(TAGS['type'])}"]),
+    "config: recurrent_dropout 1.0": (
+        cfg(MODEL.format("{type: lstm, units: 4, recurrent_dropout: 1.0}")), RUN_C,
+        ["{tmp}/c.yaml: model.layers[0].recurrent_dropout must be a float in [0, 1); got 1.0"]),
+    "config: recurrent_dropout -0.1": (
+        cfg(MODEL.format("{type: gru, units: 4, recurrent_dropout: -0.1}")), RUN_C,
+        ["{tmp}/c.yaml: model.layers[0].recurrent_dropout must be a float in [0, 1); got -0.1"]),
+    "config: l2 -1": (
+        cfg(MODEL.format("{type: dense, units: 4, kernel_regularizer: {l2: -1}}")), RUN_C,
+        ["{tmp}/c.yaml: model.layers[0].kernel_regularizer.l2 must be a float >= 0; got -1"]),
+    "config: --set l2 -1": (
+        {}, [*RUN, "--set", "model.layers[0].kernel_regularizer.l2=-1"],
+        [f"{SMOKE} (--set model.layers[0].kernel_regularizer.l2=-1): model.layers[0].kernel_regularizer.l2 must be "
+         "a float >= 0; got -1"]),
+    # --- shapes, checked on the data before training ---
+    "shape: lstm on a flat input": (
+        cfg(MODEL.format("{type: lstm, units: 4}")), RUN_C,
+        ["{tmp}/c.yaml: model.layers[0] (lstm) needs a sequence (steps, features); got (60,) from the input"]),
+    "shape: conv2d on a flat input": (
+        cfg(MODEL.format("{type: conv2d, filters: 4, kernel_size: 3}")), RUN_C,
+        ["{tmp}/c.yaml: model.layers[0] (conv2d) needs an image (rows, cols, channels); got (60,) from the input"]),
+    "fused engine: batch normalization": (
+        cfg(MODEL.format("{type: batch_normalization}")), [*RUN_C, "--engine", "fused"],
+        ["{tmp}/c.yaml: model.layers[0].type 'batch_normalization' is not supported by the fused engine (it trains "
+         "dense, dropout, gaussian_dropout, alpha_dropout, gaussian_noise, flatten); "
+         "use the SciKeras engine (`training.engine: scikeras`)"]),
     "config: rate as a string": (cfg(LAYERS.format(kind="dropout", rate="'0.2'")), RUN_C,
                                  ["{tmp}/c.yaml: model.layers[1].rate must be a float in [0, 1); got '0.2'"]),
     "config: epochs 2.5": (cfg("training: {epochs: 2.5}\n"), RUN_C,
@@ -254,3 +284,51 @@ def test_out_dir_not_writable(workspace):
         assert snapshot() == before
     finally:
         shutil.rmtree(locked, ignore_errors=True)
+
+
+# image and sequence data (a CSV whose dataset says its samples have this shape):
+# id: (input shape, the model's layers before the output layer, what the one Error line must contain)
+SHAPED = {
+    "conv2d after flatten": (
+        (8, 8, 1), "[{type: flatten}, {type: conv2d, filters: 4, kernel_size: 3}]",
+        "model.layers[1] (conv2d) needs an image (rows, cols, channels); got (64,) from model.layers[0] (flatten)"),
+    "max_pooling2d below 1x1": (
+        (8, 8, 1), "[{type: conv2d, filters: 4, kernel_size: 3}, {type: max_pooling2d}, {type: max_pooling2d}, "
+                   "{type: max_pooling2d}, {type: flatten}]",
+        "model.layers[3] (max_pooling2d) would shrink the map below 1x1: pool_size 2x2 needs at least 2x2 "
+        "(padding: valid); got (1, 1, 4) from model.layers[2] (max_pooling2d)"),
+    "dense on an image without flatten": (
+        (8, 8, 1), "[{type: conv2d, filters: 4, kernel_size: 3}]",
+        "model.layers[1] (dense) needs a flat input (features,); got (6, 6, 4) from model.layers[0] (conv2d); "
+        "put a flatten (or a global average pooling) layer before it"),
+    "kernel_size larger than the input": (
+        (8, 8, 1), "[{type: conv2d, filters: 4, kernel_size: 9}, {type: flatten}]",
+        "model.layers[0] (conv2d) has kernel_size 9x9, larger than its input (padding: valid); got (8, 8, 1) "
+        "from the input; use a smaller kernel_size or padding: same"),
+    "lstm on an image": (
+        (8, 8, 1), "[{type: lstm, units: 4}]",
+        "model.layers[0] (lstm) needs a sequence (steps, features); got (8, 8, 1) from the input"),
+    "an lstm refused by the fused engine": (
+        (8, 8), "[{type: lstm, units: 4}]",
+        "model.layers[0].type 'lstm' is not supported by the fused engine"),
+}
+
+
+@pytest.mark.parametrize("case", list(SHAPED))
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_shape_errors_on_image_and_sequence_data(workspace, shaped_csv, case, command):
+    tmp, snapshot = workspace
+    input_shape, layers, expected = SHAPED[case]
+    data = shaped_csv(input_shape)
+    config = tmp / "c.yaml"
+    config.write_text(f"{EXTENDS}data: {{dataset: csv, path: {data.name}}}\n"
+                      f"model:\n  layers: [{layers[1:-1]}, {{type: dense, units: 1, activation: sigmoid}}]\n")
+    args = [command, str(config), *(["--out", str(tmp / "out")] if command == "run" else [])]
+    if "fused" in case:
+        args += ["--set", "training.engine=fused"]
+    before = snapshot()
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    check_error_line(result.stderr, [f"{config}: {expected}"], tmp)
+    assert snapshot() == before

@@ -61,6 +61,27 @@ def test_validate_prints_layers_and_parameters(sonar_env):
     assert result.output.count("Dropout") == 2 and "learning_rate=0.1" in result.output
 
 
+def test_validate_prints_each_layers_output_shape_on_image_data(sonar_env, shaped_csv, tmp_path):
+    data = shaped_csv((8, 8, 1))
+    config = write(tmp_path / "cnn.yaml", f"""extends: {CONFIGS / 'smoke.yaml'}
+data: {{dataset: csv, path: {data.name}}}
+model:
+  layers:
+    - {{type: conv2d, filters: 4, kernel_size: 3, padding: same}}
+    - {{type: max_pooling2d}}
+    - {{type: spatial_dropout2d, rate: 0.5}}
+    - {{type: flatten}}
+    - {{type: dense, units: 1, activation: sigmoid}}
+""")
+    result = invoke("validate", config)
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines()[3:-1]]
+    assert [(r[1], " ".join(r[2:-1]).split(")")[0] + ")", r[-1]) for r in rows] == [
+        ("Reshape", "(8, 8, 1)", "0"), ("Conv2D", "(8, 8, 4)", "40"), ("MaxPooling2D", "(4, 4, 4)", "0"),
+        ("SpatialDropout2D", "(4, 4, 4)", "0"), ("Flatten", "(64,)", "0"), ("Dense", "(1,)", "65")]
+    assert "total parameters: 105" in result.output
+
+
 BAD_CONFIGS = {
     "unknown key": ("training: {epochz: 3}", "training.epochz is not a known key"),
     "rate 1.5": ("model: {layers: [{type: dropout, rate: 1.5}, {type: dense, units: 1, activation: sigmoid}]}",

@@ -94,3 +94,31 @@ def test_resumed_folds_are_not_trained_again(sonar):
     resumed = evaluate(cfg, sonar, on_fold=lambda row, history: trained.append(row["fold"]), done=done).folds
     assert trained == [1, 3]
     pd.testing.assert_frame_equal(resumed.drop(columns="fit_seconds"), full.drop(columns="fit_seconds"))
+
+
+@pytest.mark.parametrize("kind", ["cnn", "lstm"])
+def test_the_scikeras_engine_trains_image_and_sequence_models_on_flat_rows(kind):
+    """The model gets the dataset's input_shape and reshapes the (scaled, split) flat rows
+    itself; a CNN and an LSTM learn a problem that lives in one region of the sample."""
+    from dropout_lab.config import Experiment
+    from dropout_lab.data import checksum
+
+    shape = (4, 4, 1) if kind == "cnn" else (4, 4)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 16))
+    signal = X.reshape(120, 4, 4)[:, :2, :2].sum(axis=(1, 2))  # the top-left corner / first two steps
+    y = (signal > np.median(signal)).astype(np.int64)
+    layers = {
+        "cnn": [{"type": "conv2d", "filters": 4, "kernel_size": 2, "padding": "same"},
+                {"type": "spatial_dropout2d", "rate": 0.1}, {"type": "flatten"}],
+        "lstm": [{"type": "lstm", "units": 8, "dropout": 0.1, "recurrent_dropout": 0.1}],
+    }[kind]
+    cfg = Experiment.model_validate({
+        "name": kind, "data": {"dataset": "circles"},
+        "model": {"layers": [*layers, {"type": "dense", "units": 1, "activation": "sigmoid"}]},
+        "training": {"optimizer": {"name": "adam", "learning_rate": 0.05}, "epochs": 30, "batch_size": 16},
+        "evaluation": {"n_splits": 2},
+    })
+    folds = evaluate(cfg, Dataset(kind, X, y, "memory", checksum(X, y), input_shape=shape)).folds
+    assert list(folds["n_test"]) == [60, 60]
+    assert folds["test_accuracy"].mean() > 0.75, folds

@@ -18,6 +18,7 @@ import click
 from .config import ENGINES, Experiment, check_against_data, load_config
 from .data import Dataset, load_dataset
 from .errors import ConfigError, DropoutLabError
+from .layers import LAYERS
 from .shapes import check_shapes
 
 
@@ -256,14 +257,17 @@ def _progress(cfg: Experiment, dataset: Dataset, quiet: bool, done: int = 0):
         yield on_fold
 
 
-@main.command()
+@main.command(epilog=f"Layer types: {', '.join(LAYERS)} (see the README, section Layers).")
 @click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_set_option
 @_sweep_option
 @_data_dir_option
 @_report_errors
 def validate(configs, overrides, sweep_items, data_dir) -> None:
-    """Check each CONFIG (and each cell of its sweep) and print its model's layers, without training."""
+    """Check each CONFIG (and each cell of its sweep) and print its model's layers, without training.
+
+    The layers are checked on the data's input shape; each is printed with its output
+    shape and its number of parameters."""
     import keras
 
     from .builder import build_model, layer_table

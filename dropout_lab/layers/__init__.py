@@ -6,6 +6,6 @@ module here that defines its schema and registers its builder, imported below.
 
 from . import core  # noqa: F401  (registers dense, dropout)
 from .core import DenseLayer, DropoutLayer
-from .registry import LAYERS, LayerKind, build_layer, register
+from .registry import LAYERS, LayerKind, build_layer, parameter_count, register
 
-__all__ = ["LAYERS", "DenseLayer", "DropoutLayer", "LayerKind", "build_layer", "register"]
+__all__ = ["LAYERS", "DenseLayer", "DropoutLayer", "LayerKind", "build_layer", "parameter_count", "register"]

@@ -26,7 +26,12 @@ class DropoutLayer(Section):
     rate: Rate
 
 
-@register(DenseLayer)
+def _dense_params(spec: DenseLayer, shape: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
+    """A kernel (last input axis x units) and a bias (units)."""
+    return shape[-1] * spec.units + spec.units, (*shape[:-1], spec.units)
+
+
+@register(DenseLayer, params=_dense_params)
 def _dense(spec: DenseLayer):
     import keras
 
@@ -39,7 +44,7 @@ def _dense(spec: DenseLayer):
     )
 
 
-@register(DropoutLayer)
+@register(DropoutLayer, params=lambda spec, shape: (0, shape))
 def _dropout(spec: DropoutLayer):
     import keras
 

@@ -13,6 +13,10 @@ A kind is registered once, where it is defined::
 The config schema accepts exactly the registered kinds (``model.layers[i].type``), and
 ``build_model`` builds each layer with its kind's builder.  Builders import Keras
 themselves, so that reading a config never imports TensorFlow.
+
+A kind may also say how many parameters it has, without building anything
+(``@register(Spec, params=fn)`` with ``fn(spec, input_shape) -> (count, output_shape)``):
+the checks before training use it to refuse a model too large for the machine.
 """
 
 from __future__ import annotations
@@ -31,19 +35,22 @@ class LayerKind:
     name: str
     spec: type[Section]
     build: Callable[[Section], typing.Any]
+    # (spec, one sample's input shape) -> (parameter count, output shape); None: unknown
+    params: Callable[[Section, tuple[int, ...]], tuple[int, tuple[int, ...]]] | None = None
 
 
 LAYERS: dict[str, LayerKind] = {}
 
 
-def register(spec: type[Section]):
-    """Register ``spec`` (a section whose ``type`` is a one-value ``Literal``) with the builder it decorates."""
+def register(spec: type[Section], params=None):
+    """Register ``spec`` (a section whose ``type`` is a one-value ``Literal``) with the builder it
+    decorates; ``params(spec, input_shape) -> (count, output_shape)``, if given, counts its parameters."""
     (name,) = typing.get_args(spec.model_fields["type"].annotation)
 
     def add(build):
         if name in LAYERS:
             raise ValueError(f"Expected a new layer type. Received: type={name!r}, which is registered already")
-        LAYERS[name] = LayerKind(name, spec, build)
+        LAYERS[name] = LayerKind(name, spec, build, params)
         return build
 
     return add
@@ -52,3 +59,20 @@ def register(spec: type[Section]):
 def build_layer(spec: Section):
     """The Keras layer for one ``model.layers[i]`` entry."""
     return LAYERS[spec.type].build(spec)
+
+
+def parameter_count(layers, input_shape: tuple[int, ...]) -> tuple[int, int]:
+    """``(parameters, layers counted)`` of a stack of ``model.layers`` entries on samples of
+    ``input_shape``, from each kind's ``params`` function, without building anything.
+
+    Counting stops at the first kind that cannot count itself, so the count is a lower
+    bound when fewer than ``len(layers)`` layers were counted.
+    """
+    total, shape = 0, tuple(input_shape)
+    for i, spec in enumerate(layers):
+        kind = LAYERS.get(spec.type)
+        if kind is None or kind.params is None:
+            return total, i
+        count, shape = kind.params(spec, shape)
+        total += count
+    return total, len(layers)

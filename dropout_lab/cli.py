@@ -117,7 +117,8 @@ def _check_engine(cfg: Experiment, path: Path) -> None:
 @click.option("--replace", is_flag=True,
               help="Replace a finished run in OUT/<name> even if another config made it (refused otherwise).")
 @click.option("--no-plots", is_flag=True, help="Write tables only, no PNG plots.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is also off when stderr is not a terminal).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress on stderr: no bar on a terminal, no line per finished fold elsewhere.")
 @click.option("--check", "check_ref", type=click.Path(path_type=Path), default=None, metavar="REF_DIR",
               help="Then check each OUT/<name> against REF_DIR/<name> (see `check`); exit 1 if any differs.")
 @_report_errors

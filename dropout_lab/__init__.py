@@ -10,12 +10,12 @@ import os
 # unless the user asks for more.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from .config import Experiment, check_against_data, dump_config, load_config
+from .config import Experiment, check_against_data, dump_config, load_config, load_config_sourced
 from .data import DATASETS, Dataset, load_dataset, resolve_data_dir
 from .errors import ConfigError, DataError, DropoutLabError, ResultsError
 from .results import Journal, read_run, summarize, write_comparison, write_run
 from .shapes import check_shapes
-from .stats import corrected_resampled_ttest, mean_ci, paired_ttest
+from .stats import accuracy_ci, corrected_resampled_ttest, mean_ci, paired_ttest
 
 __version__ = "0.1.0"
 
@@ -29,8 +29,9 @@ _LAZY = {
 
 __all__ = [
     "ConfigError", "DATASETS", "DataError", "Dataset", "DropoutLabError", "Experiment", "Journal",
-    "ResultsError", "check_against_data", "check_shapes", "corrected_resampled_ttest", "dump_config", "load_config",
-    "load_dataset", "mean_ci", "paired_ttest", "read_run", "resolve_data_dir", "summarize",
+    "ResultsError", "accuracy_ci", "check_against_data", "check_shapes", "corrected_resampled_ttest",
+    "dump_config", "load_config", "load_config_sourced", "load_dataset", "mean_ci", "paired_ttest", "read_run",
+    "resolve_data_dir", "summarize",
     "write_comparison", "write_run", *_LAZY,
 ]
 

@@ -1,9 +1,10 @@
 """Reproducibility checks: a run against a reference run of the same config, fold by fold.
 
 A run can be checked against a reference only if both ran the same config (the config
-hash in run.json), on the same data (the dataset checksum) and the same folds: the same
-(repeat, fold) rows and per row the same ``split_seed``, ``model_seed``, ``n_train`` and
-``n_test``.  Anything else is refused with a ``CheckError`` (a different config names both
+hash in run.json, or config.yaml files that differ only in ``name``: names never count),
+on the same data (the dataset checksum) and the same folds: the same (repeat, fold) rows
+and per row the same ``split_seed``, ``model_seed``, ``n_train`` and ``n_test``.
+Anything else is refused with a ``CheckError`` (a different config names both
 hashes and the first key where the two config.yaml files differ).  Times, paths and
 library versions in run.json are never compared.
 
@@ -32,7 +33,8 @@ import pandas as pd
 import yaml
 
 from .compare import KEY, _num, check_same_folds
-from .config import Experiment, format_loc
+from .config import Experiment
+from .config.diff import ABSENT, config_difference, first_difference  # noqa: F401  (public here too)
 from .errors import CheckError, ResultsError, StatsError
 from .results import SavedRun, read_run
 
@@ -41,7 +43,7 @@ LOSS_RTOL = 0.05
 LOSS_ATOL = 1e-6
 ACCURACIES = {"test_accuracy": "n_test", "train_accuracy": "n_train"}
 METRICS = (*ACCURACIES, "test_loss")
-_ABSENT = object()
+_ABSENT = ABSENT
 
 
 @dataclass(frozen=True)
@@ -153,40 +155,21 @@ def resolve_reference(ref: Path, run: SavedRun) -> Path:
 
 
 def same_config(label_a: str, hash_a: str, config_a, label_b: str, hash_b: str, config_b) -> None:
-    """Raise ``CheckError`` naming both hashes and the first differing key unless the hashes agree."""
+    """Raise ``CheckError`` naming both hashes and the first differing key unless the configs agree.
+
+    Names never count: two configs that differ only in ``name`` are the same config."""
     if hash_a == hash_b:
         return
-    where = first_difference(config_a, config_b)
+    where = config_difference(config_a, config_b)
     if where is None:
+        if first_difference(config_a, config_b) is not None:
+            return  # only the names differ
         detail = "the config.yaml files do not differ; the hashes in run.json do"
     else:
         loc, a, b = where
         detail = f"first difference: {loc or 'the whole config'} = {_show(a)} vs {_show(b)}"
     raise CheckError(f"{label_a} and {label_b} come from different configs "
                      f"(config hash {hash_a[:12]}... vs {hash_b[:12]}...); {detail}")
-
-
-def first_difference(a, b, loc: tuple = ()) -> tuple[str, object, object] | None:
-    """The first key path (in ``a``'s order, then ``b``'s) where two parsed configs differ,
-    with both values; ``None`` when they are equal."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in [*a, *(k for k in b if k not in a)]:
-            found = first_difference(a.get(key, _ABSENT), b.get(key, _ABSENT), (*loc, key))
-            if found:
-                return found
-        return None
-    if isinstance(a, list) and isinstance(b, list):
-        for i, (x, y) in enumerate(zip(a, b, strict=False)):
-            found = first_difference(x, y, (*loc, i))
-            if found:
-                return found
-        if len(a) != len(b):
-            i = min(len(a), len(b))
-            return format_loc((*loc, i)), a[i] if i < len(a) else _ABSENT, b[i] if i < len(b) else _ABSENT
-        return None
-    if a == b and type(a) is type(b):
-        return None
-    return format_loc(loc), a, b
 
 
 def report(result: CheckResult) -> str:

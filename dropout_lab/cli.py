@@ -1,24 +1,25 @@
 """The ``dropout-lab`` command: a thin click layer over the package.
 
 The project's own errors become one ``Error: ...`` line and exit code 1; usage errors
-are click's (exit code 2).  Only this module prints.
+are click's (exit code 2); an interrupted run exits with 130.  Only this module (and
+``progress``, for the progress of a run) prints.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import sys
-import time
 from pathlib import Path
 
 import click
 
-from .config import ENGINES, Experiment, check_against_data, load_config
+from . import interrupt
+from .config import ENGINES, Experiment, check_against_data, load_config, load_config_sourced
 from .data import Dataset, load_dataset
 from .errors import ConfigError, DropoutLabError
 from .layers import LAYERS
+from .progress import progress
 from .shapes import check_shapes
 
 
@@ -55,7 +56,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
 
-def _load(config_files, overrides, data_dir) -> list[tuple[Experiment, Dataset]]:
+def _load(config_files, overrides, data_dir, warned: set | None = None) -> list[tuple[Experiment, Dataset]]:
     """Validate every config and load its data before any training starts.
 
     Names were checked for clashes across all configs by ``_load_sweeps``, which runs first.
@@ -63,20 +64,31 @@ def _load(config_files, overrides, data_dir) -> list[tuple[Experiment, Dataset]]
     cache: dict[str, Dataset] = {}
     loaded = []
     for path in config_files:
-        cfg = load_config(path, overrides)
-        loaded.append((cfg, _checked_dataset(cfg, path, cache, data_dir)))
+        cfg, source = load_config_sourced(path, overrides)
+        loaded.append((cfg, _checked_dataset(cfg, path, cache, data_dir, source, warned)))
     return loaded
 
 
-def _checked_dataset(cfg: Experiment, path: Path, cache: dict[str, Dataset], data_dir) -> Dataset:
-    """``cfg``'s data (loaded once per data spec), checked against the config and its engine."""
+def _checked_dataset(cfg: Experiment, path: Path, cache: dict[str, Dataset], data_dir, source=None,
+                     warned: set | None = None) -> Dataset:
+    """``cfg``'s data (loaded once per data spec), checked against the config and its engine.
+
+    ``source(key path)`` names who wrote a value (a file or a --set) in errors; each warning
+    is printed once (``warned`` holds those printed)."""
     key = cfg.data.model_dump_json()
     if key not in cache:
         cache[key] = load_dataset(cfg.data, data_dir)
-    check_against_data(cfg, cache[key].y, path)
-    check_shapes(cfg, cache[key].input_shape, path)
+    dataset = cache[key]
+    warnings = check_against_data(cfg, dataset.y, source or path, classes=dataset.classes,
+                                  input_shape=dataset.input_shape)
+    check_shapes(cfg, dataset.input_shape, source or path)
+    for text in warnings:
+        if warned is None or text not in warned:
+            click.echo(f"Warning: {text}", err=True)
+            if warned is not None:
+                warned.add(text)
     _check_engine(cfg, path)
-    return cache[key]
+    return dataset
 
 
 def _check_engine(cfg: Experiment, path: Path) -> None:
@@ -103,36 +115,61 @@ def _check_engine(cfg: Experiment, path: Path) -> None:
               help="Training engine (same as --set training.engine=NAME) [default: the config's, else scikeras].")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Train folds in this many worker processes (one TensorFlow thread each).")
-@click.option("--fresh", is_flag=True, help="Ignore folds saved by an interrupted run and start over.")
+@click.option("--fresh", is_flag=True,
+              help="Train everything again: ignore folds saved by an interrupted run and finished runs in OUT.")
+@click.option("--replace", is_flag=True,
+              help="Replace a finished run in OUT/<name> even if another config made it (refused otherwise).")
 @click.option("--no-plots", is_flag=True, help="Write tables only, no PNG plots.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar (it is also off when stderr is not a terminal).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress on stderr: no bar on a terminal, no line per finished fold elsewhere.")
 @click.option("--check", "check_ref", type=click.Path(path_type=Path), default=None, metavar="REF_DIR",
               help="Then check each OUT/<name> against REF_DIR/<name> (see `check`); exit 1 if any differs.")
 @_report_errors
-def run(configs, out, overrides, sweep_items, repeats, engine, data_dir, jobs, fresh, no_plots, quiet,
+def run(configs, out, overrides, sweep_items, repeats, engine, data_dir, jobs, fresh, replace, no_plots, quiet,
         check_ref) -> None:
     """Evaluate each CONFIG and write its results under OUT/<name>/.
 
     Each finished fold is saved as it completes: a run that is interrupted (Ctrl-C, a
     crash, a kill) continues from the first unfinished fold when started again with the
-    same command.  A config with a sweep (its `sweep:`, or --sweep) writes one run per
-    cell under OUT/<name>/<cell>/ and the sweep's table and plot in OUT/<name>/; cells
-    already done there with the same config are reused, not run again.
+    same command.  A run already finished in OUT/<name>/ with the same config, data and
+    library versions is reused, not run again (--fresh runs it again); a finished run of
+    another config there is not replaced unless --replace says so.  A config with a sweep
+    (its `sweep:`, or --sweep) writes one run per cell under OUT/<name>/<cell>/ and the
+    sweep's table and plot in OUT/<name>/; cells are reused and protected the same way.
     """
-    from .results import headline, prepare_out_dir, summarize, update_comparison
+    with interrupt.stop_on_interrupt():
+        try:
+            _run(configs, out, overrides, sweep_items, repeats, engine, data_dir, jobs, fresh, replace, no_plots,
+                 quiet, check_ref)
+            interrupt.check()
+        except (KeyboardInterrupt, Exception) as exc:  # outside a run's training (which reports its own folds)
+            if not (isinstance(exc, KeyboardInterrupt) or interrupt.interrupted()):
+                raise
+            interrupt.ignore_further()
+            click.echo(f"\nInterrupted: finished folds are saved under {out / '.journal'}; run the same command "
+                       f"again to continue from there (--fresh starts over).", err=True)
+            raise SystemExit(130) from None
+
+
+def _run(configs, out, overrides, sweep_items, repeats, engine, data_dir, jobs, fresh, replace, no_plots, quiet,
+         check_ref) -> None:
+    from .results import check_run_dir, headline, prepare_out_dir, summarize, update_comparison
 
     if repeats is not None:
         overrides = (*overrides, f"evaluation.repeats={repeats}")
     if engine is not None:
         overrides = (*overrides, f"training.engine={engine}")
-    sweeps = _load_sweeps(configs, overrides, sweep_items, data_dir, out)
+    warned: set = set()
+    sweeps = _load_sweeps(configs, overrides, sweep_items, data_dir, out, warned, replace)
     plain = [path for path in configs if path not in sweeps]
-    loaded = _load(plain, overrides, data_dir)
+    loaded = _load(plain, overrides, data_dir, warned)
     references = _references(check_ref, plain, loaded)
     prepare_out_dir(out, [cfg.name for cfg, _ in loaded])
+    for cfg, _ in loaded:
+        check_run_dir(out / cfg.name, cfg, replace)
     for cfg, dataset in loaded:
-        result, where = _run_one(cfg, dataset, out, jobs, fresh, no_plots, quiet)
-        click.echo(f"{headline(cfg.name, summarize(result.folds))}  -> {where}")
+        folds, where = _run_one(cfg, dataset, out, jobs, fresh, no_plots, quiet)
+        click.echo(f"{headline(cfg.name, summarize(folds))}  -> {where}")
     comparison = update_comparison(out, [cfg.name for cfg, _ in loaded], plots=not no_plots)
     if comparison:
         click.echo("")
@@ -145,37 +182,52 @@ def run(configs, out, overrides, sweep_items, repeats, engine, data_dir, jobs, f
 
 
 def _run_one(cfg: Experiment, dataset: Dataset, out: Path, jobs: int, fresh: bool, no_plots: bool, quiet: bool):
-    """Train and evaluate one config (resuming saved folds), write OUT/<name>/; (result, its path)."""
-    from .results import Journal, write_run
+    """Train and evaluate one config (resuming saved folds), write OUT/<name>/; (fold table, its path).
+
+    A finished run of the same config, data and versions in OUT/<name>/ is reused unless ``fresh``."""
+    from .results import Journal, find_done, write_run
     from .runner import run_experiment, run_id
 
-    journal = Journal(out, cfg.name, run_id(cfg, dataset))
+    identity = run_id(cfg, dataset)
+    done_run = None if fresh else find_done(out / cfg.name, cfg, dataset.checksum, identity)
+    if done_run is not None:
+        click.echo(f"{cfg.name}: already done, reusing {done_run.path}")
+        return done_run.folds, done_run.path
+    journal = Journal(out, cfg.name, identity)
     if fresh:
         journal.discard(every_id=True)
     done = journal.load()
     if done and not quiet:
         click.echo(f"{cfg.name}: resuming, {len(done)} finished folds saved in {journal.path}", err=True)
-    with _progress(cfg, dataset, quiet, len(done)) as show:
-        def on_fold(row, history):
-            journal.append(row, history)
-            show(row)
+    try:
+        with progress(cfg, dataset, quiet, len(done)) as show:
+            def on_fold(row, history):
+                journal.append(row, history)
+                show(row)
+                interrupt.check()  # an interrupt swallowed during the fold stops the run here
 
-        try:
             result = run_experiment(cfg, dataset, on_fold=on_fold, done=done, jobs=jobs)
-        except KeyboardInterrupt:
-            click.echo(f"\nInterrupted: {len(journal.load())} finished folds of {cfg.name} are saved in "
-                       f"{journal.path}; run the same command again to continue from there "
-                       f"(--fresh starts over).", err=True)
-            raise SystemExit(130) from None
+            interrupt.check()
+    except (KeyboardInterrupt, Exception) as exc:
+        # an interrupt can also surface as another error, raised by code it left half-done
+        if not (isinstance(exc, KeyboardInterrupt) or interrupt.interrupted()):
+            raise
+        interrupt.ignore_further()
+        click.echo(f"\nInterrupted: {len(journal.load())} finished folds of {cfg.name} are saved in "
+                   f"{journal.path}; run the same command again to continue from there "
+                   f"(--fresh starts over).", err=True)
+        raise SystemExit(130) from None
     where = write_run(out, cfg, result.folds, result.info, result.history, plots=not no_plots)
     journal.discard(every_id=True)
-    return result, where
+    return result.folds, where
 
 
-def _load_sweeps(config_files, overrides, sweep_items, data_dir, out: Path | None) -> dict:
+def _load_sweeps(config_files, overrides, sweep_items, data_dir, out: Path | None, warned: set | None = None,
+                 replace: bool = False) -> dict:
     """``{config path: (Sweep, each cell's Dataset)}`` for the configs that sweep (by their
     `sweep:` or --sweep), every cell validated and its data loaded and checked before any
     training.  Names must differ across all configs: each owns OUT/<name>/."""
+    from .results import check_run_dir
     from .sweep import check_sweep_dir, expand
 
     found, names, cache = {}, set(), {}
@@ -189,72 +241,30 @@ def _load_sweeps(config_files, overrides, sweep_items, data_dir, out: Path | Non
             continue
         if out is not None:
             check_sweep_dir(out / sweep.name)
-        found[path] = (sweep, [_checked_dataset(cell.cfg, path, cache, data_dir) for cell in sweep.cells])
+            for cell in sweep.cells:
+                check_run_dir(out / sweep.name / cell.name, cell.cfg, replace)
+        found[path] = (sweep, [_checked_dataset(cell.cfg, path, cache, data_dir, cell.source, warned)
+                               for cell in sweep.cells])
     return found
 
 
 def _run_sweep(sweep, datasets, out: Path, jobs: int, fresh: bool, no_plots: bool, quiet: bool) -> None:
     """Run each cell of ``sweep`` not already done in OUT/<name>/<cell>/, then write the sweep's files."""
     from .results import headline, prepare_out_dir, summarize, write_sweep
-    from .sweep import find_done, sweep_files
+    from .sweep import sweep_files
 
     where = prepare_out_dir(out / sweep.name)
     folds, checksums = {}, {}
     for cell, dataset in zip(sweep.cells, datasets, strict=True):
         checksums[cell.name] = dataset.checksum
-        done = find_done(where / cell.name, cell.cfg, dataset.checksum)
-        if done is not None:
-            click.echo(f"{cell.name}: already done, reusing {done.path}")
-            folds[cell.name] = done.folds
-            continue
-        result, path = _run_one(cell.cfg, dataset, where, jobs, fresh, no_plots, quiet)
-        folds[cell.name] = result.folds
-        click.echo(f"{headline(cell.name, summarize(result.folds))}  -> {path}")
+        cell_folds, path = _run_one(cell.cfg, dataset, where, jobs, fresh, no_plots, quiet)
+        folds[cell.name] = cell_folds
+        click.echo(f"{headline(cell.name, summarize(cell_folds))}  -> {path}")
     texts, figure = sweep_files(sweep, folds, checksums, plots=not no_plots)
     path = write_sweep(where, texts, figure)
     click.echo("")
     click.echo(texts["sweep.md"], nl=False)
     click.echo(f"-> {path}")
-
-
-def _describe(cfg: Experiment, dataset: Dataset) -> str:
-    ev = cfg.evaluation
-    if ev.protocol == "holdout":
-        n_train = ev.train_size(len(dataset.y))
-        how = f"holdout ({n_train} train / {len(dataset.y) - n_train} test)"
-    else:
-        how = f"{ev.n_splits}-fold CV"
-    times = f" x {ev.repeats} repeats" if ev.repeats > 1 else ""
-    return f"{cfg.name}: {how}{times}, {cfg.training.epochs} epochs, {dataset.name} ({len(dataset.y)} rows)"
-
-
-@contextlib.contextmanager
-def _progress(cfg: Experiment, dataset: Dataset, quiet: bool, done: int = 0):
-    """A progress bar per config (elapsed, eta, last fold); silent when quiet or not a terminal."""
-    ev = cfg.evaluation
-    per_repeat = 1 if ev.protocol == "holdout" else ev.n_splits
-    if quiet:
-        yield lambda row: None
-        return
-    start, last = time.monotonic(), {}
-
-    def show(_):
-        if not last:
-            return ""
-        where = f"repeat {last['repeat']}/{ev.repeats} " if ev.repeats > 1 else ""
-        where += f"fold {last['fold']}/{per_repeat} " if per_repeat > 1 else ""
-        elapsed = int(time.monotonic() - start)
-        return f"{where}test acc {last['test_accuracy']:.3f}, elapsed {elapsed // 60}:{elapsed % 60:02d}"
-
-    with click.progressbar(length=ev.repeats * per_repeat, label=_describe(cfg, dataset), file=sys.stderr,
-                           show_eta=True, show_percent=True, item_show_func=show) as bar:
-        bar.update(done)
-
-        def on_fold(row):
-            last.update(row)
-            bar.update(1)
-
-        yield on_fold
 
 
 @main.command(epilog=f"Layer types: {', '.join(LAYERS)} (see the README, section Layers).")
@@ -272,8 +282,9 @@ def validate(configs, overrides, sweep_items, data_dir) -> None:
 
     from .builder import build_model, layer_table
 
-    sweeps = _load_sweeps(configs, overrides, sweep_items, data_dir, None)
-    for path, (cfg, dataset) in zip(configs, _load(configs, overrides, data_dir), strict=True):
+    warned: set = set()
+    sweeps = _load_sweeps(configs, overrides, sweep_items, data_dir, None, warned)
+    for path, (cfg, dataset) in zip(configs, _load(configs, overrides, data_dir, warned), strict=True):
         keras.backend.clear_session()  # layer names start again at dense, dense_1, ...
         net = build_model(cfg.model, cfg.training, dataset.input_shape)
         opt = cfg.training.optimizer.model_dump()

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from .errors import StatsError
-from .stats import corrected_resampled_ttest, p_value_text, paired_ttest, verdict
+from .stats import clip_difference, corrected_resampled_ttest, p_value_text, paired_ttest, verdict
 
 KEY = ["repeat", "fold"]
 SAME_PER_FOLD = ("split_seed", "n_test", "n_train")
@@ -29,7 +29,7 @@ def compare_runs(folds: Mapping[str, pd.DataFrame], checksums: Mapping[str, str 
     ``folds`` maps a run's name to its fold table (columns ``repeat, fold, split_seed,
     n_train, n_test, test_accuracy``); ``checksums``, when given, maps it to its dataset
     checksum.  Columns: ``mean_a``, ``mean_b`` (mean test accuracy), ``diff`` (mean of
-    b - a), ``ci_lo``/``ci_hi`` (its corrected interval), ``t``, ``df``, ``p`` (corrected),
+    b - a), ``ci_lo``/``ci_hi`` (its corrected interval, clipped to [-1, 1]), ``t``, ``df``, ``p`` (corrected),
     ``p_uncorrected``, ``folds`` (J = repeats x folds), ``repeats``, ``n_train``/``n_test``
     (means over the folds, used for the correction) and ``verdict``.
     """
@@ -115,10 +115,11 @@ def _compare_pair(name_a: str, a: pd.DataFrame, name_b: str, b: pd.DataFrame, co
     n_train, n_test = float(merged["n_train_a"].mean()), float(merged["n_test_a"].mean())
     corrected = corrected_resampled_ttest(diffs, n_train, n_test, confidence)
     plain = paired_ttest(diffs, confidence)
+    ci_lo, ci_hi = clip_difference(corrected.lo, corrected.hi)
     return {
         "run_a": name_a, "run_b": name_b,
         "mean_a": float(merged["test_accuracy_a"].mean()), "mean_b": float(merged["test_accuracy_b"].mean()),
-        "diff": corrected.mean, "ci_lo": corrected.lo, "ci_hi": corrected.hi,
+        "diff": corrected.mean, "ci_lo": ci_lo, "ci_hi": ci_hi,
         "t": corrected.t, "df": corrected.df, "p": corrected.p, "p_uncorrected": plain.p,
         "folds": corrected.n, "repeats": int(merged["repeat"].nunique()), "n_train": n_train, "n_test": n_test,
         "confidence": confidence,

@@ -191,7 +191,7 @@ def _load_circles(spec: CirclesData, data_dir: Path) -> Dataset:
 
 def _load_csv(spec: CsvData, data_dir: Path) -> Dataset:
     path = Path(spec.path)
-    table = read_table(path, header=spec.header, label_column=spec.label_column)
+    table = read_table(path, header=spec.header, label_column=spec.label_column, delimiter=spec.delimiter)
     X, labels = table.X, table.labels
     classes = sorted(set(labels), key=str)
     if len(classes) != 2:
@@ -222,15 +222,17 @@ class Table(NamedTuple):
     header: list[str]  # the header row, or [] without one
 
 
-def read_table(path: Path, header: bool, label_column, columns: int | None = None) -> Table:
+def read_table(path: Path, header: bool, label_column, columns: int | None = None, delimiter: str = ",") -> Table:
     """Read a numeric CSV with one label column; errors name the file, row and column.
 
     ``columns`` is the expected number of columns (default: the header's, else the
     first row's).  Blank lines are skipped; a row's number is its line in the file.
+    A file that reads as one column but holds ``;`` or tabs is an error that names
+    ``data.delimiter``.
     """
     try:
         with open(path, newline="") as handle:
-            reader = csv.reader(handle)
+            reader = csv.reader(handle, delimiter=delimiter)
             numbered = [(reader.line_num, row) for row in reader if row and any(cell.strip() for cell in row)]
     except FileNotFoundError:
         raise DataError(f"{path}: no such data file") from None
@@ -241,8 +243,11 @@ def read_table(path: Path, header: bool, label_column, columns: int | None = Non
         raise DataError(f"{path}: the file has no data rows")
     numbers, rows = [n for n, _ in numbered], [row for _, row in numbered]
     width = columns or len(names) or len(rows[0])
+    hint = _delimiter_hint(names or rows[0], delimiter) if columns is None else ""  # sonar has no such option
     if width < 2:
-        raise DataError(f"{path}: expected at least 2 columns (features and a label); got {width}")
+        raise DataError(f"{path}: expected at least 2 columns (features and a label); got {width}{hint}")
+    if hint and len(rows[0]) == 1:
+        raise DataError(f"{path}: row {numbers[0]} has 1 column; expected {width}{hint}")
     label_at = _label_index(path, label_column, names, width)
     for number, row in numbered:
         if len(row) != width:
@@ -255,6 +260,16 @@ def read_table(path: Path, header: bool, label_column, columns: int | None = Non
     labels = [row[label_at].strip() for row in rows]
     feature_names = [names[i] for i in features] if names else [f"x{i}" for i in features]
     return Table(X, labels, feature_names, numbers, label_at, names)
+
+
+def _delimiter_hint(row: list[str], delimiter: str) -> str:
+    """For a row read as one column: the separator it seems to use, as a hint naming ``data.delimiter``."""
+    if len(row) != 1:
+        return ""
+    for char, shown in ((";", "';'"), ("\t", "'\\t'"), (",", "','")):
+        if char != delimiter and char in row[0]:
+            return f" (the lines are separated by {shown}, not {delimiter!r}: set data.delimiter: {shown})"
+    return ""
 
 
 def _label_index(path: Path, label_column, names: list[str], width: int) -> int:

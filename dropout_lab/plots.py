@@ -89,7 +89,7 @@ def sweep_plot(points: pd.DataFrame, x_label: str, title: str) -> Figure:
         color = _COLORS["test"] if len(lines) == 1 else colors(i % 10)
         label = "test (mean, 95% CI)" if line is None else line
         ax.errorbar(x, mean, yerr=np.nan_to_num(err), color=color, marker="o", markersize=5, capsize=4,
-                    linewidth=1.4, label=label)
+                    linewidth=1.4, label=label, clip_on=False)
         if len(lines) == 1:
             ax.plot(x, part["train_mean"], color=_COLORS["train"], linestyle="--", marker=".", linewidth=1,
                     label="train (mean)")
@@ -99,12 +99,14 @@ def sweep_plot(points: pd.DataFrame, x_label: str, title: str) -> Figure:
         values = sorted(set(points["x"]))
         if len(values) <= 12:
             ax.set_xticks(values, [points.loc[points["x"] == v, "x_text"].iloc[0] for v in values])
+    if ax.get_ylim()[1] > 1.0:  # accuracies and their (clipped) intervals end at 1
+        ax.set_ylim(top=1.0)
     ax.set_xlabel(x_label)
     ax.set_ylabel("accuracy" if len(lines) == 1 else "test accuracy")
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize=9, title=None if len(lines) == 1 else "mean, 95% CI", title_fontsize=9)
     runs = sorted(set(points["runs"]))
-    bars = ("error bars: t-based 95% CI of the mean over " + "/".join(map(str, runs)) + " runs"
+    bars = ("error bars: t-based 95% CI of the mean over " + "/".join(map(str, runs)) + " runs, clipped to [0, 1]"
             if points["test_ci95_low"].notna().any() else "one run per value: no interval")
     ax.set_title(f"{title}\n({bars})", fontsize=11)
     return fig

@@ -114,7 +114,7 @@ def _markdown(root: Path, rows: list[dict], sweeps: list[Path], skipped: list[st
              _count(len(rows), "run") + (f", {cells} of them cells of {_count(len(sweeps), 'sweep')}" if sweeps else "")
              + ". "
              "Test and train accuracy: mean ± std over the runs (repeats x folds; std with ddof=0, as the "
-             "tutorial prints it); 95% CI: the t-based interval of the mean test accuracy.", "",
+             "tutorial prints it); 95% CI: the t-based interval of the mean test accuracy, clipped to [0, 1].", "",
              "| run | data | protocol | epochs | runs | test accuracy | test 95% CI | train accuracy | plots |",
              "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:

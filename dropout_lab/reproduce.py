@@ -9,6 +9,12 @@ interval, and a verdict in words.  How a figure is judged depends on what it was
 * a single run (the circles study, one seed): reproduced when it lies inside the middle
   95% of the measured single runs (2.5th to 97.5th percentile), since one run of a
   seed-dependent model is a draw from that spread, not an estimate of the mean.
+
+Only runs of the published studies are judged: a run's resolved config (its config.yaml)
+must equal the shipped study config (``configs/<name>.yaml``), apart from its name and
+``training.engine`` (``make reproduce`` trains circles with the fused engine).  Another
+run of that name reads ``config differs: <first differing key>``; when no run matches,
+it is an error.
 """
 
 from __future__ import annotations
@@ -18,9 +24,16 @@ from pathlib import Path
 import numpy as np
 import scipy.stats
 
+from .config import load_config
+from .config.diff import config_difference, show_value
 from .errors import DropoutLabError
 from .results import read_run
-from .stats import mean_ci
+from .stats import accuracy_ci
+
+SHIPPED_CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+# keys that may differ from the shipped study: the name, and the engine (same model and
+# protocol; its numbers match SciKeras' in distribution)
+NOT_COUNTED = {"name": None, "training": ("engine",)}
 
 # (config, metric, published value as printed, what the figure is, the tutorial's words)
 PUBLISHED = [
@@ -40,23 +53,43 @@ CLAIMS = [
 ]
 
 
-def reproduction_markdown(results_dir: Path) -> str:
-    runs = {}
-    for path in sorted(p.parent for p in Path(results_dir).glob("*/run.json")):
-        run = read_run(path)
-        runs[run.name] = run.folds
-    if not runs:
+def reproduction_markdown(results_dir: Path, configs_dir: Path | None = None) -> str:
+    """The reproduction table of the runs in ``results_dir`` (see the module docstring).
+
+    ``configs_dir`` holds the shipped study configs (default: the project's ``configs/``).
+    Raises ``DropoutLabError`` when no run there is a run of a published study.
+    """
+    runs, differs = {}, {}
+    found = sorted(p.parent for p in Path(results_dir).glob("*/run.json"))
+    if not found:
         raise DropoutLabError(f"{results_dir}: no runs found; run `make reproduce` first")
+    for path in found:
+        run = read_run(path)
+        if run.name not in {name for name, *_ in PUBLISHED}:
+            continue
+        difference = _differs_from_study(run.config, run.name, configs_dir or SHIPPED_CONFIGS)
+        if difference:
+            differs[run.name] = difference
+        else:
+            runs[run.name] = run.folds
+    if not runs:
+        studies = ", ".join(dict.fromkeys(name for name, *_ in PUBLISHED))
+        why = "; ".join(f"{name}: {text}" for name, text in differs.items())
+        raise DropoutLabError(f"{results_dir}: no run of a published study ({studies}) with its shipped config"
+                              + (f"; {why}" if why else ""))
     lines = ["# Reproduction of the tutorial's figures", "",
              "| config | metric | published | measured mean [95% interval] | runs | middle 95% of runs "
              "| verdict |", "|---|---|---|---|---|---|---|"]
     for name, metric, printed, kind, words in PUBLISHED:
         value, digits = float(printed), len(printed.split(".")[1])
+        if name in differs:
+            lines.append(f"| {name} | {metric} | {words} | | | | not judged: {differs[name]} |")
+            continue
         if name not in runs:
             lines.append(f"| {name} | {metric} | {words} | not run | | | not checked |")
             continue
         values = runs[name][metric].to_numpy(dtype=float)
-        ci = mean_ci(values)
+        ci = accuracy_ci(values)
         low, high = np.percentile(values, [2.5, 97.5])
         # a published figure is rounded: compare at its precision (0.967 is 29/30 = 0.9667)
         lo, hi = (ci.lo, ci.hi) if kind == "mean" else (low, high)
@@ -77,6 +110,34 @@ def reproduction_markdown(results_dir: Path) -> str:
             lines.append(f"- {claim}: {holds} ({better} {a.mean():.4f} vs {worse} {b.mean():.4f}; "
                          f"difference {sig}, p = {p:.3g})")
     lines += ["", "Judging rule: a figure that is a mean over folds must lie inside the 95% interval of the",
-              "measured mean; a single-run figure must lie inside the middle 95% of the measured single runs;",
-              "both compared at the published figure's precision (the tutorial prints 3 decimals)."]
+              "measured mean (clipped to [0, 1]); a single-run figure must lie inside the middle 95% of the",
+              "measured single runs; both compared at the published figure's precision (the tutorial prints",
+              "3 decimals). Only runs whose config equals the shipped study config (apart from the name and",
+              "the engine) are judged."]
     return "\n".join(lines) + "\n"
+
+
+def _differs_from_study(config: dict, name: str, configs_dir: Path) -> str | None:
+    """``config differs: <key> = <run's> vs <study's>`` when a run's config is not the shipped study's."""
+    study_path = Path(configs_dir) / f"{name}.yaml"
+    if not study_path.is_file():
+        raise DropoutLabError(f"{study_path}: the shipped study config is missing; "
+                              "reproduction compares runs with the configs in the project's configs/")
+    study = load_config(study_path).to_dict()
+    difference = config_difference(_counted(config), _counted(study))
+    if difference is None:
+        return None
+    key, ours, theirs = difference
+    return f"config differs: {key} = {show_value(ours)} here vs {show_value(theirs)} in {study_path.name}"
+
+
+def _counted(config: dict) -> dict:
+    """``config`` without the keys in ``NOT_COUNTED`` (a whole key, or some keys of a section)."""
+    out = {}
+    for key, value in config.items():
+        if key in NOT_COUNTED and NOT_COUNTED[key] is None:
+            continue
+        if key in NOT_COUNTED and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k not in NOT_COUNTED[key]}
+        out[key] = value
+    return out

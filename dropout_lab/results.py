@@ -37,10 +37,12 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .comparison import comparison_markdown, comparison_table, setup_of  # noqa: F401  (public here too)
 from .config import Experiment, dump_config
+from .config.diff import config_difference, show_value
 from .errors import ResultsError
 from .plots import accuracy_distribution, learning_curve
-from .stats import mean_ci
+from .stats import accuracy_ci
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read the process umask (the only way is to set it and put it back)
@@ -53,12 +55,13 @@ RUN_FILES = ("config.yaml", "folds.csv", "summary.csv", "summary.md", "run.json"
 def summarize(folds: pd.DataFrame) -> pd.DataFrame:
     """Per metric over all (repeat, fold) rows: mean; std as the tutorial prints it
     (numpy's ``results.std()``, ddof=0); the standard error and a t-based 95% interval
-    of the mean (from the sample std, ddof=1); min; max; n.
+    of the mean (from the sample std, ddof=1), clipped to [0, 1] since accuracies are
+    proportions (``stats.accuracy_ci``); min; max; n.
     """
     stats = {}
     for metric in METRICS:
         values = folds[metric]
-        ci = mean_ci(values) if len(values) > 1 else None  # one run has no interval
+        ci = accuracy_ci(values) if len(values) > 1 else None  # one run has no interval
         stats[metric] = {"mean": values.mean(), "std": values.std(ddof=0),
                          "sem": ci.se if ci else float("nan"),
                          "ci95_low": ci.lo if ci else float("nan"), "ci95_high": ci.hi if ci else float("nan"),
@@ -84,30 +87,8 @@ def summary_markdown(name: str, summary: pd.DataFrame) -> str:
             f"| [{row['ci95_low']:.4f}, {row['ci95_high']:.4f}] | {row['min']:.4f} | {row['max']:.4f} "
             f"| {int(row['n'])} |"
         )
-    lines += ["", "std: as the tutorial prints it (ddof=0); sem and the t-based 95% interval of the mean use ddof=1."]
-    return "\n".join(lines) + "\n"
-
-
-def comparison_table(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per config: mean/std of test and train accuracy."""
-    rows = []
-    for name, summary in summaries.items():
-        test, train = summary.loc["test_accuracy"], summary.loc["train_accuracy"]
-        rows.append({"config": name, "test_mean": test["mean"], "test_std": test["std"],
-                     "test_ci95_low": test["ci95_low"], "test_ci95_high": test["ci95_high"],
-                     "train_mean": train["mean"], "train_std": train["std"], "runs": int(test["n"])})
-    return pd.DataFrame(rows)
-
-
-def comparison_markdown(summaries: dict[str, pd.DataFrame]) -> str:
-    lines = ["# Comparison", "", "Test accuracy, mean (std) over folds:", ""]
-    lines += [f"- {headline(name, summary)}" for name, summary in summaries.items()]
-    lines += ["", "| config | test mean | test std | test 95% interval | train mean | train std | runs |",
-              "|---|---|---|---|---|---|---|"]
-    for row in comparison_table(summaries).itertuples(index=False):
-        lines.append(f"| {row.config} | {row.test_mean:.4f} | {row.test_std:.4f} "
-                     f"| [{row.test_ci95_low:.4f}, {row.test_ci95_high:.4f}] "
-                     f"| {row.train_mean:.4f} | {row.train_std:.4f} | {row.runs} |")
+    lines += ["", "std: as the tutorial prints it (ddof=0); sem and the t-based 95% interval of the mean use ddof=1; "
+              "the interval is clipped to [0, 1]."]
     return "\n".join(lines) + "\n"
 
 
@@ -137,6 +118,10 @@ def read_run(run_dir: Path | str) -> SavedRun:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise ResultsError(f"{run_dir}: no such run directory")
+    if not (run_dir / "config.yaml").exists() and (run_dir / "sweep.yaml").is_file():
+        cells = sorted(p.name for p in run_dir.iterdir() if (p / "run.json").is_file())
+        shown = ", ".join(str(run_dir / c) for c in cells) if cells else "none finished yet"
+        raise ResultsError(f"{run_dir}: is a sweep, not a run; give its cells' run directories instead: {shown}")
     config = _read_file(run_dir / "config.yaml", yaml.safe_load, yaml.YAMLError, "malformed YAML")
     name = config.get("name") if isinstance(config, dict) else None
     info = _read_file(run_dir / "run.json", json.loads, ValueError, "malformed JSON")
@@ -210,6 +195,50 @@ def _check_replaceable(final: Path) -> None:
         )
 
 
+def check_run_dir(final: Path, cfg: Experiment, replace: bool = False) -> None:
+    """Before any training: ``final`` may receive ``cfg``'s run unless it holds something
+    else.  A directory dropout-lab did not write is never replaced; a finished run of
+    another config (names never count) only with ``replace``, since its numbers would be lost."""
+    _check_replaceable(final)
+    if replace or not (final / "config.yaml").is_file():
+        return
+    try:
+        saved = yaml.safe_load((final / "config.yaml").read_text())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return  # not a readable run: nothing of value to keep
+    where = config_difference(saved, cfg.to_dict())
+    if where is not None:
+        loc, there, here = where
+        raise ResultsError(
+            f"{final}: holds a finished run of another config (first difference: {loc or 'the whole config'} = "
+            f"{show_value(there)} there vs {show_value(here)} now); --replace replaces it, "
+            f"or choose another --out or config name"
+        )
+
+
+def find_done(run_dir: Path, cfg: Experiment, checksum: str | None = None,
+              run_id: str | None = None) -> SavedRun | None:
+    """The finished run of ``cfg`` in ``run_dir``, or None.
+
+    Finished: every run file is there, and run.json records this config's hash (and, when
+    given, this dataset's ``checksum`` and this ``run_id``: the same config, data and library
+    versions).  Anything else is run again.
+    """
+    if not all((run_dir / name).is_file() for name in RUN_FILES):
+        return None
+    try:
+        saved = read_run(run_dir)
+    except ResultsError:
+        return None
+    if saved.info.get("config_hash") != cfg.config_hash():
+        return None
+    if checksum is not None and saved.checksum != checksum:
+        return None
+    if run_id is not None and saved.info.get("run_id") != run_id:
+        return None
+    return saved
+
+
 def write_run(
     out: Path, cfg: Experiment, folds: pd.DataFrame, info: dict,
     history: pd.DataFrame | None = None, plots: bool = True,
@@ -262,21 +291,24 @@ def update_comparison(out: Path, names: list[str], plots: bool = True) -> tuple[
     names = [n for n in dict.fromkeys([*listed, *names]) if (out / n / "run.json").is_file()]
     if len(names) < 2:
         return None
-    folds = {name: read_run(out / name).folds for name in names}
-    summaries = {name: summarize(f) for name, f in folds.items()}
-    scores = {name: f["test_accuracy"] for name, f in folds.items()} if plots else None
-    return write_comparison(out, summaries, scores), comparison_markdown(summaries)
+    runs = {name: read_run(out / name) for name in names}
+    summaries = {name: summarize(run.folds) for name, run in runs.items()}
+    setups = {name: setup_of(run.config) for name, run in runs.items()}
+    scores = {name: run.folds["test_accuracy"] for name, run in runs.items()} if plots else None
+    return write_comparison(out, summaries, scores, setups), comparison_markdown(summaries, setups)
 
 
 def write_comparison(
-    out: Path, summaries: dict[str, pd.DataFrame], scores: dict[str, pd.Series] | None = None
+    out: Path, summaries: dict[str, pd.DataFrame], scores: dict[str, pd.Series] | None = None,
+    setups: dict[str, dict] | None = None,
 ) -> Path:
     """Write ``out/summary.md``, ``out/summary.csv`` and, given the test accuracies of
-    each config, ``out/comparison.png``."""
-    _atomic_write(out / "summary.csv", comparison_table(summaries).to_csv(index=False))
+    each config, ``out/comparison.png``; ``setups`` (each run's ``setup_of``) marks runs
+    evaluated unlike the others."""
+    _atomic_write(out / "summary.csv", comparison_table(summaries, setups).to_csv(index=False))
     if scores:
         _atomic_savefig(accuracy_distribution(scores, "Test accuracy by config"), out / "comparison.png")
-    return _atomic_write(out / "summary.md", comparison_markdown(summaries))
+    return _atomic_write(out / "summary.md", comparison_markdown(summaries, setups))
 
 
 class Journal:

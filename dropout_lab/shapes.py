@@ -14,8 +14,6 @@ needs and the shape it would get (one line; wrapped here)::
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .errors import ConfigError
 from .layers import FLAT, LAYERS, build_layer
 from .layers.options import as_tuple
@@ -28,17 +26,17 @@ def format_shape(shape) -> str:
     return f"({', '.join(str(n) for n in shape)}{',' if len(shape) == 1 else ''})"
 
 
-def check_shapes(cfg, input_shape: tuple[int, ...] | int, source: str | Path | None = None) -> list[tuple[int, ...]]:
+def check_shapes(cfg, input_shape: tuple[int, ...] | int, source=None) -> list[tuple[int, ...]]:
     """Each layer's output shape (one sample's, without the batch axis), in order.
 
     ``cfg`` is an :class:`~dropout_lab.config.Experiment` or its ``model`` section;
     ``input_shape`` one sample's shape (an int: flat features).  Raises
-    :class:`ConfigError` (prefixed by ``source``) at the first layer that cannot take
-    the shape it would get.
+    :class:`ConfigError` (prefixed by ``source``: a path, or a function of a key path
+    that names where the value was written, as ``load_config_sourced`` returns) at the
+    first layer that cannot take the shape it would get.
     """
     model = getattr(cfg, "model", cfg)
     shape = (input_shape,) if isinstance(input_shape, int) else tuple(int(n) for n in input_shape)
-    prefix = f"{source}: " if source is not None else ""
     came_from, shapes = "the input", []
     for i, spec in enumerate(model.layers):
         where = f"model.layers[{i}] ({spec.type})"
@@ -48,6 +46,7 @@ def check_shapes(cfg, input_shape: tuple[int, ...] | int, source: str | Path | N
             out, problem = _output_shape(spec, shape)
         if problem is not None:
             what, hint = problem
+            prefix = "" if source is None else f"{source(['model', 'layers', i]) if callable(source) else source}: "
             raise ConfigError(f"{prefix}{where} {what}; got {format_shape(shape)} from {came_from}{hint}")
         shapes.append(out)
         shape, came_from = out, where

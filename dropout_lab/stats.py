@@ -31,6 +31,7 @@ References:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -90,6 +91,25 @@ def mean_ci(values, confidence: float = 0.95) -> MeanCI:
     se = std / math.sqrt(n)
     half = _t_quantile(confidence, n - 1) * se
     return MeanCI(n=n, mean=mean, std=std, se=se, lo=mean - half, hi=mean + half, confidence=confidence)
+
+
+def accuracy_ci(values, confidence: float = 0.95) -> MeanCI:
+    """``mean_ci`` of accuracies (or any proportions), with the interval clipped to [0, 1].
+
+    The t-interval of a mean of fold accuracies near 1 (or 0) can reach past the bound,
+    e.g. ``[0.9930, 1.0027]`` for train accuracies of 1.0 and 0.986; no accuracy lies
+    there, so the interval is cut at the bound.  The t-interval is kept rather than a
+    binomial one (Wilson, Clopper-Pearson on the pooled counts) because it measures the
+    spread between folds and repeats; pooled counts would treat the same test rows of
+    every repeat as new, independent samples.
+    """
+    ci = mean_ci(values, confidence)
+    return dataclasses.replace(ci, lo=min(max(ci.lo, 0.0), 1.0), hi=max(min(ci.hi, 1.0), 0.0))
+
+
+def clip_difference(lo: float, hi: float) -> tuple[float, float]:
+    """An interval of a difference of two accuracies, cut to [-1, 1] where such differences lie."""
+    return min(max(lo, -1.0), 1.0), max(min(hi, 1.0), -1.0)
 
 
 def corrected_resampled_ttest(diffs, n_train: float, n_test: float, confidence: float = 0.95) -> TTest:

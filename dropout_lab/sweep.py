@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,10 +32,11 @@ import pandas as pd
 import yaml
 
 from .compare import compare_runs
-from .config import Experiment, dump_config, load_config, parse_key_path, sweep_problem
+from .config import Experiment, dump_config, load_config, load_config_sourced, parse_key_path, sweep_problem
+from .config.loader import absolute_data_path
 from .errors import ConfigError, ResultsError, StatsError
 from .plots import sweep_plot
-from .results import RUN_FILES, SavedRun, read_run, summarize
+from .results import find_done, summarize  # noqa: F401  (find_done: public here too)
 from .stats import p_value_text
 
 STAT_COLUMNS = ["runs", "test_mean", "test_std", "test_ci95_low", "test_ci95_high",
@@ -45,11 +46,15 @@ PAIRED_COLUMNS = ["diff_vs_first", "diff_ci95_low", "diff_ci95_high", "p_vs_firs
 
 @dataclass(frozen=True)
 class Cell:
-    """One point of the grid: its name, its swept values (key path -> value) and its config."""
+    """One point of the grid: its name, its swept values (key path -> value) and its config.
+
+    ``source(key path)`` says who wrote a value of the cell's config (for later checks' errors).
+    """
 
     name: str
     values: dict[str, Any]
     cfg: Experiment
+    source: Callable[[Sequence], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,19 +81,46 @@ def parse_sweep_option(item: str) -> tuple[str, list]:
     """``--sweep model.layers[1].rate=0.0,0.2`` -> ``("model.layers[1].rate", [0.0, 0.2])``.
 
     The values are one YAML flow sequence without its brackets, so ``null,3,4`` and
-    ``{name: adam},{name: sgd}`` work too.
+    ``{name: adam},{name: sgd}`` work too.  An empty value (``0.1,,0.2`` or a trailing
+    comma) is an error: write ``null`` for a null value.  A CSV path (``data.path``) is
+    relative to the working directory.
     """
     key, sep, raw = item.partition("=")
     usage = (f"--sweep {item!r}: expected KEY=V1,V2,... with a dotted key path, "
              f"e.g. model.layers[1].rate=0.0,0.2,0.4")
-    if not sep or parse_key_path(key.strip()) is None or not raw.strip():
+    tokens = parse_key_path(key.strip()) if sep else None
+    if tokens is None or not raw.strip():
         raise ConfigError(usage)
+    parts = _top_level_items(raw)
+    for i, part in enumerate(parts, start=1):
+        if not part.strip():
+            where = "the last" if i == len(parts) else f"value {i}"
+            raise ConfigError(f"--sweep {item!r}: {where} of the {len(parts)} comma-separated values is empty; "
+                              "remove the extra comma (write null for a null value)")
     try:
         values = yaml.safe_load(f"[{raw}]")
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"--sweep {item!r}: the values must be YAML separated by commas: {problem}") from None
-    return key.strip(), values
+    return key.strip(), [absolute_data_path(tokens, value, Path.cwd()) for value in values]
+
+
+def _top_level_items(raw: str) -> list[str]:
+    """``raw`` split at the commas outside brackets, braces and quotes."""
+    parts, depth, quote, start = [], 0, None, 0
+    for i, char in enumerate(raw):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(raw[start:i])
+            start = i + 1
+    return [*parts, raw[start:]]
 
 
 def expand(path: str | Path, overrides: Sequence[str] = (), items: Sequence[str] = ()) -> Sweep | None:
@@ -120,7 +152,8 @@ def expand(path: str | Path, overrides: Sequence[str] = (), items: Sequence[str]
             raise ConfigError(f"{path}: sweep cells {_values_text(named[name])} and {_values_text(values)} "
                               f"would share the name {name!r}; give the values distinct names")
         named[name] = values
-        cells.append(Cell(name, values, load_config(path, overrides, cell={**values, "name": name})))
+        cfg, source = load_config_sourced(path, overrides, cell={**values, "name": name})
+        cells.append(Cell(name, values, cfg, source))
     return Sweep(path, base, cells)
 
 
@@ -174,25 +207,6 @@ def check_sweep_dir(where: Path) -> None:
     if (where / "run.json").exists():
         raise ResultsError(f"{where}: holds the results of a single run, not a sweep; "
                            "move them away or give the sweep another name")
-
-
-def find_done(cell_dir: Path, cfg: Experiment, checksum: str | None = None) -> SavedRun | None:
-    """The finished run of ``cfg`` in ``cell_dir``, or None.
-
-    Finished: every run file is there, and run.json records this config's hash (and,
-    when ``checksum`` is given, this dataset).  Anything else is run again and replaced.
-    """
-    if not all((cell_dir / name).is_file() for name in RUN_FILES):
-        return None
-    try:
-        saved = read_run(cell_dir)
-    except ResultsError:
-        return None
-    if saved.info.get("config_hash") != cfg.config_hash():
-        return None
-    if checksum is not None and saved.checksum != checksum:
-        return None
-    return saved
 
 
 # --- the sweep's table ---
@@ -285,7 +299,7 @@ def sweep_markdown(sweep: Sweep, table: pd.DataFrame, unpaired: str | None) -> s
     best = table.loc[table["test_mean"].idxmax()]
     lines += ["", f"Highest mean test accuracy: {best['cell']} ({best['test_mean']:.4f}).", "",
               "Accuracy: mean ± std over the runs (std with ddof=0, as the tutorial prints it); "
-              "95% CI: the t-based interval of the mean.", ""]
+              "95% CI: the t-based interval of the mean, clipped to [0, 1].", ""]
     if paired:
         lines.append(f"Test diff: the mean per-fold difference from {first.name} on the same folds, with the "
                      "interval and p of the corrected resampled t-test (Nadeau & Bengio 2003), as "

@@ -130,6 +130,15 @@ CASES = {
     "config: --set value of the wrong type": (
         {}, [*RUN, "--set", "training.epochs=zero"],
         [f"{SMOKE} (--set training.epochs=zero): training.epochs must be an integer >= 1; got 'zero'"]),
+    "config: seed -1 (issue 9)": (cfg("seed: -1\n"), RUN_C,
+                                  ["{tmp}/c.yaml: seed must be an integer in [0, 4294967295]; got -1"]),
+    "config: --set of a whole mapping is blamed on the --set (issue 9)": (
+        {}, [*RUN, "--set", "evaluation={protocol: holdout, n_train: 300}"],
+        [f"{SMOKE} (--set evaluation={{protocol: holdout, n_train: 300}}): evaluation.n_train must leave rows "
+         "to train on and to test on (1 to 207 of 208 rows); got 300"]),
+    "config: --sweep with an empty value (issue 9)": (
+        {}, [*RUN, "--sweep", "model.layers[1].rate=0.1,"],
+        ["--sweep 'model.layers[1].rate=0.1,': the last of the 2 comma-separated values is empty"]),
     # --- a user CSV (dataset: csv) ---
     "csv: missing file": (CSV_CONFIG, RUN_CSV, ["{tmp}/d.csv: no such data file"]),
     "csv: empty file": ({**CSV_CONFIG, "d.csv": ""}, RUN_CSV, ["{tmp}/d.csv: the file has no data rows"]),
@@ -149,6 +158,18 @@ CASES = {
          "got 3: 'p', 'q', 'r'"]),
     "csv: one class only": ({**CSV_CONFIG, "d.csv": "a,b,y\n1,2,p\n3,4,p\n"}, RUN_CSV,
                             ["{tmp}/d.csv: column 3 (y): the label column must hold exactly 2 classes; got 1: 'p'"]),
+    "csv: too few rows of a class for k-fold (issue 9)": (
+        {**CSV_CONFIG, "d.csv": "a,b,y\n1,2,p\n3,4,q\n5,6,p\n"}, RUN_CSV,
+        ["{tmp}/c.yaml: evaluation: k-fold CV needs at least 2 rows of every class; class 'q' has 1 "
+         "(class counts: p 2 / q 1); use more data or protocol: holdout"]),
+    "csv: separated by semicolons (issue 9)": (
+        {**CSV_CONFIG, "d.csv": "a;b;y\n1;2;p\n3;4;q\n"}, RUN_CSV,
+        ["{tmp}/d.csv: expected at least 2 columns (features and a label); got 1 (the lines are separated by "
+         "';', not ',': set data.delimiter: ';')"]),
+    "csv: separated by tabs, without a header (issue 9)": (
+        {"c.yaml": EXTENDS + "data: {dataset: csv, path: d.csv, header: false}\n", "d.csv": "1\t2\tp\n3\t4\tq\n"},
+        RUN_CSV, ["{tmp}/d.csv: expected at least 2 columns (features and a label); got 1 (the lines are "
+                  "separated by '\\t', not ',': set data.delimiter: '\\t')"]),
     # --- sonar.csv in --data-dir ---
     "sonar: missing file, no network": (
         {"data/": None}, SONAR,

@@ -162,3 +162,13 @@ def test_run_with_check_reports_after_writing_and_exits_1_beyond_tolerance(sonar
                         "beyond tolerance: 1 value in 1 of 3 folds"
     assert (tmp_path / "out" / "smoke" / "folds.csv").is_file()  # the results are kept
     assert invoke(tmp_path / "out" / "smoke", "--against", tmp_path / "ref", "--tolerance", "3").exit_code == 0
+
+
+def test_names_never_count(tmp_path):
+    renamed = load_config(CONFIGS / "smoke.yaml", ["name=mine"])
+    run = make_run(tmp_path / "mine", config=renamed.to_dict(), config_hash=renamed.config_hash())
+    assert check_run(read_run(run), read_run(make_run(tmp_path / "ref"))).ok  # the same config under two names
+    other = load_config(CONFIGS / "smoke.yaml", ["name=mine", "training.epochs=3"])
+    run = make_run(tmp_path / "other", config=other.to_dict(), config_hash=other.config_hash())
+    with pytest.raises(CheckError, match="first difference: training.epochs = 3 vs 2$"):
+        check_run(read_run(run), read_run(make_run(tmp_path / "ref")))

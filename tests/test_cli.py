@@ -1,3 +1,5 @@
+import json
+import re
 import subprocess
 import sys
 
@@ -164,9 +166,61 @@ def test_a_directory_not_written_by_dropout_lab_is_never_replaced(sonar_env, tmp
 def test_the_comparison_is_rewritten_from_disk_when_a_run_is_replaced(sonar_env, tmp_path):
     configs = [CONFIGS / "sonar_baseline.yaml", CONFIGS / "sonar_input.yaml"]
     assert invoke("run", *configs, *TINY, "-q", "--out", tmp_path).exit_code == 0
-    result = invoke("run", configs[1], *TINY, "--set", "seed=3", "-q", "--out", tmp_path)
+    result = invoke("run", configs[1], *TINY, "--set", "seed=3", "-q", "--replace", "--out", tmp_path)
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "summary.csv").set_index("config")
     replaced = pd.read_csv(tmp_path / "sonar_input" / "folds.csv")["test_accuracy"].mean()
     assert list(table.index) == ["sonar_baseline", "sonar_input"]
     assert table.loc["sonar_input", "test_mean"] == pytest.approx(replaced)
+
+
+# --- issue 9: results kept, finished runs reused, progress without a terminal ---
+
+def test_a_finished_run_of_another_config_is_kept_unless_replace(sonar_env, tmp_path):
+    assert invoke("run", CONFIGS / "smoke.yaml", *TINY, "-q", "--out", tmp_path).exit_code == 0
+    before = {name: (tmp_path / "smoke" / name).read_bytes() for name in RUN_FILES}
+    result = invoke("run", CONFIGS / "smoke.yaml", "-q", "--out", tmp_path)  # 2 epochs, 3 folds
+    assert_one_error(result, f"{tmp_path / 'smoke'}: holds a finished run of another config (first difference: "
+                             "training.epochs = 1 there vs 2 now); --replace replaces it, or choose another --out")
+    assert {name: (tmp_path / "smoke" / name).read_bytes() for name in RUN_FILES} == before
+    result = invoke("run", CONFIGS / "smoke.yaml", "-q", "--replace", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(tmp_path / "smoke" / "folds.csv")) == 3
+
+
+def test_a_finished_run_is_reused_unless_fresh(sonar_env, tmp_path, monkeypatch):
+    from dropout_lab import runner
+
+    args = ["run", CONFIGS / "smoke.yaml", *TINY, "-q", "--out", tmp_path]
+    assert invoke(*args).exit_code == 0
+    info = (tmp_path / "smoke" / "run.json").read_bytes()
+    calls = []
+    real = runner.run_experiment
+
+    def counting(cfg, *rest, **kwargs):
+        calls.append(cfg.name)
+        return real(cfg, *rest, **kwargs)
+
+    monkeypatch.setattr(runner, "run_experiment", counting)
+    again = invoke(*args)
+    assert again.exit_code == 0, again.output
+    assert calls == [] and f"smoke: already done, reusing {tmp_path / 'smoke'}" in again.stdout
+    assert again.stdout.count("smoke: ") == 2 and (tmp_path / "smoke" / "run.json").read_bytes() == info
+    assert invoke(*args, "--fresh").exit_code == 0 and calls == ["smoke"]
+    # another library version (another run id) is trained again
+    (tmp_path / "smoke" / "run.json").write_text(json.dumps({**json.loads(info), "run_id": "other versions"}))
+    assert invoke(*args).exit_code == 0 and calls == ["smoke", "smoke"]
+
+
+def test_one_line_per_finished_fold_when_stderr_is_not_a_terminal(sonar_env, tmp_path):
+    result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--repeats", "2", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "smoke: 2-fold CV x 2 repeats, 1 epochs, sonar (208 rows)"
+    folds = pd.read_csv(tmp_path / "smoke" / "folds.csv")
+    assert len(lines) == 5
+    for line, row in zip(lines[1:], folds.itertuples(), strict=True):
+        assert re.fullmatch(rf"smoke: repeat {row.repeat}/2, fold {row.fold}/2: test accuracy "
+                            rf"{row.test_accuracy:.3f}, elapsed \d+:\d\d", line), line
+    quiet = invoke("run", CONFIGS / "smoke.yaml", *TINY, "-q", "--fresh", "--out", tmp_path / "q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""

@@ -228,3 +228,14 @@ def test_duplicate_folds_are_refused_in_the_api():
                           "test_accuracy": [0.5, 0.6]})
     with pytest.raises(StatsError, match="run a: a \\(repeat, fold\\) pair appears more than once"):
         compare_runs({"a": frame, "b": frame})
+
+
+def test_compare_on_a_sweep_directory_says_it_is_a_sweep_and_lists_its_cells(tmp_path, runs):
+    sweep = tmp_path / "sweep"
+    write(sweep / "sweep.yaml", "name: sweep\n")
+    cells = [make_run(sweep, name, BASELINE) for name in ("rate=0.0", "rate=0.2")]
+    result = invoke(sweep, runs[0])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {sweep}: is a sweep, not a run; give its cells' run directories instead: "
+                             f"{cells[0]}, {cells[1]}\n")
+    assert invoke(*cells).exit_code == 0

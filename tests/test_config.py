@@ -230,3 +230,57 @@ def test_error_locations_drop_union_tags_by_position(loc, plain):
     from dropout_lab.config.messages import plain_loc
 
     assert plain_loc({"loc": loc}) == plain
+
+
+# --- issue 9 ---
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 10**23])
+def test_a_seed_outside_32_bits_is_refused_by_the_schema(tmp_path, seed):
+    path = write(tmp_path / "a.yaml", BASE + f"seed: {seed}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == f"{path}: seed must be an integer in [0, 4294967295]; got {seed}"
+    circles = BASE.replace("{dataset: sonar}", f"{{dataset: circles, random_state: {seed}}}")
+    with pytest.raises(ConfigError, match=r"data.random_state must be an integer in \[0, 4294967295\]"):
+        load_config(write(tmp_path / "b.yaml", circles))
+
+
+def test_the_seed_range_ends_are_accepted(tmp_path):
+    assert [load_config(write(tmp_path / "a.yaml", BASE), [f"seed={s}"]).seed for s in (0, 2**32 - 1)] == [0, 2**32 - 1]
+
+
+def test_negative_list_indices_count_from_the_end(tmp_path):
+    path = write(tmp_path / "a.yaml", BASE)
+    cfg = load_config(path, ["model.layers[-2].rate=0.5", "model.layers[-3].units=7"])
+    assert cfg.model.layers[1].rate == 0.5 and cfg.model.layers[0].units == 7
+    with pytest.raises(ConfigError) as err:
+        load_config(path, ["model.layers[-1].units=2"])  # blamed on the --set, at the resolved index
+    assert str(err.value).startswith(f"{path} (--set model.layers[-1].units=2): model.layers must end in the binary")
+    with pytest.raises(ConfigError) as err:
+        load_config(path, ["model.layers[-2].rate=1.5"])
+    assert str(err.value) == (f"{path} (--set model.layers[-2].rate=1.5): model.layers[1].rate must be a float "
+                              "in [0, 1); got 1.5")
+    with pytest.raises(ConfigError, match=r"--set 'model.layers\[-4\].rate=0.1': model.layers\[-4\] does not exist"):
+        load_config(path, ["model.layers[-4].rate=0.1"])
+
+
+def test_no_suggestion_for_a_name_that_is_another_kind_of_thing():
+    from dropout_lab.config.types import did_you_mean
+
+    assert did_you_mean("gaussian_dropout", ("dense", "dropout")) == ""
+    assert did_you_mean("leaky_relu", ("relu", "tanh")) == ""
+    assert did_you_mean("dropuot", ("dense", "dropout")) == " (did you mean 'dropout'?)"
+    assert did_you_mean("epochz", ("epochs", "batch_size")) == " (did you mean 'epochs'?)"
+
+
+def test_a_csv_path_on_the_command_line_is_relative_to_the_working_directory(tmp_path, monkeypatch):
+    csv_base = BASE.replace("{dataset: sonar}", "{dataset: csv, path: d.csv}")
+    path = write(tmp_path / "cfg" / "mine.yaml", csv_base)
+    monkeypatch.chdir(write(tmp_path / "work" / "x.csv", "").parent)
+    assert load_config(path).data.path == str(tmp_path / "cfg" / "d.csv")  # in a file: relative to the file
+    assert load_config(path, ["data.path=x.csv"]).data.path == str(tmp_path / "work" / "x.csv")
+    whole = load_config(path, ["data={dataset: csv, path: sub/y.csv}"])
+    assert whole.data.path == str(tmp_path / "work" / "sub" / "y.csv")
+    # a path written in a base config is relative to that base, wherever the child is
+    child = write(tmp_path / "other" / "child.yaml", "extends: ../cfg/mine.yaml\n")
+    assert load_config(child).data.path == str(tmp_path / "cfg" / "d.csv")

@@ -142,3 +142,13 @@ def test_bad_user_csv(tmp_path, text, options, message):
     with pytest.raises(DataError) as err:
         load_dataset(CsvData(dataset="csv", path=str(path), **options))
     assert str(err.value).startswith(str(path)) and message in str(err.value)
+
+
+@pytest.mark.parametrize("delimiter, text", [(";", "a;b;y\n1;2;p\n3;4;q\n"), ("\t", "a\tb\ty\n1\t2\tp\n3\t4\tq\n")])
+def test_data_delimiter_reads_semicolon_and_tab_separated_files(tmp_path, delimiter, text):
+    path = write(tmp_path / "d.csv", text)
+    ds = load_dataset(CsvData(dataset="csv", path=str(path), delimiter=delimiter))
+    np.testing.assert_array_equal(ds.X, [[1, 2], [3, 4]])
+    assert ds.classes == ("p", "q")
+    with pytest.raises(DataError, match=rf"set data.delimiter: {delimiter!r}".replace("\\", "\\\\")):
+        load_dataset(CsvData(dataset="csv", path=str(path)))

@@ -1,6 +1,8 @@
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+from dropout_lab.cli import main
 from dropout_lab.config import load_config
 from dropout_lab.errors import DropoutLabError
 from dropout_lab.reproduce import reproduction_markdown
@@ -38,3 +40,37 @@ def test_verdicts_follow_the_judging_rules(tmp_path):
 def test_no_runs_is_an_error(tmp_path):
     with pytest.raises(DropoutLabError, match="no runs found"):
         reproduction_markdown(tmp_path)
+
+
+def test_a_run_of_another_config_is_not_judged(tmp_path):
+    folds = pd.DataFrame({"repeat": range(1, 6), "fold": 1, "split_seed": 1, "model_seed": 1, "n_train": 30,
+                          "n_test": 70, "train_accuracy": 1.0, "test_accuracy": 0.757, "test_loss": 0.5,
+                          "fit_seconds": 0.1})
+    longer = load_config(CONFIGS / "circles_overfit.yaml", ["training.epochs=1000", "evaluation.repeats=5"])
+    write_run(tmp_path, longer, folds, {"dataset": {"checksum": "x"}}, plots=False)
+    fake_run(tmp_path, "circles_dropout", [0.81, 0.82, 0.80], [0.97] * 3)  # the study's own config
+    fused = load_config(CONFIGS / "sonar_baseline.yaml", ["training.engine=fused"])  # the engine does not count
+    write_run(tmp_path, fused, folds.assign(n_train=187, n_test=21), {"dataset": {"checksum": "x"}}, plots=False)
+    text = reproduction_markdown(tmp_path)
+    assert row(text, "circles_overfit", "test_accuracy").endswith(
+        "| not judged: config differs: training.epochs = 1000 here vs 4000 in circles_overfit.yaml |")
+    assert "reproduced: 0.814 is inside" in row(text, "circles_dropout", "test_accuracy")
+    assert "not reproduced: 0.8604 is outside" in row(text, "sonar_baseline", "test_accuracy")
+    assert "dropout gives a higher test accuracy" not in text  # a claim about a run not judged
+
+
+def test_nothing_of_the_published_studies_is_an_error(tmp_path):
+    write_run(tmp_path, load_config(CONFIGS / "smoke.yaml"), pd.DataFrame({
+        "repeat": 1, "fold": [1, 2], "split_seed": 7, "n_train": 104, "n_test": 104, "train_accuracy": 1.0,
+        "test_accuracy": 0.8}), {"dataset": {"checksum": "x"}}, plots=False)
+    with pytest.raises(DropoutLabError, match="no run of a published study"):
+        reproduction_markdown(tmp_path)
+    other = load_config(CONFIGS / "circles_dropout.yaml", ["seed=2"])
+    write_run(tmp_path, other, pd.DataFrame({
+        "repeat": [1, 2], "fold": 1, "split_seed": 2, "n_train": 30, "n_test": 70, "train_accuracy": 1.0,
+        "test_accuracy": 0.8}), {"dataset": {"checksum": "x"}}, plots=False)
+    result = CliRunner().invoke(main, ["reproduction", str(tmp_path)])
+    assert result.exit_code == 1 and not (tmp_path / "reproduction.md").exists()
+    assert result.stderr == (f"Error: {tmp_path}: no run of a published study (sonar_baseline, sonar_input, "
+                             "sonar_hidden, circles_overfit, circles_dropout) with its shipped config; "
+                             "circles_dropout: config differs: seed = 2 here vs 1 in circles_dropout.yaml\n")

@@ -4,6 +4,7 @@ import os
 import pandas as pd
 import pytest
 
+from dropout_lab.compare import compare_runs
 from dropout_lab.config import load_config
 from dropout_lab.errors import ResultsError
 from dropout_lab.results import (
@@ -12,9 +13,12 @@ from dropout_lab.results import (
     headline,
     prepare_out_dir,
     summarize,
+    summary_markdown,
+    update_comparison,
     write_comparison,
     write_run,
 )
+from dropout_lab.sweep import expand, sweep_files
 
 from .conftest import CONFIGS
 
@@ -83,3 +87,39 @@ def test_out_dir_under_a_file_is_refused(tmp_path):
     (tmp_path / "f").write_text("")
     with pytest.raises(ResultsError, match="cannot write results there: Not a directory"):
         prepare_out_dir(tmp_path / "f" / "sub")
+
+
+# --- issue 9 ---
+
+def test_the_comparison_marks_runs_evaluated_with_another_protocol_or_epochs(tmp_path):
+    for name, overrides in (("a", []), ("b", []), ("c", ["evaluation.n_splits=3", "training.epochs=3"])):
+        folds = FOLDS.assign(repeat=1, split_seed=7, n_train=187, n_test=21)
+        write_run(tmp_path, load_config(CONFIGS / "sonar_hidden.yaml", [f"name={name}", *overrides]), folds, {},
+                  plots=False)
+    _, text = update_comparison(tmp_path, ["a", "b", "c"], plots=False)
+    assert "| a | 0.8000 |" in text and "| 10-fold CV | 300 |" in text
+    assert "| c (*) | 0.8000 |" in text and "| 3-fold CV | 3 |" in text
+    assert "(*) evaluated with another protocol or number of epochs than the others (10-fold CV, 300 epochs)" in text
+    table = pd.read_csv(tmp_path / "summary.csv").set_index("config")
+    assert table["same_setup"].tolist() == [True, True, False] and table.loc["c", "epochs"] == 3
+
+
+def test_accuracy_intervals_stay_within_0_and_1(tmp_path):
+    # accuracies near 1: the plain t-interval of the mean train accuracy is [0.9914, 1.0018]
+    folds = pd.DataFrame({
+        "repeat": 1, "fold": range(1, 11), "split_seed": 7, "n_train": 187, "n_test": 21,
+        "train_accuracy": [1.0] * 8 + [0.986, 0.9802], "test_accuracy": [1.0] * 8 + [0.9524, 0.9524],
+        "test_loss": 0.1})
+    summary = summarize(folds)
+    for metric in ("train_accuracy", "test_accuracy"):
+        assert 0.0 <= summary.loc[metric, "ci95_low"] <= summary.loc[metric, "ci95_high"] == 1.0
+    train_row = next(line for line in summary_markdown("x", summary).splitlines() if "| train_accuracy |" in line)
+    assert "| [0.9914, 1.0000] |" in train_row
+    # compare: a difference of accuracies lies in [-1, 1]
+    flip = folds.assign(test_accuracy=[0.0, 1.0] * 5)
+    row = compare_runs({"a": flip, "b": flip.assign(test_accuracy=[1.0, 0.0] * 5)}).iloc[0]
+    assert -1.0 <= row["ci_lo"] < row["ci_hi"] <= 1.0
+    # the sweep plot's axis ends at 1
+    sweep = expand(CONFIGS / "smoke.yaml", (), ["model.layers[1].rate=0.0,0.5"])
+    _, figure = sweep_files(sweep, {cell.name: folds for cell in sweep.cells})
+    assert figure.axes[0].get_ylim()[1] <= 1.0

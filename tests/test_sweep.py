@@ -305,3 +305,25 @@ def test_shipped_sweeps(config, cells, protocol):
     assert [c.cfg.model.layers[1].rate for c in sweep.cells] == cells
     assert all(c.cfg.evaluation.protocol == protocol for c in sweep.cells)
     assert "grid search the dropout rate" in sweep.base.description
+
+
+@pytest.mark.parametrize("item, where", [
+    (f"{RATE}=0.1,", "the last of the 2"),
+    (f"{RATE}=0.1,,0.2", "value 2 of the 3"),
+    (f"{RATE}=,0.1", "value 1 of the 2"),
+    ("training.optimizer={name: adam, learning_rate: 0.1},", "the last of the 2"),
+])
+def test_an_empty_sweep_value_is_an_error(item, where):
+    with pytest.raises(ConfigError) as err:
+        parse_sweep_option(item)
+    assert str(err.value) == (f"--sweep {item!r}: {where} comma-separated values is empty; "
+                              "remove the extra comma (write null for a null value)")
+    assert parse_sweep_option(f"{RATE}=null,0.1")[1] == [None, 0.1]
+    assert parse_sweep_option("training.optimizer={name: adam, beta_1: 0.8},{name: sgd}")[1] == [
+        {"name": "adam", "beta_1": 0.8}, {"name": "sgd"}]
+
+
+def test_a_swept_csv_path_from_the_command_line_is_relative_to_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert parse_sweep_option("data.path=a.csv,sub/b.csv") == (
+        "data.path", [str(tmp_path / "a.csv"), str(tmp_path / "sub" / "b.csv")])

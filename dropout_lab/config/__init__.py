@@ -12,7 +12,7 @@
 from ..layers import DenseLayer, DropoutLayer
 from .checks import check_against_data
 from .keypath import format_loc, parse_key_path, parse_override
-from .loader import dump_config, load_config
+from .loader import dump_config, load_config, load_config_sourced
 from .schema import (
     ENGINES,
     LOSSES,
@@ -39,6 +39,6 @@ __all__ = [
     "ACTIVATIONS", "ENGINES", "INITIALIZERS", "LOSSES", "TAGS", "AdamConfig", "CirclesData", "CsvData",
     "DataConfig", "DenseLayer", "DropoutLayer", "EvaluationConfig", "Experiment", "HoldoutConfig",
     "KFoldConfig", "ModelConfig", "OptimizerConfig", "RMSpropConfig", "SGDConfig", "SonarData",
-    "TrainingConfig", "check_against_data", "dump_config", "format_loc", "load_config", "parse_key_path",
-    "parse_override", "sweep_label", "sweep_problem",
+    "TrainingConfig", "check_against_data", "dump_config", "format_loc", "load_config", "load_config_sourced",
+    "parse_key_path", "parse_override", "sweep_label", "sweep_problem",
 ]

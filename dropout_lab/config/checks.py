@@ -1,28 +1,176 @@
-"""Checks of a config that need its data: run before any training starts."""
+"""Checks of a config that need its data: run before any training starts.
+
+``check_against_data`` raises a ``ConfigError`` for what cannot be trained and returns
+warnings (text) for what can but is probably not what was meant:
+
+- the protocol's sizes: k-fold needs at least 2 rows of every class and at most as many
+  folds as the smallest class has rows; holdout must leave rows to train and to test on;
+- every split the run will train (the same plan the engines use, every repeat): each
+  training part must hold every class, each test part at least one row;
+- the model's size: the parameters of the model (counted from the config, nothing is
+  built) and the memory they need in training must fit the machine (``MAX_TRAINING_BYTES``);
+- a warning when ``training.batch_size`` exceeds a training part (each epoch is then one
+  full batch; the circles study does this on purpose, as the tutorial does).
+
+Errors name the place that wrote the value (``source``: a path, or a function of a key
+path such as ``load_config_sourced`` returns, so that a ``--set`` is blamed, not the file).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import ConfigError
+from ..layers import parameter_count
 from .schema import Experiment, HoldoutConfig
 
+# Training memory allowed for one config's models at once: a third of a 24 GB, 2-core
+# machine, because the machine is shared and Keras needs activations, copies of the data and
+# its own bookkeeping beside the weights.  1.5e9 parameters with Adam need ~22 GiB.
+MAX_TRAINING_BYTES = 8 * 2**30
+BYTES_PER_VALUE = 4  # float32
+# values kept per parameter by each optimizer besides the weight and its gradient
+_OPTIMIZER_SLOTS: dict[str, Callable] = {
+    "sgd": lambda opt: 1 if getattr(opt, "momentum", 0) else 0,
+    "adam": lambda opt: 2,
+    "rmsprop": lambda opt: 1 + (1 if getattr(opt, "momentum", 0) else 0),
+}
 
-def check_against_data(cfg: Experiment, y, source: str | Path) -> None:
-    """Checks that need the data: k-fold needs every class in every fold; holdout needs a test part."""
+Source = str | Path | Callable[[Sequence], str]
+
+
+def check_against_data(cfg: Experiment, y, source: Source, *, classes: Sequence[str] | None = None,
+                       input_shape: tuple[int, ...] | None = None) -> list[str]:
+    """Check ``cfg`` against its data's labels ``y`` (class indices) before training.
+
+    Raises ``ConfigError`` (one line naming where the value was written, the key, what was
+    expected and what was found); returns warnings.  ``classes`` names the classes in
+    messages; ``input_shape`` (one sample's shape) enables the model-size check.
+    """
+    y = np.asarray(y)
+    names = _class_names(y, classes)
+    _check_sizes(cfg, y, source, names)
+    split_plan = _plan(cfg, y, source)
+    for split in split_plan:
+        _check_split(cfg, y, split, source, names)
+    if input_shape is not None:
+        _check_model_size(cfg, tuple(input_shape), len(split_plan), source)
+    warnings = []
+    smallest = min(len(split.train) for split in split_plan)
+    if cfg.training.batch_size > smallest:
+        warnings.append(
+            f"{_where(source, 'training', 'batch_size')}: training.batch_size {cfg.training.batch_size} is larger "
+            f"than the smallest training part ({smallest} rows): each epoch is one batch of all its rows"
+        )
+    return warnings
+
+
+def _where(source: Source, *loc) -> str:
+    return source(list(loc)) if callable(source) else str(source)
+
+
+def _class_names(y: np.ndarray, classes: Sequence[str] | None) -> dict[int, str]:
+    """Each class index present in ``y`` (or named by ``classes``) -> its name."""
+    present = sorted({int(v) for v in np.unique(y)} | set(range(len(classes or ()))))
+    return {i: (str(classes[i]) if classes is not None and i < len(classes) else str(i)) for i in present}
+
+
+def _check_sizes(cfg: Experiment, y: np.ndarray, source: Source, names: dict[int, str]) -> None:
     ev = cfg.evaluation
     if isinstance(ev, HoldoutConfig):
         n_train = ev.train_size(len(y))
         if not 1 <= n_train < len(y):
             key, value = ("n_train", ev.n_train) if ev.n_train is not None else ("train_fraction", ev.train_fraction)
             raise ConfigError(
-                f"{source}: evaluation.{key} must leave rows to train on and to test on "
+                f"{_where(source, 'evaluation', key)}: evaluation.{key} must leave rows to train on and to test on "
                 f"(1 to {len(y) - 1} of {len(y)} rows); got {value}"
             )
         return
-    smallest = int(min((y == label).sum() for label in set(y.tolist())))
-    if ev.n_splits > smallest:
+    counts = {i: int((y == i).sum()) for i in names}
+    smallest = min(counts, key=lambda i: (counts[i], i))
+    if counts[smallest] < 2:
         raise ConfigError(
-            f"{source}: evaluation.n_splits must be an integer in [2, {smallest}] "
-            f"(the smallest class has {smallest} rows); got {cfg.evaluation.n_splits}"
+            f"{_where(source, 'data')}: evaluation: k-fold CV needs at least 2 rows of every class; "
+            f"class {names[smallest]!r} has {counts[smallest]} (class counts: {_counts_text(counts, names)}); "
+            f"use more data or protocol: holdout"
         )
+    if ev.n_splits > counts[smallest]:
+        raise ConfigError(
+            f"{_where(source, 'evaluation', 'n_splits')}: evaluation.n_splits must be an integer in "
+            f"[2, {counts[smallest]}] (the smallest class has {counts[smallest]} rows); got {ev.n_splits}"
+        )
+
+
+def _plan(cfg: Experiment, y: np.ndarray, source: Source) -> list:
+    from ..splits import plan
+
+    try:
+        return plan(cfg, y)
+    except ValueError as exc:  # e.g. a stratified holdout split with fewer training rows than classes
+        raise ConfigError(f"{_where(source, 'evaluation')}: evaluation: {_protocol(cfg, len(y))} cannot be "
+                          f"split: {exc}") from None
+
+
+def _check_split(cfg: Experiment, y: np.ndarray, split, source: Source, names: dict[int, str]) -> None:
+    ev = cfg.evaluation
+    train = {i: int((y[split.train] == i).sum()) for i in names}
+    test = {i: int((y[split.test] == i).sum()) for i in names}
+    missing = [names[i] for i, n in train.items() if n == 0]
+    if not missing and len(split.test):
+        return
+    where = f"repeat {split.repeat}" + (f", fold {split.fold}" if ev.protocol != "holdout" else "")
+    if missing:
+        problem = f"the training part has no rows of class {', '.join(repr(m) for m in missing)}"
+    else:
+        problem = "the test part has no rows"
+    if not ev.shuffle:
+        hint = "set evaluation.shuffle: true for a stratified split"
+    elif ev.protocol == "holdout":
+        hint = "train on more rows (evaluation.n_train or train_fraction)"
+    else:
+        hint = "use fewer folds (evaluation.n_splits)"
+    raise ConfigError(
+        f"{_where(source, 'evaluation')}: evaluation: {_protocol(cfg, len(y))}, {where}: {problem} "
+        f"(class counts: train {_counts_text(train, names)}; test {_counts_text(test, names)}); "
+        f"every training part must hold every class: {hint}"
+    )
+
+
+def _protocol(cfg: Experiment, rows: int) -> str:
+    ev = cfg.evaluation
+    shuffle = f"shuffle: {'true' if ev.shuffle else 'false'}"
+    if isinstance(ev, HoldoutConfig):
+        n_train = ev.train_size(rows)
+        which = "a stratified random" if ev.shuffle else "the first"
+        return f"holdout ({which} {n_train} of {rows} rows train, {shuffle})"
+    return f"{ev.n_splits}-fold CV ({shuffle})"
+
+
+def _counts_text(counts: dict[int, int], names: dict[int, str]) -> str:
+    return " / ".join(f"{names[i]} {n}" for i, n in counts.items())
+
+
+def _check_model_size(cfg: Experiment, input_shape: tuple[int, ...], models: int, source: Source) -> None:
+    """Refuse a model whose training state cannot fit ``MAX_TRAINING_BYTES``."""
+    params, counted = parameter_count(cfg.model.layers, input_shape)
+    opt = cfg.training.optimizer
+    slots = _OPTIMIZER_SLOTS.get(opt.name, lambda o: 2)(opt)
+    at_once = models if cfg.training.engine == "fused" else 1  # the fused engine stacks every model
+    need = params * BYTES_PER_VALUE * (2 + slots) * at_once
+    if need <= MAX_TRAINING_BYTES:
+        return
+    at_least = "at least " if counted < len(cfg.model.layers) else ""
+    stacked = f" x {at_once} models stacked by the fused engine" if at_once > 1 else ""
+    raise ConfigError(
+        f"{_where(source, 'model')}: model: {at_least}{params:,} parameters (on {_shape_text(input_shape)} inputs) "
+        f"need about {need / 2**30:.1f} GiB to train ({BYTES_PER_VALUE} bytes each for the weights, their "
+        f"gradients and {slots} {opt.name} slot{'s' * (slots != 1)}{stacked}), above the "
+        f"{MAX_TRAINING_BYTES / 2**30:.0f} GiB this machine allows; use fewer units"
+    )
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return str(shape[0]) if len(shape) == 1 else "x".join(map(str, shape))

@@ -1,4 +1,8 @@
-"""Key paths (``model.layers[1].rate``): parsing, ``--set KEY=VALUE`` and assignment."""
+"""Key paths (``model.layers[1].rate``): parsing, ``--set KEY=VALUE`` and assignment.
+
+A list index may be negative and counts from the end, as in Python: ``model.layers[-1]``
+is the last layer, ``model.layers[-2]`` the one before it.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,14 @@ import yaml
 from ..errors import ConfigError
 from .yaml_io import StrictLoader
 
-_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(-?\d+)\]")
 
 
 def parse_key_path(key: str) -> list[str | int] | None:
-    """``model.layers[1].rate`` -> ``["model", "layers", 1, "rate"]``; None if it is not a key path."""
+    """``model.layers[1].rate`` -> ``["model", "layers", 1, "rate"]``; None if it is not a key path.
+
+    ``model.layers[-1].units`` -> ``["model", "layers", -1, "units"]`` (counted from the end).
+    """
     tokens: list[str | int] = []
     pos = 0
     while pos < len(key):
@@ -35,7 +42,7 @@ def parse_override(item: str) -> tuple[list[str | int], Any]:
     if tokens is None:
         raise ConfigError(
             f"--set {item!r}: expected KEY=VALUE with a dotted key path, "
-            f"e.g. training.epochs=5 or model.layers[1].rate=0.3"
+            f"e.g. training.epochs=5, model.layers[1].rate=0.3 or model.layers[-1].units=1"
         )
     try:
         return tokens, (yaml.load(raw, Loader=StrictLoader) if raw.strip() else None)
@@ -44,26 +51,36 @@ def parse_override(item: str) -> tuple[list[str | int], Any]:
         raise ConfigError(f"--set {item!r}: the value is not valid YAML ({problem}); quote text values") from None
 
 
-def assign(data: dict, tokens: list[str | int], value: Any, label: str) -> None:
-    """Set the value at a key path; ``label`` starts the error when a list item or mapping is missing."""
+def assign(data: dict, tokens: list[str | int], value: Any, label: str) -> list[str | int]:
+    """Set the value at a key path; ``label`` starts the error when a list item or mapping is missing.
+
+    Returns the key path with negative list indices resolved (``[-1]`` -> the last index).
+    """
     node: Any = data
+    resolved: list[str | int] = []
     for depth, token in enumerate(tokens[:-1]):
-        where = format_loc(tokens[: depth + 1])
         if isinstance(token, int):
-            if not isinstance(node, list) or token >= len(node):
-                raise ConfigError(f"{label}: {where} does not exist")
+            token = _index(node, token, label, [*resolved, token])
             node = node[token]
         else:
             if not isinstance(node, dict):
                 raise ConfigError(f"{label}: {format_loc(tokens[:depth])} is not a mapping")
             node = node.setdefault(token, {})
+        resolved.append(token)
     last = tokens[-1]
     if isinstance(last, int):
-        if not isinstance(node, list) or last >= len(node):
-            raise ConfigError(f"{label}: {format_loc(tokens)} does not exist")
+        last = _index(node, last, label, [*resolved, last])
     elif not isinstance(node, dict):
         raise ConfigError(f"{label}: {format_loc(tokens[:-1])} is not a mapping")
     node[last] = value
+    return [*resolved, last]
+
+
+def _index(node: Any, index: int, label: str, shown: list) -> int:
+    """``index`` into the list ``node`` as a non-negative index; an error if there is no such item."""
+    if not isinstance(node, list) or not -len(node) <= index < len(node):
+        raise ConfigError(f"{label}: {format_loc(shown)} does not exist")
+    return index % len(node)
 
 
 def format_loc(loc) -> str:

@@ -11,6 +11,7 @@ the key path, what was expected and what was received::
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,22 +35,35 @@ def load_config(
     way ``--set`` sets them; the config's own ``sweep`` is dropped.  A path that does not
     exist is an error naming it as ``sweep["KEY"]``.
     """
+    return load_config_sourced(path, overrides, cell)[0]
+
+
+def load_config_sourced(
+    path: str | Path, overrides: list[str] | tuple[str, ...] = (), cell: dict[str, Any] | None = None
+) -> tuple[Experiment, Callable[[Sequence], str]]:
+    """``load_config``, and a function telling who wrote the value at a key path: the file of
+    the ``extends`` chain that sets it, ``FILE (--set ...)``, or ``FILE`` for a sweep cell's
+    values.  Checks made later (against the data) name the place with it."""
     path = Path(path)
     chain: list[tuple[Path, dict]] = []
     data = _read_chain(path, (), chain)
     data.setdefault("name", path.stem)
-    for item in overrides:
-        _apply_override(data, item, path)
+    applied = [(item, _apply_override(data, item, path)) for item in overrides]
+    cell_keys = []
     if cell is not None:
         data.pop("sweep", None)
         for key, value in cell.items():
-            assign(data, parse_key_path(key), copy.deepcopy(value), f"{path}: {sweep_label(key)}")
-    _resolve_paths(data, path.parent)
+            cell_keys.append(assign(data, parse_key_path(key), copy.deepcopy(value), f"{path}: {sweep_label(key)}"))
+    _resolve_paths(data, path.parent)  # a sweep cell's path, from the file's sweep
+
+    def source(loc: Sequence) -> str:
+        return _origin(list(loc), path, chain, applied, cell_keys)
+
     try:
-        return Experiment.model_validate(data)
+        return Experiment.model_validate(data), source
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise ConfigError(format_error(_origin(err, path, chain, overrides, cell or {}), err)) from None
+        raise ConfigError(format_error(source(clean_loc(err)), err)) from None
 
 
 def dump_config(cfg: Experiment) -> str:
@@ -67,6 +81,8 @@ def _read_chain(path: Path, seen: tuple[Path, ...], chain: list[tuple[Path, dict
     data = read_yaml(path)
     chain.append((path, data))
     data = dict(data)
+    if isinstance(data.get("data"), dict):  # a data path in a file is relative to that file
+        data["data"] = absolute_data_path(["data"], data["data"], path.parent)
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -101,19 +117,18 @@ def _other_kind(base: dict, child: dict) -> bool:
     return any(tag in child and child[tag] != base.get(tag, child[tag]) for tag in TAGS)
 
 
-def _origin(err: dict, path: Path, chain: list[tuple[Path, dict]], overrides, cell: dict) -> str:
-    """Where the value an error is about was written: a sweep cell (reported as ``path``,
+def _origin(loc: list, path: Path, chain: list[tuple[Path, dict]], applied, cell_keys) -> str:
+    """Where the value at key path ``loc`` was written: a sweep cell (reported as ``path``,
     which holds the sweep), a ``--set``, or the file of the ``extends`` chain nearest to
-    ``path`` that sets it."""
-    loc = clean_loc(err)
-
+    ``path`` that sets it.  ``applied`` and ``cell_keys`` hold key paths with their list
+    indices resolved (``[-1]`` is the last item)."""
     def hits(tokens):
         return loc[: len(tokens)] == tokens or tokens[: len(loc)] == loc
 
-    if any(hits(parse_key_path(key)) for key in cell):
+    if any(hits(tokens) for tokens in cell_keys):
         return str(path)
-    for item in reversed(list(overrides)):
-        if hits(parse_override(item)[0]):
+    for item, tokens in reversed(applied):
+        if hits(tokens):
             return f"{path} (--set {item})"
     for source, data in chain:
         if loc and _sets(data, loc):
@@ -132,16 +147,31 @@ def _sets(data, loc: list) -> bool:
     return True
 
 
-def _apply_override(data: dict, item: str, path: Path) -> None:
+def _apply_override(data: dict, item: str, path: Path) -> list[str | int]:
+    """Apply one ``--set``; returns its key path with list indices resolved.  A data path given
+    on the command line is relative to the working directory."""
     try:
         tokens, value = parse_override(item)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    assign(data, tokens, value, f"{path}: --set {item!r}")
+    return assign(data, tokens, absolute_data_path(tokens, value, Path.cwd()), f"{path}: --set {item!r}")
+
+
+def absolute_data_path(tokens: Sequence, value: Any, base_dir: Path) -> Any:
+    """``value`` written at key path ``tokens``, with a CSV path in it (``data.path``) made
+    absolute against ``base_dir``: the folder of the file that wrote it, or the working
+    directory for ``--set`` and ``--sweep``."""
+    tokens = list(tokens)
+    if tokens == ["data", "path"] and isinstance(value, str):
+        return str((base_dir / value).resolve())
+    if tokens == ["data"] and isinstance(value, dict) and isinstance(value.get("path"), str):
+        return {**value, "path": str((base_dir / value["path"]).resolve())}
+    return value
 
 
 def _resolve_paths(data: dict, base_dir: Path) -> None:
-    """A CSV path in a config is relative to the config file; store it absolute."""
+    """A CSV path still relative here (a sweep cell's, from the config's own sweep) is relative
+    to the config file; store it absolute."""
     section = data.get("data")
     if isinstance(section, dict) and section.get("dataset") == "csv" and isinstance(section.get("path"), str):
         section["path"] = str((base_dir / section["path"]).resolve())

@@ -19,13 +19,13 @@ from ..layers import LAYERS, DenseLayer
 from .sweep_rules import check_sweep
 from .types import (
     Bool,
-    Int,
     Name,
     NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
     Rate,
     Section,
+    Seed,
     Text,
     choice,
     expect,
@@ -49,7 +49,7 @@ class CirclesData(Section):
     dataset: Literal["circles"]
     n_samples: Annotated[int, expect("an integer >= 4", lambda v: is_int(v) and v >= 4)] = 100
     noise: NonNegativeFloat = 0.1
-    random_state: Int = 1
+    random_state: Seed = 1
 
 
 class CsvData(Section):
@@ -61,6 +61,10 @@ class CsvData(Section):
                lambda v: v is None or isinstance(v, str) or is_int(v)),
     ] = None
     header: Bool = True
+    delimiter: Annotated[
+        str, expect("a single character such as ',', ';' or '\\t'",
+                    lambda v: isinstance(v, str) and len(v) == 1 and v not in '"\r\n')
+    ] = ","
     positive_label: Annotated[
         str | int | None,
         expect("a label value or null", lambda v: v is None or isinstance(v, str) or is_int(v)),
@@ -178,7 +182,7 @@ EvaluationConfig = Annotated[KFoldConfig | HoldoutConfig, Field(discriminator="p
 class Experiment(Section):
     name: Name
     description: Text = ""
-    seed: Int = 7
+    seed: Seed = 7
     data: DataConfig
     model: ModelConfig
     training: TrainingConfig

@@ -55,6 +55,8 @@ PositiveFloat = Annotated[float, expect("a float > 0", lambda v: is_float(v) and
 NonNegativeFloat = Annotated[float, expect("a float >= 0", lambda v: is_float(v) and v >= 0)]
 PositiveInt = Annotated[int, expect("an integer >= 1", lambda v: is_int(v) and v >= 1)]
 Int = Annotated[int, expect("an integer", is_int)]
+# what numpy, scikit-learn and Keras accept as a seed
+Seed = Annotated[int, expect("an integer in [0, 4294967295]", lambda v: is_int(v) and 0 <= v <= 2**32 - 1)]
 Bool = Annotated[bool, expect("true or false", lambda v: isinstance(v, bool))]
 Text = Annotated[str, expect("a string", lambda v: isinstance(v, str))]
 # '=' and ',' for sweep cells, which are named after their values: rate=0.2,max_norm=3
@@ -91,16 +93,23 @@ class Section(BaseModel):
 
 
 def did_you_mean(word, options) -> str:
-    """`` (did you mean 'x'?)`` for the option closest to ``word``, else ``""``.
+    """`` (did you mean 'x'?)`` for a likely typo of one of ``options``, else ``""``.
 
-    Case and underscores are ignored first (``MaxPooling2D`` -> ``max_pooling2d``), then
-    the closest spelling is taken (difflib's ratio >= 0.6)."""
+    Case and underscores are ignored first (``MaxPooling2D`` -> ``max_pooling2d``); then the
+    closest spelling is taken (difflib's ratio >= 0.75).  A word that is an option with more
+    words joined by ``_`` (``leaky_relu``) names another thing, not a typo of that option:
+    no suggestion then.
+    """
     if not isinstance(word, str):
         return ""
     options = list(options)
-    folded = {option.lower().replace("_", ""): option for option in options}
-    close = [folded[word.lower().replace("_", "")]] if word.lower().replace("_", "") in folded else \
-        difflib.get_close_matches(word.lower(), options, n=1)
+    folded = {option.lower().replace("_", ""): option for option in options if isinstance(option, str)}
+    if word.lower().replace("_", "") in folded:
+        close = [folded[word.lower().replace("_", "")]]
+    else:
+        parts = word.split("_")
+        candidates = [o for o in options if not (isinstance(o, str) and o != word and o in parts)]
+        close = difflib.get_close_matches(word.lower(), candidates, n=1, cutoff=0.75)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

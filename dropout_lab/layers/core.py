@@ -28,7 +28,12 @@ class DropoutLayer(LayerSpec):
     rate: Rate
 
 
-@register(DenseLayer, needs=FLAT)
+def _dense_params(spec: DenseLayer, shape: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
+    """A kernel (last input axis x units) and a bias (units)."""
+    return shape[-1] * spec.units + spec.units, (*shape[:-1], spec.units)
+
+
+@register(DenseLayer, needs=FLAT, params=_dense_params)
 def _dense(spec: DenseLayer):
     import keras
 
@@ -41,7 +46,7 @@ def _dense(spec: DenseLayer):
     )
 
 
-@register(DropoutLayer)
+@register(DropoutLayer, params=lambda spec, shape: (0, shape))
 def _dropout(spec: DropoutLayer):
     import keras
 

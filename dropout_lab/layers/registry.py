@@ -16,6 +16,10 @@ sample's shape must look like where the layer stands (a flat vector, a sequence,
 image; None: any shape), for the shape check before training
 (:func:`dropout_lab.shapes.check_shapes`).  Builders import Keras themselves, so that
 reading a config never imports TensorFlow.
+
+A kind may also say how many parameters it has, without building anything
+(``params=fn`` with ``fn(spec, input_shape) -> (count, output_shape)``): the checks
+before training use it to refuse a model too large for the machine.
 """
 
 from __future__ import annotations
@@ -52,19 +56,23 @@ class LayerKind:
     spec: type[Section]
     build: Callable[[Section], typing.Any]
     needs: Needs | None = None
+    # (spec, one sample's input shape) -> (parameter count, output shape); None: unknown
+    params: Callable[[Section, tuple[int, ...]], tuple[int, tuple[int, ...]]] | None = None
 
 
 LAYERS: dict[str, LayerKind] = {}
 
 
-def register(spec: type[Section], needs: Needs | None = None):
-    """Register ``spec`` (a section whose ``type`` is a one-value ``Literal``) with the builder it decorates."""
+def register(spec: type[Section], needs: Needs | None = None, params=None):
+    """Register ``spec`` (a section whose ``type`` is a one-value ``Literal``) with the builder it
+    decorates; ``needs``: the input it takes; ``params(spec, input_shape) -> (count, output_shape)``,
+    if given, counts its parameters."""
     (name,) = typing.get_args(spec.model_fields["type"].annotation)
 
     def add(build):
         if name in LAYERS:
             raise ValueError(f"Expected a new layer type. Received: type={name!r}, which is registered already")
-        LAYERS[name] = LayerKind(name, spec, build, needs)
+        LAYERS[name] = LayerKind(name, spec, build, needs, params)
         return build
 
     return add
@@ -73,3 +81,20 @@ def register(spec: type[Section], needs: Needs | None = None):
 def build_layer(spec: Section):
     """The Keras layer for one ``model.layers[i]`` entry."""
     return LAYERS[spec.type].build(spec)
+
+
+def parameter_count(layers, input_shape: tuple[int, ...]) -> tuple[int, int]:
+    """``(parameters, layers counted)`` of a stack of ``model.layers`` entries on samples of
+    ``input_shape``, from each kind's ``params`` function, without building anything.
+
+    Counting stops at the first kind that cannot count itself, so the count is a lower
+    bound when fewer than ``len(layers)`` layers were counted.
+    """
+    total, shape = 0, tuple(input_shape)
+    for i, spec in enumerate(layers):
+        kind = LAYERS.get(spec.type)
+        if kind is None or kind.params is None:
+            return total, i
+        count, shape = kind.params(spec, shape)
+        total += count
+    return total, len(layers)

@@ -1,0 +1,84 @@
+"""The comparison of several configs' runs (``OUT/summary.md``, ``OUT/summary.csv``): pure tables.
+
+One row per config: mean, std and 95% interval of test accuracy, mean and std of train
+accuracy, runs; given how each run was evaluated (``setup_of`` its config.yaml), its
+protocol and epochs, with runs evaluated unlike most of the others marked ``(*)``: their
+numbers are not alike.  ``results.update_comparison`` writes it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def comparison_table(summaries: dict[str, pd.DataFrame], setups: dict[str, dict] | None = None) -> pd.DataFrame:
+    """One row per config: mean/std of test and train accuracy; given each run's ``setup``
+    (see ``setup_of``), its protocol and epochs and whether they match the other runs'."""
+    rows = []
+    common = _common_setup(setups)
+    for name, summary in summaries.items():
+        test, train = summary.loc["test_accuracy"], summary.loc["train_accuracy"]
+        row = {"config": name, "test_mean": test["mean"], "test_std": test["std"],
+               "test_ci95_low": test["ci95_low"], "test_ci95_high": test["ci95_high"],
+               "train_mean": train["mean"], "train_std": train["std"], "runs": int(test["n"])}
+        if setups is not None:
+            setup = setups.get(name, {})
+            row.update(protocol=setup.get("protocol"), epochs=setup.get("epochs"),
+                       same_setup=common is None or _setup_key(setup) == common)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def comparison_markdown(summaries: dict[str, pd.DataFrame], setups: dict[str, dict] | None = None) -> str:
+    """The comparison as Markdown; with ``setups``, runs evaluated with another protocol or
+    number of epochs than the others are marked, since their numbers are not alike."""
+    from .results import headline  # results imports this module
+
+    table = comparison_table(summaries, setups)
+    marked = setups is not None and not table["same_setup"].all()
+    lines = ["# Comparison", "", "Test accuracy, mean (std) over folds:", ""]
+    lines += [f"- {headline(name, summary)}" for name, summary in summaries.items()]
+    extra = " protocol | epochs |" if setups is not None else ""
+    lines += ["", f"| config | test mean | test std | test 95% interval | train mean | train std | runs |{extra}",
+              "|---|---|---|---|---|---|---|" + "---|---|" * (setups is not None)]
+    for row in table.itertuples(index=False):
+        line = (f"| {row.config}{' (*)' if marked and not row.same_setup else ''} | {row.test_mean:.4f} "
+                f"| {row.test_std:.4f} | [{row.test_ci95_low:.4f}, {row.test_ci95_high:.4f}] "
+                f"| {row.train_mean:.4f} | {row.train_std:.4f} | {row.runs} |")
+        if setups is not None:
+            line += f" {row.protocol} | {row.epochs} |"
+        lines.append(line)
+    if marked:
+        common = _common_setup(setups)
+        lines += ["", f"(*) evaluated with another protocol or number of epochs than the others "
+                      f"({common[0]}, {common[1]} epochs): its numbers are not alike theirs."]
+    lines += ["", "95% interval: the t-based interval of the mean over the runs, clipped to [0, 1]."]
+    return "\n".join(lines) + "\n"
+
+
+def setup_of(config: dict) -> dict:
+    """How a run was evaluated, from its config.yaml: ``{"protocol": "10-fold CV", "epochs": 300}``."""
+    evaluation = config.get("evaluation") if isinstance(config.get("evaluation"), dict) else {}
+    training = config.get("training") if isinstance(config.get("training"), dict) else {}
+    if evaluation.get("protocol") == "holdout":
+        size = evaluation.get("n_train")
+        protocol = (f"holdout (n_train {size})" if size is not None
+                    else f"holdout (train_fraction {evaluation.get('train_fraction')})")
+    else:
+        protocol = f"{evaluation.get('n_splits', '?')}-fold CV"
+    repeats = evaluation.get("repeats", 1)
+    if repeats != 1:
+        protocol += f" x {repeats} repeats"
+    return {"protocol": protocol, "epochs": training.get("epochs")}
+
+
+def _setup_key(setup: dict) -> tuple:
+    return setup.get("protocol"), setup.get("epochs")
+
+
+def _common_setup(setups: dict[str, dict] | None) -> tuple | None:
+    """The (protocol, epochs) most runs share (the first listed among equals); None without setups."""
+    if not setups:
+        return None
+    keys = [_setup_key(s) for s in setups.values()]
+    return max(dict.fromkeys(keys), key=keys.count)

@@ -1,0 +1,86 @@
+"""Progress of a run on stderr: a bar on a terminal, one line per finished fold elsewhere.
+
+On a terminal, a progress bar per config (elapsed, eta, the last fold's test accuracy).
+When stderr is not a terminal (``make``, CI, a log file), a bar cannot redraw, so each
+finished fold prints one line instead::
+
+    smoke: repeat 1/1, fold 2/3: test accuracy 0.786, elapsed 0:12
+
+``quiet`` prints nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+
+import click
+
+from .config import Experiment
+from .data import Dataset
+
+
+def describe(cfg: Experiment, dataset: Dataset) -> str:
+    """``smoke: 3-fold CV, 2 epochs, sonar (208 rows)``."""
+    ev = cfg.evaluation
+    if ev.protocol == "holdout":
+        n_train = ev.train_size(len(dataset.y))
+        how = f"holdout ({n_train} train / {len(dataset.y) - n_train} test)"
+    else:
+        how = f"{ev.n_splits}-fold CV"
+    times = f" x {ev.repeats} repeats" if ev.repeats > 1 else ""
+    return f"{cfg.name}: {how}{times}, {cfg.training.epochs} epochs, {dataset.name} ({len(dataset.y)} rows)"
+
+
+def fold_line(cfg: Experiment, row: dict, elapsed: float) -> str:
+    """One finished fold: the config's name, where in the run, its test accuracy, the time so far."""
+    ev = cfg.evaluation
+    per_repeat = 1 if ev.protocol == "holdout" else ev.n_splits
+    where = f"repeat {row['repeat']}/{ev.repeats}, fold {row['fold']}/{per_repeat}"
+    return f"{cfg.name}: {where}: test accuracy {row['test_accuracy']:.3f}, elapsed {_clock(elapsed)}"
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+@contextlib.contextmanager
+def progress(cfg: Experiment, dataset: Dataset, quiet: bool, done: int = 0, stream=None):
+    """Yields ``on_fold(row)`` to call as each fold finishes; see the module docstring."""
+    stream = stream or sys.stderr
+    if quiet:
+        yield lambda row: None
+        return
+    ev = cfg.evaluation
+    per_repeat = 1 if ev.protocol == "holdout" else ev.n_splits
+    start = time.monotonic()
+    if not _is_terminal(stream):
+        click.echo(describe(cfg, dataset) + (f"; {done} folds done before" if done else ""), file=stream)
+        yield lambda row: click.echo(fold_line(cfg, row, time.monotonic() - start), file=stream)
+        return
+    last = {}
+
+    def show(_):
+        if not last:
+            return ""
+        where = f"repeat {last['repeat']}/{ev.repeats} " if ev.repeats > 1 else ""
+        where += f"fold {last['fold']}/{per_repeat} " if per_repeat > 1 else ""
+        return f"{where}test acc {last['test_accuracy']:.3f}, elapsed {_clock(time.monotonic() - start)}"
+
+    with click.progressbar(length=ev.repeats * per_repeat, label=describe(cfg, dataset), file=stream,
+                           show_eta=True, show_percent=True, item_show_func=show) as bar:
+        bar.update(done)
+
+        def on_fold(row):
+            last.update(row)
+            bar.update(1)
+
+        yield on_fold
+
+
+def _is_terminal(stream) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())

@@ -7,6 +7,8 @@ lookup table below; a name missing from a table is an error that lists the valid
 
 from __future__ import annotations
 
+import math
+
 import keras
 
 from .config import ModelConfig, TrainingConfig
@@ -35,11 +37,19 @@ def build_optimizer(training: TrainingConfig) -> keras.optimizers.Optimizer:
 
 
 def build_model(model: ModelConfig, training: TrainingConfig, input_shape: tuple[int, ...] | int) -> keras.Model:
-    """A compiled ``keras.Sequential`` taking samples of ``input_shape`` (an int: flat features)."""
+    """A compiled ``keras.Sequential`` for samples of ``input_shape`` (an int: flat features).
+
+    The model takes the flat rows a :class:`~dropout_lab.data.Dataset` holds; for samples
+    of more than one axis (images, sequences) its first layer reshapes each row to
+    ``input_shape``.
+    """
     shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
     for layer in model.layers:
         _lookup(LAYERS, layer.type, "layer type")
-    net = keras.Sequential([keras.Input(shape=shape), *(build_layer(layer) for layer in model.layers)])
+    head = [keras.Input(shape=shape)]
+    if len(shape) > 1:
+        head = [keras.Input(shape=(math.prod(shape),)), keras.layers.Reshape(shape)]
+    net = keras.Sequential([*head, *(build_layer(layer) for layer in model.layers)])
     net.compile(optimizer=build_optimizer(training), loss=training.loss, metrics=["accuracy"])
     return net
 

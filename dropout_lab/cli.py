@@ -71,20 +71,19 @@ def _checked_dataset(cfg: Experiment, path: Path, cache: dict[str, Dataset], dat
     key = cfg.data.model_dump_json()
     if key not in cache:
         cache[key] = load_dataset(cfg.data, data_dir)
-    check_against_data(cfg, cache[key].y, path)
-    _check_engine(cfg, path)
+    check_against_data(cfg, cache[key], path)
+    _check_engine(cfg, cache[key], path)
     return cache[key]
 
 
-def _check_engine(cfg: Experiment, path: Path) -> None:
-    """A config the fused engine cannot train is refused before any training starts."""
-    if cfg.training.engine == "fused":
-        from .engines.fused import check_supported
+def _check_engine(cfg: Experiment, dataset: Dataset, path: Path) -> None:
+    """A config its engine cannot train is refused before any training starts."""
+    from .engines import get_engine
 
-        try:
-            check_supported(cfg)
-        except ConfigError as exc:
-            raise ConfigError(f"{path}: {exc}") from None
+    try:
+        get_engine(cfg.training.engine).check(cfg, dataset)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 @main.command()
@@ -153,9 +152,9 @@ def _run_one(cfg: Experiment, dataset: Dataset, out: Path, jobs: int, fresh: boo
     if done and not quiet:
         click.echo(f"{cfg.name}: resuming, {len(done)} finished folds saved in {journal.path}", err=True)
     with _progress(cfg, dataset, quiet, len(done)) as show:
-        def on_fold(row, history):
-            journal.append(row, history)
-            show(row)
+        def on_fold(fold):
+            journal.append(fold)
+            show(fold.row())
 
         try:
             result = run_experiment(cfg, dataset, on_fold=on_fold, done=done, jobs=jobs)
@@ -164,7 +163,8 @@ def _run_one(cfg: Experiment, dataset: Dataset, out: Path, jobs: int, fresh: boo
                        f"{journal.path}; run the same command again to continue from there "
                        f"(--fresh starts over).", err=True)
             raise SystemExit(130) from None
-    where = write_run(out, cfg, result.folds, result.info, result.history, plots=not no_plots)
+    where = write_run(out, cfg, result.folds, result.info, result.history, plots=not no_plots,
+                      predictions=result.predictions, classes=dataset.classes)
     journal.discard(every_id=True)
     return result, where
 
@@ -287,13 +287,21 @@ _LAYER_ROW = {"layer": "<12", "type": "<8", "units": ">5", "activation": "<10", 
               "max_norm": ">8", "params": ">7"}
 
 
+def _score_columns() -> list[str]:
+    from .scoring import columns
+
+    return columns()
+
+
 @main.command()
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="RUN_DIR RUN_DIR...")
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True,
               help="Output format of the table.")
+@click.option("--metric", type=click.Choice(_score_columns()), default="test_accuracy", show_default=True,
+              help="The folds.csv score to compare (a loss: lower is better).")
 @_report_errors
-def compare(run_dirs, fmt) -> None:
-    """Compare the test accuracy of runs evaluated on the same folds, pair by pair.
+def compare(run_dirs, fmt, metric) -> None:
+    """Compare a score (test accuracy by default) of runs evaluated on the same folds, pair by pair.
 
     Each RUN_DIR is a directory `dropout-lab run` wrote (OUT/<name>/).  The p-values and
     intervals come from the corrected resampled t-test (Nadeau & Bengio 2003).
@@ -306,7 +314,8 @@ def compare(run_dirs, fmt) -> None:
     runs = [read_run(path) for path in run_dirs]
     labels = _run_labels(runs)
     table = compare_runs({label: run.folds for label, run in zip(labels, runs, strict=True)},
-                         checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)})
+                         checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)},
+                         metric=metric)
     if fmt == "md":
         click.echo(compare_markdown(table), nl=False)
     elif fmt == "csv":

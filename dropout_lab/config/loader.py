@@ -141,7 +141,7 @@ def _apply_override(data: dict, item: str, path: Path) -> None:
 
 
 def _resolve_paths(data: dict, base_dir: Path) -> None:
-    """A CSV path in a config is relative to the config file; store it absolute."""
+    """A data file's path (csv, npz) in a config is relative to the config file; store it absolute."""
     section = data.get("data")
-    if isinstance(section, dict) and section.get("dataset") == "csv" and isinstance(section.get("path"), str):
+    if isinstance(section, dict) and section.get("dataset") in ("csv", "npz") and isinstance(section.get("path"), str):
         section["path"] = str((base_dir / section["path"]).resolve())

@@ -71,7 +71,8 @@ def test_name_defaults_to_file_stem(tmp_path):
          "sparse_categorical_crossentropy; got 'hinge'"),
         ("data: {dataset: sonar}", "data: {dataset: digits, view: square}",
          "data.view must be one of: flat, image, sequence; got 'square'"),
-        ("data: {dataset: sonar}", "data: {dataset: random, n_classes: 1}", "data.n_classes must be an integer >= 2; got 1"),
+        ("data: {dataset: sonar}", "data: {dataset: random, n_classes: 1}",
+         "data.n_classes must be an integer >= 2; got 1"),
         ("data: {dataset: sonar}", "data: {dataset: npz}", "data.path is required"),
     ],
 )

@@ -197,7 +197,8 @@ def test_digits_class_filter_refuses_classes_the_data_lacks(tmp_path, classes, m
 
     from .conftest import CONFIGS
 
-    path = write(tmp_path / "c.yaml", f"extends: {CONFIGS / 'digits_mlp.yaml'}\ndata: {{dataset: digits, classes: {classes}}}\n")
+    text = f"extends: {CONFIGS / 'digits_mlp.yaml'}\ndata: {{dataset: digits, classes: {classes}}}\n"
+    path = write(tmp_path / "c.yaml", text)
     with pytest.raises(ConfigError) as err:
         load_config(path)
     assert str(err.value) == f"{path}: {message}"

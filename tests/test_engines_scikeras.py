@@ -70,8 +70,8 @@ def test_the_engine_interface():
     data = Dataset("blobs", X, y, "test", "-", classes=("a", "b", "c"))
     assert engine.NAME == "scikeras" and engine.supports(cfg, data)
     engine.check(cfg, data)
-    splits = [Split(1, k, 7, 10 + k, np.flatnonzero(np.arange(60) % 2 != k - 1), np.flatnonzero(np.arange(60) % 2 == k - 1))
-              for k in (1, 2)]
+    odd = np.arange(60) % 2
+    splits = [Split(1, k, 7, 10 + k, np.flatnonzero(odd != k - 1), np.flatnonzero(odd == k - 1)) for k in (1, 2)]
     results = sorted(engine.train(cfg, data, splits), key=lambda r: r.fold)
     assert [r.fold for r in results] == [1, 2] and all(r.n_test == 30 for r in results)
     frame = results[0].predictions(data)

@@ -271,7 +271,9 @@ def validate(configs, overrides, sweep_items, data_dir) -> None:
         keras.backend.clear_session()  # layer names start again at dense, dense_1, ...
         net = build_model(cfg.model, cfg.training, dataset.input_shape)
         opt = cfg.training.optimizer.model_dump()
-        click.echo(f"{cfg.name}: ok ({dataset.name}: {dataset.X.shape[0]} rows x {dataset.n_features} features)")
+        click.echo(f"{cfg.name}: ok ({dataset.name}: {dataset.X.shape[0]} rows x {dataset.n_features} features, "
+                   f"{dataset.n_classes} classes {', '.join(dataset.classes[:12])}"
+                   f"{', ...' if dataset.n_classes > 12 else ''}; sample shape {dataset.input_shape})")
         click.echo(f"  optimizer: {', '.join(f'{k}={v}' for k, v in opt.items())}; "
                    f"loss: {cfg.training.loss}; epochs: {cfg.training.epochs}; batch_size: {cfg.training.batch_size}")
         header = dict(zip(_LAYER_ROW, _LAYER_ROW, strict=True))

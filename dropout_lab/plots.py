@@ -36,7 +36,7 @@ def learning_curve(history: pd.DataFrame, name: str) -> Figure:
     ax.set_ylim(min(0.4, low - 0.03), 1.02)
     ax.set_xlim(1, history["epoch"].max())
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="best")
     what = "holdout split" if history["fold"].max() == 1 else "k-fold, test = each held-out fold"
     ax.set_title(f"{name}: accuracy per epoch\n({what}; train = Keras' running accuracy during the epoch)",
                  fontsize=11)
@@ -132,5 +132,5 @@ def confusion_plot(table: pd.DataFrame, title: str) -> Figure:
             ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=size,
                     color="white" if shares[i, j] > 0.6 else "black")
     total, right = int(counts.sum()), int(np.trace(counts))
-    ax.set_title(f"{title}\n(held-out predictions of every fold: {right}/{total} right)", fontsize=11)
+    ax.set_title(f"{title}\n(held-out predictions of every fold and repeat: {right}/{total} right)", fontsize=11)
     return fig

@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 
@@ -192,7 +193,9 @@ def test_multiclass_runs_through_run_compare_check_report_and_sweep(tmp_path):
     assert default.exit_code == 0 and default.stdout.startswith("# Comparison of test accuracy")
     f1 = invoke("compare", base, drop, "--metric", "test_f1_macro", "--format", "json")
     assert f1.exit_code == 0, f1.output
-    assert '"metric": "test_f1_macro"' in f1.stdout
+    pairs = json.loads(f1.stdout)
+    assert pairs[0]["metric"] == "test_f1_macro" and pairs[0]["run_b"] == "digits_mlp"
+    assert pairs[0]["mean_b"] == pytest.approx(pd.read_csv(run / "folds.csv")["test_f1_macro"].mean())
     loss = invoke("compare", base, drop, "--metric", "test_loss")
     assert loss.exit_code == 0 and loss.stdout.startswith("# Comparison of test loss")
     unknown = invoke("compare", base, drop, "--metric", "test_nonsense")

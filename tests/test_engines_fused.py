@@ -77,7 +77,7 @@ def test_softmax_forward_pass_equals_the_keras_model():
     nets = [build_model(cfg.model, cfg.training, 4) for _ in range(2)]
     weights = stacked([net.get_weights() for net in nets])
     logits = fused._forward(fused._layer_plan(cfg), weights, tf.constant(np.stack([X, X])))
-    proba = fused._HEADS["categorical_crossentropy"].proba(logits).numpy()
+    proba = fused.HEADS["categorical_crossentropy"].proba(logits).numpy()
     assert proba.shape == (2, 13, 4)
     for m, net in enumerate(nets):
         np.testing.assert_allclose(proba[m], net.predict(X, verbose=0), rtol=1e-6, atol=1e-7)

@@ -15,7 +15,7 @@ What is reproduced from Keras 3 (``keras.Sequential`` + ``fit(shuffle=True)``):
   training sizes: rows are padded to a common length and masked out of the loss, and a
   model with no rows in a step is not touched by that step (weights, optimizer slots and
   Adam's step counter all keep their values);
-* the output layer and loss (:data:`_HEADS`): a ``dense(1, sigmoid)`` output with binary
+* the output layer and loss (:data:`~dropout_lab.engines.heads.HEADS`): a ``dense(1, sigmoid)`` output with binary
   cross-entropy, or a ``dense(K, softmax)`` output with categorical or sparse categorical
   cross-entropy; the mean loss over the batch's rows is computed from the output layer's
   logits (``tf.nn.sigmoid_cross_entropy_with_logits``,
@@ -68,6 +68,7 @@ from ..config import Experiment
 from ..data import Dataset
 from ..errors import ConfigError
 from ..folds import FoldResult, Split, fold_result
+from .heads import HEADS, Head
 
 NAME = "fused"
 
@@ -147,7 +148,7 @@ def check_supported(cfg: Experiment) -> None:
                 " (the output must be dense: 1 unit with sigmoid, or K units with softmax)")
     training = cfg.training
     _check_fields(training, _FIELDS["training"], "training")
-    if training.loss not in _HEADS or _HEADS[training.loss].activation != last.activation:
+    if training.loss not in HEADS or HEADS[training.loss].activation != last.activation:
         _refuse("training.loss", training.loss, f" with a {last.activation} output")
     if training.optimizer.name not in ("sgd", "adam", "rmsprop"):
         _refuse("training.optimizer.name", training.optimizer.name)
@@ -488,7 +489,7 @@ def _dropout(h, rate, scale, key, counter):
 
 def _forward(layers: tuple, weights, x, dropout=None):
     """Logits ``[models, rows, units]`` of the stacked net (the output layer's activation
-    left off: see :data:`_HEADS`).
+    left off: see :data:`~dropout_lab.engines.heads.HEADS`).
 
     ``dropout``, in training only, is ``(rates, scales, key, counter)``: dropout layer
     ``d`` draws its masks from stream ``counter * n_dropout_layers + d``, where
@@ -522,55 +523,7 @@ def _order(key, epoch, n_train, width):
     return tf.argsort(rank, axis=1, direction="DESCENDING", stable=True)
 
 
-@dataclass(frozen=True)
-class _Head:
-    """An output layer's activation with its loss: ``loss(y, logits)`` per row (labels
-    ``y`` ``[models, rows]`` as float32 class indices, logits ``[models, rows, units]``),
-    ``proba(logits)`` (``[models, rows]`` of p(positive) for a sigmoid, else
-    ``[models, rows, K]``) and ``hits(logits, y)`` per row (1.0 where Keras' accuracy
-    counts the row as right)."""
-
-    activation: str
-    loss: object
-    proba: object
-    hits: object
-
-
-def _sigmoid_proba(logits):
-    return tf.nn.sigmoid(logits[..., 0])
-
-
-def _softmax_proba(logits):
-    return tf.nn.softmax(logits)
-
-
-def _binary_hits(logits, y):  # keras.metrics.BinaryAccuracy: threshold 0.5
-    return tf.cast(tf.cast(_sigmoid_proba(logits) > 0.5, tf.float32) == y, tf.float32)
-
-
-def _categorical_hits(logits, y):  # keras.metrics.(Sparse)CategoricalAccuracy: argmax of the probabilities
-    return tf.cast(tf.cast(tf.argmax(_softmax_proba(logits), axis=-1), tf.float32) == y, tf.float32)
-
-
-def _indices(y):
-    return tf.cast(y, tf.int32)
-
-
-_HEADS = {
-    "binary_crossentropy": _Head(
-        "sigmoid", lambda y, logits: tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits[..., 0]),
-        _sigmoid_proba, _binary_hits),
-    "categorical_crossentropy": _Head(
-        "softmax", lambda y, logits: tf.nn.softmax_cross_entropy_with_logits(
-            labels=tf.one_hot(_indices(y), tf.shape(logits)[-1]), logits=logits),
-        _softmax_proba, _categorical_hits),
-    "sparse_categorical_crossentropy": _Head(
-        "softmax", lambda y, logits: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=_indices(y), logits=logits),
-        _softmax_proba, _categorical_hits),
-}
-
-
-def _scores(head: _Head, logits, y, valid):
+def _scores(head: Head, logits, y, valid):
     """Per model: the summed loss (from logits, as Keras) and hits over the valid rows."""
     loss = tf.reduce_sum(head.loss(y, logits) * valid, 1)
     hits = tf.reduce_sum(head.hits(logits, y) * valid, 1)
@@ -582,7 +535,7 @@ def _program(layers: tuple, loss: str, optimizer: str, batch: int, history: bool
     """The whole training run of one architecture as one ``tf.function``: a loop over
     epochs around a loop over steps, then the final predictions."""
     n_slots = _N_SLOTS[optimizer]
-    head = _HEADS[loss]
+    head = HEADS[loss]
 
     def train_step(a, s, order, weights, slots, step_count, sums):
         lane = tf.range(_lanes(batch))  # the batch's rows, padded to whole SIMD packets

@@ -161,6 +161,10 @@ CASES = {
     "digits: a class filter naming a class the data lacks": (
         {"c.yaml": DIGITS + "data: {dataset: digits, classes: [3, 5, 12]}\n"}, RUN_C,
         ["{tmp}/c.yaml: data.classes[2] must be one of the digits' classes 0, 1, 2, 3, 4, 5, 6, 7, 8, 9; got 12"]),
+    "digits: an image view for a dense net": (
+        {"c.yaml": DIGITS + "data: {dataset: digits, view: image}\n"}, RUN_C,
+        ["{tmp}/c.yaml: model.layers[4] gives each sample an output of shape (8, 8, 10), not (10,): the samples "
+         "have shape (8, 8, 1) and dense layers act on their last axis"]),
     # --- a user's arrays (dataset: npz) ---
     "npz: X and y lengths differ": (
         {**NPZ_CONFIG, "d.npz": npz(X=[[0.0, 1.0]] * 5, y=[0, 1, 0, 1])}, RUN_C,

@@ -29,6 +29,7 @@ from sklearn.preprocessing import StandardScaler
 from ..builder import build_model
 from ..config import Experiment
 from ..data import Dataset
+from ..errors import ConfigError
 from ..folds import FoldResult, Split, fold_result
 
 NAME = "scikeras"
@@ -38,10 +39,26 @@ tf.config.experimental.enable_op_determinism()
 
 
 def check(cfg: Experiment, dataset: Dataset) -> None:
-    """Everything the config schema accepts, this engine trains."""
+    """Every model the config schema accepts, this engine trains, as long as each sample's
+    output is one value per output unit: samples of more than one axis (an image or
+    sequence view) must be flattened by the layers before the output layer."""
+    if len(dataset.input_shape) > 1:
+        net = build_model(cfg.model, cfg.training, dataset.input_shape)
+        shape = tuple(net.output_shape[1:])
+        keras.backend.clear_session()
+        if len(shape) != 1:
+            raise ConfigError(
+                f"model.layers[{len(cfg.model.layers) - 1}] gives each sample an output of shape {shape}, not "
+                f"({shape[-1]},): the samples have shape {dataset.input_shape} and dense layers act on their last "
+                "axis; use flat samples (digits: data.view: flat) or layers that flatten them"
+            )
 
 
 def supports(cfg: Experiment, dataset: Dataset) -> bool:
+    try:
+        check(cfg, dataset)
+    except ConfigError:
+        return False
     return True
 
 

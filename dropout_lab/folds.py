@@ -6,7 +6,7 @@ Light on purpose (no TensorFlow): the runner plans splits, engines return result
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,8 +19,9 @@ ID_COLUMNS = ["repeat", "fold", "split_seed", "model_seed", "n_train", "n_test"]
 
 
 def fold_columns() -> list[str]:
-    """``folds.csv``'s columns: the split's identity, the scores, the training time, the
-    other scores (see :func:`dropout_lab.scoring.columns`)."""
+    """``folds.csv``'s columns: the split's identity; train and test accuracy and test loss
+    (where folds.csv always had them); the training time; then every other score, train and
+    test (see :func:`dropout_lab.scoring.columns`)."""
     scores = scoring.columns()
     return [*ID_COLUMNS, *scores[:3], "fit_seconds", *scores[3:]]
 
@@ -54,7 +55,6 @@ class FoldResult:
     test_proba: np.ndarray
     fit_seconds: float
     history: pd.DataFrame | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[int, int]:

@@ -13,6 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from .config import Experiment, check_against_data, dump_config, load_config, load_config_sourced
 from .data import DATASETS, Dataset, load_dataset, resolve_data_dir
 from .errors import ConfigError, DataError, DropoutLabError, ResultsError
+from .folds import FoldResult, Split
 from .results import Journal, read_run, summarize, write_comparison, write_run
 from .shapes import check_shapes
 from .stats import accuracy_ci, corrected_resampled_ttest, mean_ci, paired_ttest
@@ -25,11 +26,12 @@ _LAZY = {
     "run_experiment": "runner",
     "RunResult": "runner",
     "train_tasks": "engines.fused",
+    "get_engine": "engines",
 }
 
 __all__ = [
-    "ConfigError", "DATASETS", "DataError", "Dataset", "DropoutLabError", "Experiment", "Journal",
-    "ResultsError", "accuracy_ci", "check_against_data", "check_shapes", "corrected_resampled_ttest",
+    "ConfigError", "DATASETS", "DataError", "Dataset", "DropoutLabError", "Experiment", "FoldResult", "Journal",
+    "ResultsError", "Split", "accuracy_ci", "check_against_data", "check_shapes", "corrected_resampled_ttest",
     "dump_config", "load_config", "load_config_sourced", "load_dataset", "mean_ci", "paired_ttest", "read_run",
     "resolve_data_dir", "summarize",
     "write_comparison", "write_run", *_LAZY,

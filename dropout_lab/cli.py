@@ -79,27 +79,25 @@ def _checked_dataset(cfg: Experiment, path: Path, cache: dict[str, Dataset], dat
     if key not in cache:
         cache[key] = load_dataset(cfg.data, data_dir)
     dataset = cache[key]
-    warnings = check_against_data(cfg, dataset.y, source or path, classes=dataset.classes,
-                                  input_shape=dataset.input_shape)
+    warnings = check_against_data(cfg, dataset, source or path)
     check_shapes(cfg, dataset.input_shape, source or path)
     for text in warnings:
         if warned is None or text not in warned:
             click.echo(f"Warning: {text}", err=True)
             if warned is not None:
                 warned.add(text)
-    _check_engine(cfg, path)
+    _check_engine(cfg, dataset, path)
     return dataset
 
 
-def _check_engine(cfg: Experiment, path: Path) -> None:
-    """A config the fused engine cannot train is refused before any training starts."""
-    if cfg.training.engine == "fused":
-        from .engines.fused import check_supported
+def _check_engine(cfg: Experiment, dataset: Dataset, path: Path) -> None:
+    """A config its engine cannot train is refused before any training starts."""
+    from .engines import get_engine
 
-        try:
-            check_supported(cfg)
-        except ConfigError as exc:
-            raise ConfigError(f"{path}: {exc}") from None
+    try:
+        get_engine(cfg.training.engine).check(cfg, dataset)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 @main.command()
@@ -201,9 +199,9 @@ def _run_one(cfg: Experiment, dataset: Dataset, out: Path, jobs: int, fresh: boo
         click.echo(f"{cfg.name}: resuming, {len(done)} finished folds saved in {journal.path}", err=True)
     try:
         with progress(cfg, dataset, quiet, len(done)) as show:
-            def on_fold(row, history):
-                journal.append(row, history)
-                show(row)
+            def on_fold(fold):
+                journal.append(fold)
+                show(fold.row())
                 interrupt.check()  # an interrupt swallowed during the fold stops the run here
 
             result = run_experiment(cfg, dataset, on_fold=on_fold, done=done, jobs=jobs)
@@ -217,7 +215,8 @@ def _run_one(cfg: Experiment, dataset: Dataset, out: Path, jobs: int, fresh: boo
                    f"{journal.path}; run the same command again to continue from there "
                    f"(--fresh starts over).", err=True)
         raise SystemExit(130) from None
-    where = write_run(out, cfg, result.folds, result.info, result.history, plots=not no_plots)
+    where = write_run(out, cfg, result.folds, result.info, result.history, plots=not no_plots,
+                      predictions=result.predictions, classes=dataset.classes)
     journal.discard(every_id=True)
     return result.folds, where
 
@@ -288,7 +287,9 @@ def validate(configs, overrides, sweep_items, data_dir) -> None:
         keras.backend.clear_session()  # layer names start again at dense, dense_1, ...
         net = build_model(cfg.model, cfg.training, dataset.input_shape)
         opt = cfg.training.optimizer.model_dump()
-        click.echo(f"{cfg.name}: ok ({dataset.name}: {dataset.X.shape[0]} rows x {dataset.n_features} features)")
+        click.echo(f"{cfg.name}: ok ({dataset.name}: {dataset.X.shape[0]} rows x {dataset.n_features} features, "
+                   f"{dataset.n_classes} classes {', '.join(dataset.classes[:12])}"
+                   f"{', ...' if dataset.n_classes > 12 else ''}; sample shape {dataset.input_shape})")
         click.echo(f"  optimizer: {', '.join(f'{k}={v}' for k, v in opt.items())}; "
                    f"loss: {cfg.training.loss}; epochs: {cfg.training.epochs}; batch_size: {cfg.training.batch_size}")
         rows = [dict(zip(_LAYER_ROW, _LAYER_ROW, strict=True)), *layer_table(net)]
@@ -305,13 +306,21 @@ _LAYER_ROW = {"layer": "<", "type": "<", "output": "<", "units": ">", "activatio
               "max_norm": ">", "params": ">"}  # column: alignment (widths fit the values)
 
 
+def _score_columns() -> list[str]:
+    from .scoring import columns
+
+    return columns()
+
+
 @main.command()
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="RUN_DIR RUN_DIR...")
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True,
               help="Output format of the table.")
+@click.option("--metric", type=click.Choice(_score_columns()), default="test_accuracy", show_default=True,
+              help="The folds.csv score to compare (a loss: lower is better).")
 @_report_errors
-def compare(run_dirs, fmt) -> None:
-    """Compare the test accuracy of runs evaluated on the same folds, pair by pair.
+def compare(run_dirs, fmt, metric) -> None:
+    """Compare a score (test accuracy by default) of runs evaluated on the same folds, pair by pair.
 
     Each RUN_DIR is a directory `dropout-lab run` wrote (OUT/<name>/).  The p-values and
     intervals come from the corrected resampled t-test (Nadeau & Bengio 2003).
@@ -324,7 +333,8 @@ def compare(run_dirs, fmt) -> None:
     runs = [read_run(path) for path in run_dirs]
     labels = _run_labels(runs)
     table = compare_runs({label: run.folds for label, run in zip(labels, runs, strict=True)},
-                         checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)})
+                         checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)},
+                         metric=metric)
     if fmt == "md":
         click.echo(compare_markdown(table), nl=False)
     elif fmt == "csv":

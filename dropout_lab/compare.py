@@ -1,4 +1,5 @@
-"""Comparing runs evaluated on the same folds: pairwise corrected t-tests of test accuracy.
+"""Comparing runs evaluated on the same folds: pairwise corrected t-tests of a score
+(test accuracy unless another ``folds.csv`` column is named).
 
 Two runs can be compared fold by fold only if they saw the same splits: the same dataset
 (checksum), the same (repeat, fold) pairs, and per pair the same ``split_seed``,
@@ -14,28 +15,33 @@ from collections.abc import Mapping
 import pandas as pd
 
 from .errors import StatsError
+from .scoring import higher_is_better, is_proportion
 from .stats import clip_difference, corrected_resampled_ttest, p_value_text, paired_ttest, verdict
 
 KEY = ["repeat", "fold"]
 SAME_PER_FOLD = ("split_seed", "n_test", "n_train")
 COLUMNS = ["run_a", "run_b", "mean_a", "mean_b", "diff", "ci_lo", "ci_hi", "t", "df", "p", "p_uncorrected",
-           "folds", "repeats", "n_train", "n_test", "confidence", "verdict"]
+           "folds", "repeats", "n_train", "n_test", "confidence", "metric", "verdict"]
+DEFAULT_METRIC = "test_accuracy"
 
 
 def compare_runs(folds: Mapping[str, pd.DataFrame], checksums: Mapping[str, str | None] | None = None,
-                 confidence: float = 0.95) -> pd.DataFrame:
-    """One row per pair of runs (in the given order, i < j), testing run_b - run_a.
+                 confidence: float = 0.95, metric: str = DEFAULT_METRIC) -> pd.DataFrame:
+    """One row per pair of runs (in the given order, i < j), testing run_b - run_a on ``metric``.
 
     ``folds`` maps a run's name to its fold table (columns ``repeat, fold, split_seed,
-    n_train, n_test, test_accuracy``); ``checksums``, when given, maps it to its dataset
-    checksum.  Columns: ``mean_a``, ``mean_b`` (mean test accuracy), ``diff`` (mean of
-    b - a), ``ci_lo``/``ci_hi`` (its corrected interval, clipped to [-1, 1]), ``t``, ``df``, ``p`` (corrected),
+    n_train, n_test`` and ``metric``); ``checksums``, when given, maps it to its dataset
+    checksum.  Columns: ``mean_a``, ``mean_b`` (mean of ``metric``), ``diff`` (mean of
+    b - a), ``ci_lo``/``ci_hi`` (its corrected interval; for a proportion such as an
+    accuracy, clipped to [-1, 1]), ``t``, ``df``, ``p`` (corrected),
     ``p_uncorrected``, ``folds`` (J = repeats x folds), ``repeats``, ``n_train``/``n_test``
     (means over the folds, used for the correction) and ``verdict``.
     """
     names = list(folds)
     if len(names) < 2:
         raise StatsError(f"need at least two runs to compare; got {len(names)}")
+    for name in names:
+        check_metric(name, folds[name], metric)
     first = names[0]
     for name in names[1:]:
         check_same_folds(first, folds[first], name, folds[name],
@@ -43,8 +49,20 @@ def compare_runs(folds: Mapping[str, pd.DataFrame], checksums: Mapping[str, str 
     rows = []
     for i, name_a in enumerate(names):
         for name_b in names[i + 1:]:
-            rows.append(_compare_pair(name_a, folds[name_a], name_b, folds[name_b], confidence))
+            rows.append(_compare_pair(name_a, folds[name_a], name_b, folds[name_b], confidence, metric))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def check_metric(name: str, folds: pd.DataFrame, metric: str) -> None:
+    """Raise ``StatsError`` unless run ``name``'s fold table has ``metric`` in every fold."""
+    if metric not in folds.columns:
+        raise StatsError(f"run {name}: folds.csv has no column {metric} (written by an older version, "
+                         f"or not a score); it has: {', '.join(folds.columns)}")
+    values = pd.to_numeric(folds[metric], errors="coerce")
+    if values.isna().any():
+        row = folds[values.isna()].iloc[0]
+        raise StatsError(f"run {name}: {metric} is not defined in repeat {_num(row['repeat'])}, fold "
+                         f"{_num(row['fold'])} (e.g. AUC of a fold that lacks a class); compare another metric")
 
 
 def check_same_folds(name_a: str, a: pd.DataFrame, name_b: str, b: pd.DataFrame,
@@ -84,8 +102,9 @@ def check_same_folds(name_a: str, a: pd.DataFrame, name_b: str, b: pd.DataFrame,
 def compare_markdown(table: pd.DataFrame) -> str:
     """``compare_runs``'s table as Markdown, with each pair's verdict below it."""
     first = table.iloc[0]
+    metric = first["metric"]
     lines = [
-        "# Comparison of test accuracy",
+        f"# Comparison of {metric.replace('_', ' ')}",
         "",
         f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = B - A; "
         f"{first['confidence']:.0%} CI and p from the corrected resampled t-test "
@@ -109,21 +128,25 @@ def compare_json(table: pd.DataFrame) -> str:
     return table.to_json(orient="records", indent=2, double_precision=15) + "\n"
 
 
-def _compare_pair(name_a: str, a: pd.DataFrame, name_b: str, b: pd.DataFrame, confidence: float) -> dict:
+def _compare_pair(name_a: str, a: pd.DataFrame, name_b: str, b: pd.DataFrame, confidence: float,
+                  metric: str = DEFAULT_METRIC) -> dict:
     merged = a.merge(b, on=KEY, suffixes=("_a", "_b")).sort_values(KEY)
-    diffs = merged["test_accuracy_b"] - merged["test_accuracy_a"]
+    diffs = merged[f"{metric}_b"] - merged[f"{metric}_a"]
     n_train, n_test = float(merged["n_train_a"].mean()), float(merged["n_test_a"].mean())
     corrected = corrected_resampled_ttest(diffs, n_train, n_test, confidence)
     plain = paired_ttest(diffs, confidence)
-    ci_lo, ci_hi = clip_difference(corrected.lo, corrected.hi)
+    ci_lo, ci_hi = corrected.lo, corrected.hi
+    if is_proportion(metric):
+        ci_lo, ci_hi = clip_difference(ci_lo, ci_hi)
     return {
         "run_a": name_a, "run_b": name_b,
-        "mean_a": float(merged["test_accuracy_a"].mean()), "mean_b": float(merged["test_accuracy_b"].mean()),
+        "mean_a": float(merged[f"{metric}_a"].mean()), "mean_b": float(merged[f"{metric}_b"].mean()),
         "diff": corrected.mean, "ci_lo": ci_lo, "ci_hi": ci_hi,
         "t": corrected.t, "df": corrected.df, "p": corrected.p, "p_uncorrected": plain.p,
         "folds": corrected.n, "repeats": int(merged["repeat"].nunique()), "n_train": n_train, "n_test": n_test,
-        "confidence": confidence,
-        "verdict": verdict(name_a, name_b, corrected, plain, alpha=1 - confidence),
+        "confidence": confidence, "metric": metric,
+        "verdict": verdict(name_a, name_b, corrected, plain, alpha=1 - confidence,
+                           higher_is_better=higher_is_better(metric)),
     }
 
 

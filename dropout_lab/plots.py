@@ -1,4 +1,4 @@
-"""Figures of a run: learning curves and test-accuracy distributions.
+"""Figures of a run: learning curves, test-accuracy distributions, confusion matrices.
 
 Each function returns a ``matplotlib.figure.Figure`` (Agg backend, no display needed);
 ``results`` saves them as PNG beside the tables.
@@ -36,7 +36,7 @@ def learning_curve(history: pd.DataFrame, name: str) -> Figure:
     ax.set_ylim(min(0.4, low - 0.03), 1.02)
     ax.set_xlim(1, history["epoch"].max())
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="best")
     what = "holdout split" if history["fold"].max() == 1 else "k-fold, test = each held-out fold"
     ax.set_title(f"{name}: accuracy per epoch\n({what}; train = Keras' running accuracy during the epoch)",
                  fontsize=11)
@@ -109,4 +109,30 @@ def sweep_plot(points: pd.DataFrame, x_label: str, title: str) -> Figure:
     bars = ("error bars: t-based 95% CI of the mean over " + "/".join(map(str, runs)) + " runs, clipped to [0, 1]"
             if points["test_ci95_low"].notna().any() else "one run per value: no interval")
     ax.set_title(f"{title}\n({bars})", fontsize=11)
+    return fig
+
+
+def confusion_plot(table: pd.DataFrame, title: str) -> Figure:
+    """A confusion matrix (rows: true class, columns: predicted class) as a heat map of the
+    share of each true class, with the counts written in the cells."""
+    counts = table.to_numpy()
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    k = len(table)
+    side = min(11.0, max(4.5, 0.55 * k + 2.5))
+    fig = Figure(figsize=(side + 1.2, side), layout="constrained")
+    ax = fig.subplots()
+    image = ax.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
+    fig.colorbar(image, ax=ax, label="share of the true class", shrink=0.8)
+    names = [str(c) for c in table.columns]
+    ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 3 else 0)
+    ax.set_yticks(range(k), [str(c) for c in table.index])
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    size = 9 if k <= 10 else 7
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=size,
+                    color="white" if shares[i, j] > 0.6 else "black")
+    total, right = int(counts.sum()), int(np.trace(counts))
+    ax.set_title(f"{title}\n(held-out predictions of every fold and repeat: {right}/{total} right)", fontsize=11)
     return fig

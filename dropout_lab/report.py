@@ -19,7 +19,8 @@ import pandas as pd
 from .errors import ResultsError
 from .results import SavedRun, read_run, summarize
 
-PLOTS = {"learning_curve.png": "learning curve", "test_accuracy.png": "test accuracy"}
+PLOTS = {"learning_curve.png": "learning curve", "test_accuracy.png": "test accuracy",
+         "confusion.png": "confusion matrix"}
 SWEEP_FILES = {"sweep.md": "table", "sweep.csv": "CSV", "sweep.png": "plot"}
 COLUMNS = ["run", "config", "dataset", "protocol", "epochs", "repeats", "folds", "runs", "n_train", "n_test",
            "test_mean", "test_std", "test_ci95_low", "test_ci95_high", "train_mean", "train_std",
@@ -97,7 +98,7 @@ def _row(saved: SavedRun, root: Path, report_dir: Path) -> dict:
     plots = [_link(saved.path / name, report_dir) for name in PLOTS if (saved.path / name).is_file()]
     return {
         "run": saved.path.relative_to(root).as_posix() if saved.path != root else ".",
-        "config": saved.name, "dataset": dataset.get("name", ""), "protocol": protocol_text,
+        "config": saved.name, "dataset": _dataset_text(dataset), "protocol": protocol_text,
         "epochs": training.get("epochs"), "repeats": repeats, "folds": per_repeat, "runs": len(folds),
         "n_train": n_train, "n_test": n_test,
         "test_mean": test["mean"], "test_std": test["std"],
@@ -106,6 +107,13 @@ def _row(saved: SavedRun, root: Path, report_dir: Path) -> dict:
         "config_hash": saved.info.get("config_hash", ""), "plots": ";".join(plots),
         "_dir": saved.path,
     }
+
+
+def _dataset_text(dataset: dict) -> str:
+    """The dataset's name, with its number of classes when there are more than two."""
+    classes = dataset.get("classes")
+    name = str(dataset.get("name", ""))
+    return f"{name} ({len(classes)} classes)" if isinstance(classes, list) and len(classes) > 2 else name
 
 
 def _markdown(root: Path, rows: list[dict], sweeps: list[Path], skipped: list[str], report_dir: Path) -> str:

@@ -3,9 +3,12 @@
 A run of config ``NAME`` writes ``OUT/NAME/``::
 
     config.yaml         the fully resolved config: `dropout-lab run OUT/NAME/config.yaml` re-runs it
-    folds.csv           one row per (repeat, fold)
-    summary.csv         mean, std, standard error, 95% interval, min, max of test and train accuracy
+    folds.csv           one row per (repeat, fold): sizes, seeds, scores (see ``scoring``), time
+    summary.csv         mean, std, standard error, 95% interval, min, max of each score
     summary.md          the same as a Markdown table
+    predictions.csv     every held-out row's predicted probabilities, per repeat and fold
+    confusion.csv       true x predicted class counts over every fold and repeat
+    confusion.png       the same as a picture
     run.json            seed, library versions, dataset checksum, config hash, times
     history.csv         per-epoch train/test loss and accuracy (holdout, or k-fold with history)
     learning_curve.png  the history as a plot
@@ -34,34 +37,45 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
+from . import scoring
 from .comparison import comparison_markdown, comparison_table, setup_of  # noqa: F401  (public here too)
 from .config import Experiment, dump_config
 from .config.diff import config_difference, show_value
 from .errors import ResultsError
-from .plots import accuracy_distribution, learning_curve
-from .stats import accuracy_ci
+from .folds import FoldResult
+from .plots import accuracy_distribution, confusion_plot, learning_curve
+from .stats import accuracy_ci, mean_ci
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read the process umask (the only way is to set it and put it back)
 
-METRICS = ("test_accuracy", "train_accuracy")
+METRICS = ("test_accuracy", "train_accuracy")  # first in a summary; then the other scores folds.csv has
 READ_FOLD_COLUMNS = ("repeat", "fold", "split_seed", "n_train", "n_test", "test_accuracy")
 RUN_FILES = ("config.yaml", "folds.csv", "summary.csv", "summary.md", "run.json")
 
 
+def summary_metrics(folds: pd.DataFrame) -> list[str]:
+    """The score columns of ``folds`` a summary covers: test and train accuracy first, then
+    the others in ``folds.csv`` order (a score undefined in every fold, e.g. AUC, is left out)."""
+    others = [c for c in scoring.columns() if c not in METRICS and c in folds.columns and folds[c].notna().any()]
+    return [*METRICS, *others]
+
+
 def summarize(folds: pd.DataFrame) -> pd.DataFrame:
-    """Per metric over all (repeat, fold) rows: mean; std as the tutorial prints it
-    (numpy's ``results.std()``, ddof=0); the standard error and a t-based 95% interval
-    of the mean (from the sample std, ddof=1), clipped to [0, 1] since accuracies are
-    proportions (``stats.accuracy_ci``); min; max; n.
+    """Per score over all (repeat, fold) rows where it is defined: mean; std as the
+    tutorial prints it (numpy's ``results.std()``, ddof=0); the standard error and a
+    t-based 95% interval of the mean (from the sample std, ddof=1), clipped to [0, 1] for
+    proportions such as accuracies (``stats.accuracy_ci``); min; max; n.
     """
     stats = {}
-    for metric in METRICS:
-        values = folds[metric]
-        ci = accuracy_ci(values) if len(values) > 1 else None  # one run has no interval
+    for metric in summary_metrics(folds):
+        values = folds[metric].dropna()
+        interval = accuracy_ci if scoring.is_proportion(metric) else mean_ci
+        ci = interval(values) if len(values) > 1 else None  # one run has no interval
         stats[metric] = {"mean": values.mean(), "std": values.std(ddof=0),
                          "sem": ci.se if ci else float("nan"),
                          "ci95_low": ci.lo if ci else float("nan"), "ci95_high": ci.hi if ci else float("nan"),
@@ -242,8 +256,13 @@ def find_done(run_dir: Path, cfg: Experiment, checksum: str | None = None,
 def write_run(
     out: Path, cfg: Experiment, folds: pd.DataFrame, info: dict,
     history: pd.DataFrame | None = None, plots: bool = True,
+    predictions: pd.DataFrame | None = None, classes=None,
 ) -> Path:
-    """Write one run's files into ``out/<name>/`` all at once (temporary dir + rename)."""
+    """Write one run's files into ``out/<name>/`` all at once (temporary dir + rename).
+
+    ``predictions`` (see :func:`dropout_lab.scoring.predictions_frame`) and the data's
+    ``classes`` give ``predictions.csv`` and the confusion matrix.
+    """
     summary = summarize(folds)
     files = {
         "config.yaml": dump_config(cfg),
@@ -255,6 +274,13 @@ def write_run(
     if history is not None:
         files["history.csv"] = history.to_csv(index=False)
     figures = {}
+    if predictions is not None:
+        # 9 significant digits: a float32 probability reads back exactly
+        files["predictions.csv"] = predictions.to_csv(index=False, float_format="%.9g")
+        table = scoring.confusion(predictions, classes)
+        files["confusion.csv"] = table.to_csv()
+        if plots:
+            figures["confusion.png"] = confusion_plot(table, f"{cfg.name}: confusion matrix")
     if plots and history is not None:
         figures["learning_curve.png"] = learning_curve(history, cfg.name)
     if plots and len(folds) > 1:
@@ -325,22 +351,26 @@ class Journal:
         self.path = out / ".journal" / f"{name}.{run_id}.jsonl"
         self._name = name
 
-    def load(self) -> dict[tuple[int, int], tuple[dict, pd.DataFrame | None]]:
-        """Folds finished by an earlier attempt; a torn last line (a kill mid-write) is ignored."""
+    def load(self) -> dict[tuple[int, int], FoldResult]:
+        """Folds finished by an earlier attempt; a torn last line (a kill mid-write) is ignored,
+        and so is a line without the fold's predictions (written by an older version)."""
         done = {}
         if not self.path.is_file():
             return done
         for line in self.path.read_text().splitlines():
             try:
                 entry = json.loads(line)
-            except json.JSONDecodeError:
+                result = _fold_from_entry(entry)
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
                 continue
-            row, history = entry["row"], entry["history"]
-            done[row["repeat"], row["fold"]] = (row, None if history is None else pd.DataFrame(history))
+            done[result.key] = result
         return done
 
-    def append(self, row: dict, history: pd.DataFrame | None) -> None:
-        entry = {"row": row, "history": None if history is None else history.to_dict(orient="list")}
+    def append(self, result: FoldResult) -> None:
+        history = result.history
+        entry = {"row": result.row(), "history": None if history is None else history.to_dict(orient="list"),
+                 "test_index": np.asarray(result.test_index).tolist(),
+                 "test_proba": np.asarray(result.test_proba, dtype=np.float64).tolist()}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "a") as handle:
@@ -357,6 +387,15 @@ class Journal:
             path.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             self.path.parent.rmdir()  # only when empty
+
+
+def _fold_from_entry(entry: dict) -> FoldResult:
+    row, history = entry["row"], entry["history"]
+    scores = {name: row[name] for name in scoring.columns()}
+    return FoldResult(int(row["repeat"]), int(row["fold"]), int(row["split_seed"]), int(row["model_seed"]),
+                      int(row["n_train"]), int(row["n_test"]), scores, np.asarray(entry["test_index"], dtype=np.int64),
+                      np.asarray(entry["test_proba"], dtype=np.float64), float(row["fit_seconds"]),
+                      None if history is None else pd.DataFrame(history))
 
 
 def write_text(path: Path, text: str) -> Path:

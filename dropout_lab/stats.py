@@ -136,14 +136,17 @@ def paired_ttest(diffs, confidence: float = 0.95) -> TTest:
     return _ttest(diffs, 0.0, confidence, corrected=False)
 
 
-def verdict(name_a: str, name_b: str, corrected: TTest, uncorrected: TTest, alpha: float = 0.05) -> str:
+def verdict(name_a: str, name_b: str, corrected: TTest, uncorrected: TTest, alpha: float = 0.05,
+            higher_is_better: bool = True) -> str:
     """One line in words about ``name_b`` against ``name_a``, for tests on differences ``b - a``.
 
     ``"sonar_input is not significantly different from sonar_baseline (corrected p = 0.13);
-    the uncorrected test would say p = 0.038"``.  Significance is ``corrected.p < alpha``.
+    the uncorrected test would say p = 0.038"``.  Significance is ``corrected.p < alpha``;
+    ``higher_is_better`` is False for a score such as a loss.
     """
     if corrected.p < alpha:
-        judged = "significantly better than" if corrected.mean > 0 else "significantly worse than"
+        better = corrected.mean > 0 if higher_is_better else corrected.mean < 0
+        judged = "significantly better than" if better else "significantly worse than"
     else:
         judged = "not significantly different from"
     return (f"{name_b} is {judged} {name_a} (corrected {format_p(corrected.p)}); "

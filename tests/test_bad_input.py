@@ -3,6 +3,7 @@ place (key path, row and column), exit code 1, no traceback, and nothing written
 removed anywhere: an earlier result directory stays byte-identical and no new file or
 directory (not even a temporary one) is left behind."""
 
+import io
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -28,6 +30,17 @@ SONAR = ["run", SMOKE, "--data-dir", "{tmp}/data", "--out", "{tmp}/out"]
 CSV_CONFIG = {"c.yaml": EXTENDS + "data: {dataset: csv, path: d.csv}\n"}
 RUN_CSV = ["run", "{tmp}/c.yaml", "--out", "{tmp}/out"]
 RUN_C = ["run", "{tmp}/c.yaml", "--out", "{tmp}/out"]
+DIGITS = f"extends: {CONFIGS / 'digits_mlp.yaml'}\n"
+DIGIT_OUTPUT = ("model:\n  layers:\n    - {{type: dense, units: 16}}\n    - {{type: dense, units: {units}, "
+                "activation: {activation}}}\n")
+NPZ_CONFIG = {"c.yaml": EXTENDS + "data: {dataset: npz, path: d.npz}\n"}
+
+
+def npz(**arrays):
+    """An .npz file's bytes."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **{k: np.asarray(v) for k, v in arrays.items()})
+    return buffer.getvalue()
 
 
 def cell(row: int, col: int, value: str):
@@ -152,12 +165,13 @@ CASES = {
                              ["{tmp}/d.csv: row 3, column 1 (a): the value is missing"]),
     "csv: row numbers count blank lines": ({**CSV_CONFIG, "d.csv": "a,b,y\n\n1,2,p\n\n3,x,q\n"}, RUN_CSV,
                                            ["{tmp}/d.csv: row 5, column 2 (b): expected a number; got 'x'"]),
-    "csv: three label values": (
+    "csv: three classes and a binary output layer": (
         {**CSV_CONFIG, "d.csv": "a,b,y\n1,2,p\n3,4,q\n5,6,p\n7,8,r\n"}, RUN_CSV,
-        ["{tmp}/d.csv: row 5, column 3 (y): a third label 'r'; the label column must hold exactly 2 classes; "
-         "got 3: 'p', 'q', 'r'"]),
+        # blamed on the file that wrote the output layer (the base reached through extends)
+        [f"{CONFIGS / 'sonar_hidden.yaml'}: model.layers[4] must be the output layer dense(3, softmax) for the 3 "
+         "classes in the data (d); got dense(1, sigmoid)"]),
     "csv: one class only": ({**CSV_CONFIG, "d.csv": "a,b,y\n1,2,p\n3,4,p\n"}, RUN_CSV,
-                            ["{tmp}/d.csv: column 3 (y): the label column must hold exactly 2 classes; got 1: 'p'"]),
+                            ["{tmp}/d.csv: column 3 (y): the label column must hold at least 2 classes; got 1: 'p'"]),
     "csv: too few rows of a class for k-fold (issue 9)": (
         {**CSV_CONFIG, "d.csv": "a,b,y\n1,2,p\n3,4,q\n5,6,p\n"}, RUN_CSV,
         ["{tmp}/c.yaml: evaluation: k-fold CV needs at least 2 rows of every class; class 'q' has 1 "
@@ -170,6 +184,46 @@ CASES = {
         {"c.yaml": EXTENDS + "data: {dataset: csv, path: d.csv, header: false}\n", "d.csv": "1\t2\tp\n3\t4\tq\n"},
         RUN_CSV, ["{tmp}/d.csv: expected at least 2 columns (features and a label); got 1 (the lines are "
                   "separated by '\\t', not ',': set data.delimiter: '\\t')"]),
+    # --- the output layer and loss against the data's classes ---
+    "output: softmax with the wrong number of units": (
+        {"c.yaml": DIGITS + DIGIT_OUTPUT.format(units=8, activation="softmax")}, RUN_C,
+        ["{tmp}/c.yaml: model.layers[1].units must be 10 (one unit per class) for the 10 classes in the data "
+         "(digits); got 8"]),
+    "output: sigmoid on 10-class data": (
+        {"c.yaml": DIGITS + DIGIT_OUTPUT.format(units=1, activation="sigmoid")
+         + "training: {loss: binary_crossentropy}\n"}, RUN_C,
+        ["{tmp}/c.yaml: model.layers[1] must be the output layer dense(10, softmax) for the 10 classes in the "
+         "data (digits); got dense(1, sigmoid)"]),
+    "output: softmax on binary data": (
+        cfg("model:\n  layers:\n    - {type: dense, units: 8}\n    - {type: dense, units: 2, activation: softmax}\n"),
+        RUN_C, ["{tmp}/c.yaml: model.layers[1] must be the output layer dense(1, sigmoid) for the 2 classes in the "
+                "data (sonar); got dense(2, softmax)"]),
+    "output: categorical loss on binary data": (
+        {}, [*RUN, "--set", "training.loss=categorical_crossentropy"],
+        [f"{SMOKE} (--set training.loss=categorical_crossentropy): training.loss must be binary_crossentropy "
+         "for the 2 classes in the data (sonar); got 'categorical_crossentropy'"]),
+    "output: sparse categorical loss on binary data": (
+        {}, [*RUN, "--set", "training.loss=sparse_categorical_crossentropy"],
+        [f"{SMOKE} (--set training.loss=sparse_categorical_crossentropy): training.loss must be "
+         "binary_crossentropy for the 2 classes in the data (sonar); got 'sparse_categorical_crossentropy'"]),
+    "output: binary loss on 10-class data": (
+        {}, ["run", CONFIGS / "digits_mlp.yaml", "--out", "{tmp}/out", "--set", "training.loss=binary_crossentropy"],
+        [f"{CONFIGS / 'digits_mlp.yaml'} (--set training.loss=binary_crossentropy): training.loss must be "
+         "categorical_crossentropy or "
+         "sparse_categorical_crossentropy for the 10 classes in the data (digits); got 'binary_crossentropy'"]),
+    "digits: a class filter naming a class the data lacks": (
+        {"c.yaml": DIGITS + "data: {dataset: digits, classes: [3, 5, 12]}\n"}, RUN_C,
+        ["{tmp}/c.yaml: data.classes[2] must be one of the digits' classes 0, 1, 2, 3, 4, 5, 6, 7, 8, 9; got 12"]),
+    "digits: an image view for a dense net": (
+        {"c.yaml": DIGITS + "data: {dataset: digits, view: image}\n"}, RUN_C,
+        [f"{CONFIGS / 'digits_mlp.yaml'}: model.layers[0] (dense) needs a flat input (features,); got (8, 8, 1) "
+         "from the input; put a flatten (or a global average pooling) layer before it"]),
+    # --- a user's arrays (dataset: npz) ---
+    "npz: X and y lengths differ": (
+        {**NPZ_CONFIG, "d.npz": npz(X=[[0.0, 1.0]] * 5, y=[0, 1, 0, 1])}, RUN_C,
+        ["{tmp}/d.npz: X has 5 rows but y has 4 labels; they must have the same length"]),
+    "npz: no y": ({**NPZ_CONFIG, "d.npz": npz(X=[[0.0, 1.0]] * 4)}, RUN_C,
+                  ["{tmp}/d.npz: no array 'y' (the labels) in the file; arrays: X"]),
     # --- sonar.csv in --data-dir ---
     "sonar: missing file, no network": (
         {"data/": None}, SONAR,
@@ -232,7 +286,7 @@ CASES = {
          "the config.yaml files do not differ; the hashes in run.json do"]),
 }
 # run in a real `python -m dropout_lab` process, as well as through click's runner
-SUBPROCESS = {"config: --set without =", "sonar: NaN"}
+SUBPROCESS = {"config: --set without =", "sonar: NaN", "output: sigmoid on 10-class data"}
 
 
 @pytest.fixture
@@ -260,7 +314,10 @@ def setup_case(tmp: Path, sonar_dir: Path, files: dict, args: list) -> list[str]
         path.parent.mkdir(parents=True, exist_ok=True)
         if callable(content):
             content = "\n".join(content((sonar_dir / "sonar.csv").read_text().splitlines()))
-        path.write_text(content)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
     return [str(a).replace("{tmp}", str(tmp)) for a in args]
 
 

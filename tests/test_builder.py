@@ -84,3 +84,14 @@ def test_layer_table_rows():
     rows = layer_table(build_model(cfg.model, cfg.training, (60,)))
     assert [(r["type"], r["rate"], r["max_norm"], r["params"]) for r in rows] == [
         ("Dropout", 0.2, "", 0), ("Dense", "", 3.0, 3660), ("Dense", "", 3.0, 1830), ("Dense", "", "", 31)]
+
+
+def test_samples_of_more_than_one_axis_are_reshaped_from_flat_rows():
+    """The data keeps flat rows; the model reshapes each to the sample shape first."""
+    cfg = load_config(CONFIGS / "digits_mlp.yaml")
+    net = build_model(cfg.model, cfg.training, (8, 8, 1))
+    assert net.input_shape == (None, 64) and type(net.layers[0]).__name__ == "Reshape"
+    assert net.layers[0].output.shape[1:] == (8, 8, 1)
+    flat = build_model(cfg.model, cfg.training, (64,))
+    assert flat.input_shape == (None, 64) and type(flat.layers[0]).__name__ == "Dense"
+    assert net.predict(np.zeros((2, 64), "float32"), verbose=0).shape == (2, 8, 8, 10)  # dense acts on the last axis

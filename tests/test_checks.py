@@ -5,7 +5,8 @@ import pytest
 from click.testing import CliRunner
 
 from dropout_lab.cli import main
-from dropout_lab.config import check_against_data, load_config
+from dropout_lab.config import load_config
+from dropout_lab.config.checks import check_splits
 from dropout_lab.errors import ConfigError
 
 from .conftest import CONFIGS
@@ -46,9 +47,9 @@ def test_every_planned_split_of_every_repeat_is_checked_for_any_number_of_classe
     holdout = "evaluation={protocol: holdout, n_train: 6, repeats: 3}"
     cfg, source = load_config_sourced(SMOKE, [holdout, "training.batch_size=4"])
     classes = ("a", "b", "c")
-    assert check_against_data(cfg, np.array([0, 1, 2, 0, 1, 2, 0, 1, 2]), source, classes=classes) == []
+    assert check_splits(cfg, np.array([0, 1, 2, 0, 1, 2, 0, 1, 2]), source, classes=classes) == []
     with pytest.raises(ConfigError) as err:
-        check_against_data(cfg, np.array([0, 0, 0, 1, 1, 1, 2, 2, 2]), source, classes=classes)
+        check_splits(cfg, np.array([0, 0, 0, 1, 1, 1, 2, 2, 2]), source, classes=classes)
     assert str(err.value) == (
         f"{SMOKE} (--set {holdout}): evaluation: holdout (the first 6 of 9 rows train, shuffle: false), repeat 1: "
         "the training part has no rows of class 'c' (class counts: train a 3 / b 3 / c 0; test a 0 / b 0 / c 3); "
@@ -57,7 +58,7 @@ def test_every_planned_split_of_every_repeat_is_checked_for_any_number_of_classe
     shuffled = load_config(SMOKE, ["evaluation={protocol: holdout, n_train: 2, shuffle: true}"])
     with pytest.raises(ConfigError, match=r"c.yaml: evaluation: holdout \(a stratified random 2 of 9 rows train, "
                                           r"shuffle: true\) cannot be split: "):
-        check_against_data(shuffled, np.array([0, 0, 0, 1, 1, 1, 2, 2, 2]), "c.yaml")
+        check_splits(shuffled, np.array([0, 0, 0, 1, 1, 1, 2, 2, 2]), "c.yaml")
 
 
 # --- defect 10: a model too large for the machine, a batch larger than the training part ---
@@ -65,13 +66,13 @@ def test_every_planned_split_of_every_repeat_is_checked_for_any_number_of_classe
 def test_a_model_too_large_for_the_machine_is_refused_with_its_parameter_count_and_memory():
     cfg = load_config(SMOKE, ["model.layers[0].units=100000000"])
     with pytest.raises(ConfigError) as err:
-        check_against_data(cfg, np.array([0, 1] * 10), "c.yaml", input_shape=(60,))
+        check_splits(cfg, np.array([0, 1] * 10), "c.yaml", input_shape=(60,))
     # 60 x 1e8 + 1e8 (dense 0) + 1e8 x 30 + 30 (dense 2) + 30 + 1 (output); SGD with momentum keeps 1 slot
     assert str(err.value) == (
         "c.yaml: model: 9,100,000,061 parameters (on 60 inputs) need about 101.7 GiB to train (4 bytes each for "
         "the weights, their gradients and 1 sgd slot), above the 8 GiB this machine allows; use fewer units")
     small = load_config(SMOKE)  # 5521 parameters
-    assert check_against_data(small, np.array([0, 1] * 30), "c.yaml", input_shape=(60,)) == []
+    assert check_splits(small, np.array([0, 1] * 30), "c.yaml", input_shape=(60,)) == []
 
 
 def test_the_fused_engine_counts_every_stacked_model(sonar_env):

@@ -13,6 +13,7 @@ from dropout_lab.results import RUN_FILES
 from .conftest import CONFIGS, write
 
 TINY = ["--set", "training.epochs=1", "--set", "evaluation.n_splits=2"]
+PREDICTIONS = ["predictions.csv", "confusion.csv"]
 
 
 def invoke(*args):
@@ -22,7 +23,8 @@ def invoke(*args):
 def test_run_smoke_writes_the_five_files_and_a_plot(sonar_env, tmp_path):
     result = invoke("run", CONFIGS / "smoke.yaml", "--out", tmp_path)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "smoke").iterdir()) == sorted([*RUN_FILES, "test_accuracy.png"])
+    assert sorted(p.name for p in (tmp_path / "smoke").iterdir()) == sorted(
+        [*RUN_FILES, *PREDICTIONS, "confusion.png", "test_accuracy.png"])
     assert result.stdout.startswith("smoke: ") and "%" in result.stdout
     assert "smoke: 3-fold CV, 2 epochs, sonar (208 rows)" in result.stderr
 
@@ -30,7 +32,7 @@ def test_run_smoke_writes_the_five_files_and_a_plot(sonar_env, tmp_path):
 def test_no_plots_and_repeats_option(sonar_env, tmp_path):
     result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--repeats", "2", "--no-plots", "--out", tmp_path)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "smoke").iterdir()) == sorted(RUN_FILES)
+    assert sorted(p.name for p in (tmp_path / "smoke").iterdir()) == sorted([*RUN_FILES, *PREDICTIONS])
     folds = pd.read_csv(tmp_path / "smoke" / "folds.csv")
     assert list(zip(folds["repeat"], folds["fold"], strict=True)) == [(1, 1), (1, 2), (2, 1), (2, 2)]
 
@@ -82,6 +84,15 @@ model:
         ("Reshape", "(8, 8, 1)", "0"), ("Conv2D", "(8, 8, 4)", "40"), ("MaxPooling2D", "(4, 4, 4)", "0"),
         ("SpatialDropout2D", "(4, 4, 4)", "0"), ("Flatten", "(64,)", "0"), ("Dense", "(1,)", "65")]
     assert "total parameters: 105" in result.output
+
+def test_validate_names_the_classes_and_sample_shape():
+    result = invoke("validate", CONFIGS / "digits_mlp.yaml", CONFIGS / "random_5class.yaml")
+    assert result.exit_code == 0, result.output
+    assert ("digits_mlp: ok (digits: 1797 rows x 64 features, 10 classes 0, 1, 2, 3, 4, 5, 6, 7, 8, 9; "
+            "sample shape (64,))") in result.output
+    assert "random_5class: ok (random: 1200 rows x 25 features, 5 classes 0, 1, 2, 3, 4; sample shape (25,))" \
+        in result.output
+    assert "loss: categorical_crossentropy" in result.output and "softmax" in result.output
 
 
 BAD_CONFIGS = {
@@ -224,3 +235,64 @@ def test_one_line_per_finished_fold_when_stderr_is_not_a_terminal(sonar_env, tmp
                             rf"{row.test_accuracy:.3f}, elapsed \d+:\d\d", line), line
     quiet = invoke("run", CONFIGS / "smoke.yaml", *TINY, "-q", "--fresh", "--out", tmp_path / "q")
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+def test_multiclass_runs_through_run_compare_check_report_and_sweep(tmp_path):
+    """digits_mlp and its baseline (fused engine, 3 folds, 3 epochs): the files of a run,
+    `compare` on test accuracy and on another score, `check`, `report`, and a sweep."""
+    fast = ["--engine", "fused", "--set", "training.epochs=3", "--set", "evaluation.n_splits=3", "-q"]
+    out = tmp_path / "out"
+    result = invoke("run", CONFIGS / "digits_mlp.yaml", CONFIGS / "digits_mlp_baseline.yaml", *fast, "--out", out)
+    assert result.exit_code == 0, result.output
+    run = out / "digits_mlp"
+    assert {"predictions.csv", "confusion.csv", "confusion.png", "test_accuracy.png"} <= {p.name for p in run.iterdir()}
+    folds = pd.read_csv(run / "folds.csv")
+    assert folds["test_accuracy"].between(0.8, 1).all() and folds["test_auc"].between(0.9, 1).all()
+    predictions = pd.read_csv(run / "predictions.csv")
+    assert sorted(predictions["row"]) == list(range(1797))
+    assert list(predictions.columns) == ["row", "repeat", "fold", "true", "predicted", *(f"p_{k}" for k in range(10))]
+    probabilities = predictions[[f"p_{k}" for k in range(10)]].to_numpy()
+    assert abs(probabilities.sum(axis=1) - 1).max() < 1e-5
+    confusion = pd.read_csv(run / "confusion.csv", index_col="true")
+    assert confusion.to_numpy().sum() == 1797 and list(confusion.columns) == [str(k) for k in range(10)]
+    assert confusion.sum(axis=1).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    assert (confusion.to_numpy().diagonal().sum() / 1797
+            == pytest.approx((folds["test_accuracy"] * folds["n_test"]).sum() / 1797))
+    summary = pd.read_csv(run / "summary.csv", index_col="metric")
+    assert {"test_accuracy", "test_loss", "test_auc", "test_f1_macro", "test_balanced_accuracy"} <= set(summary.index)
+
+    base, drop = out / "digits_mlp_baseline", out / "digits_mlp"
+    default = invoke("compare", base, drop)
+    assert default.exit_code == 0 and default.stdout.startswith("# Comparison of test accuracy")
+    f1 = invoke("compare", base, drop, "--metric", "test_f1_macro", "--format", "json")
+    assert f1.exit_code == 0, f1.output
+    pairs = json.loads(f1.stdout)
+    assert pairs[0]["metric"] == "test_f1_macro" and pairs[0]["run_b"] == "digits_mlp"
+    assert pairs[0]["mean_b"] == pytest.approx(pd.read_csv(run / "folds.csv")["test_f1_macro"].mean())
+    loss = invoke("compare", base, drop, "--metric", "test_loss")
+    assert loss.exit_code == 0 and loss.stdout.startswith("# Comparison of test loss")
+    unknown = invoke("compare", base, drop, "--metric", "test_nonsense")
+    assert unknown.exit_code == 2 and "test_f1_macro" in unknown.output  # click lists the choices
+
+    again = invoke("run", CONFIGS / "digits_mlp.yaml", *fast, "--out", tmp_path / "again")
+    assert again.exit_code == 0
+    checked = invoke("check", tmp_path / "again" / "digits_mlp", "--against", out)
+    assert checked.exit_code == 0 and "OK:" in checked.stdout, checked.output
+
+    reported = invoke("report", out)
+    assert reported.exit_code == 0, reported.output
+    assert "digits (10 classes)" in (out / "report.md").read_text()
+
+    sweep = invoke("run", CONFIGS / "digits_mlp.yaml", *fast, "--sweep", "model.layers[1].rate=0.0,0.5",
+                   "--out", tmp_path / "sweep")
+    assert sweep.exit_code == 0, sweep.output
+    table = pd.read_csv(tmp_path / "sweep" / "digits_mlp" / "sweep.csv")
+    assert len(table) == 2 and (tmp_path / "sweep" / "digits_mlp" / "rate=0.5" / "confusion.csv").is_file()
+
+
+def test_compare_refuses_a_metric_an_older_run_lacks(tmp_path):
+    from .conftest import ROOT
+
+    reference = ROOT / "reference" / "smoke"
+    result = invoke("compare", reference, reference, "--metric", "test_auc")
+    assert result.exit_code == 1
+    assert "folds.csv has no column test_auc" in result.stderr

@@ -86,8 +86,17 @@ def test_name_defaults_to_file_stem(tmp_path):
          "evaluation.shuffle must be true or false; got 'yes'"),
         ("  batch_size: 16", "  batch_size: 16\nepochs: 5", "epochs is not a known key"),
         ("  epochs: 3\n", "", "training.epochs is required"),
-        ("{type: dense, units: 1, activation: sigmoid}", "{type: dense, units: 2, activation: sigmoid}",
-         "model.layers must end in the binary output layer"),
+        ("model:\n  layers:\n    - {type: dense, units: 60, activation: relu}\n    - {type: dropout, rate: 0.2}\n"
+         "    - {type: dense, units: 1, activation: sigmoid}\n", "model:\n  layers: []\n",
+         "model.layers must hold at least the output layer; got an empty list"),
+        ("  epochs: 3", "  loss: hinge\n  epochs: 3",
+         "training.loss must be one of: binary_crossentropy, categorical_crossentropy, "
+         "sparse_categorical_crossentropy; got 'hinge'"),
+        ("data: {dataset: sonar}", "data: {dataset: digits, view: square}",
+         "data.view must be one of: flat, image, sequence; got 'square'"),
+        ("data: {dataset: sonar}", "data: {dataset: random, n_classes: 1}",
+         "data.n_classes must be an integer >= 2; got 1"),
+        ("data: {dataset: sonar}", "data: {dataset: npz}", "data.path is required"),
     ],
 )
 def test_invalid_values_name_file_path_expectation_and_value(tmp_path, old, new, message):
@@ -253,9 +262,12 @@ def test_negative_list_indices_count_from_the_end(tmp_path):
     path = write(tmp_path / "a.yaml", BASE)
     cfg = load_config(path, ["model.layers[-2].rate=0.5", "model.layers[-3].units=7"])
     assert cfg.model.layers[1].rate == 0.5 and cfg.model.layers[0].units == 7
-    with pytest.raises(ConfigError) as err:
-        load_config(path, ["model.layers[-1].units=2"])  # blamed on the --set, at the resolved index
-    assert str(err.value).startswith(f"{path} (--set model.layers[-1].units=2): model.layers must end in the binary")
+    from dropout_lab.config import check_output, load_config_sourced
+
+    cfg, source = load_config_sourced(path, ["model.layers[-1].units=2"])
+    with pytest.raises(ConfigError) as err:  # checked against the data's 2 classes: blamed on the --set
+        check_output(cfg, 2, source)
+    assert str(err.value).startswith(f"{path} (--set model.layers[-1].units=2): model.layers[2].units must be 1")
     with pytest.raises(ConfigError) as err:
         load_config(path, ["model.layers[-2].rate=1.5"])
     assert str(err.value) == (f"{path} (--set model.layers[-2].rate=1.5): model.layers[1].rate must be a float "

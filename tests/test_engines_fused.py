@@ -66,8 +66,21 @@ def test_forward_pass_equals_the_keras_model(activation):
     logits = fused._forward(fused._layer_plan(cfg), weights, tf.constant(np.stack([X, X])))
     for m, net in enumerate(nets):
         expected = net.predict(X, verbose=0)[:, 0]  # dropout is off outside training
-        np.testing.assert_allclose(tf.sigmoid(logits[m]).numpy(), expected, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(tf.sigmoid(logits[m][:, 0]).numpy(), expected, rtol=1e-6, atol=1e-7)
     assert not np.allclose(logits[0], logits[1])  # two models, two sets of weights
+
+
+def test_softmax_forward_pass_equals_the_keras_model():
+    cfg = experiment([dense(7, "tanh"), {"type": "dropout", "rate": 0.5}, dense(4, "softmax")], {"name": "sgd"})
+    cfg = cfg.model_copy(update={"training": cfg.training.model_copy(update={"loss": "categorical_crossentropy"})})
+    X, _ = blobs(13)
+    nets = [build_model(cfg.model, cfg.training, 4) for _ in range(2)]
+    weights = stacked([net.get_weights() for net in nets])
+    logits = fused._forward(fused._layer_plan(cfg), weights, tf.constant(np.stack([X, X])))
+    proba = fused.HEADS["categorical_crossentropy"].proba(logits).numpy()
+    assert proba.shape == (2, 13, 4)
+    for m, net in enumerate(nets):
+        np.testing.assert_allclose(proba[m], net.predict(X, verbose=0), rtol=1e-6, atol=1e-7)
 
 
 OPTIMIZERS = [
@@ -109,6 +122,78 @@ def test_steps_equal_keras_train_on_batch(optimizer):
     np.testing.assert_allclose(history[["val_loss", "val_accuracy"]].to_numpy(), keras_val, rtol=1e-5, atol=1e-6)
     assert rows[0]["test_loss"] == pytest.approx(keras_val[-1][0], rel=1e-4)
     assert rows[0]["test_accuracy"] == pytest.approx(keras_val[-1][1])
+
+
+def multiclass(layers, optimizer, loss, epochs=3, batch_size=8, standardize=False):
+    cfg = experiment(layers, optimizer, epochs, batch_size, standardize)
+    return cfg.model_copy(update={"training": cfg.training.model_copy(update={"loss": loss})})
+
+
+def blobs_k(n, k=4, seed=0, d=4):
+    """A noisy k-class set: the class is the argmax of k fixed projections."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)).astype("float32")
+    y = np.argmax(X @ np.random.default_rng(99).normal(size=(d, k)) + 0.1 * rng.normal(size=(n, k)), axis=1)
+    return X, y.astype(np.int64)
+
+
+def task_k(cfg, n_train, n_test=10, seed=1, data_seed=0, k=4):
+    X, y = blobs_k(n_train + n_test, k, data_seed)
+    return Task(cfg, X[:n_train], y[:n_train], X[n_train:], y[n_train:], seed)
+
+
+MULTICLASS_LOSSES = ["categorical_crossentropy", "sparse_categorical_crossentropy"]
+
+
+@pytest.mark.parametrize("loss", MULTICLASS_LOSSES)
+@pytest.mark.parametrize("optimizer", [OPTIMIZERS[1], OPTIMIZERS[4], OPTIMIZERS[6]], ids=["sgd", "adam", "rmsprop"])
+def test_softmax_steps_equal_keras_train_on_batch(optimizer, loss):
+    """As for the binary case: three steps from the same weights give Keras' weights, its
+    reported loss and accuracy, and its test loss and accuracy after each step, for a
+    dense(4, softmax) output with either multi-class loss (Keras gets one-hot labels for
+    categorical cross-entropy, class indices for the sparse one)."""
+    cfg = multiclass([dense(6, max_norm=0.5), {"type": "dropout", "rate": 0.0}, dense(5, "tanh"),
+                      dense(4, "softmax")], optimizer, loss)
+    one = task_k(cfg, n_train=8, n_test=10)
+    assert len(set(one.y_train)) > 2
+    net = build_model(cfg.model, cfg.training, 4)
+    initial = net.get_weights()
+
+    def labels(y):
+        return np.eye(4, dtype="float32")[y] if loss == "categorical_crossentropy" else y
+
+    keras_logs, keras_val = [], []
+    for _ in range(3):
+        net.reset_metrics()
+        keras_logs.append(net.train_on_batch(one.X_train, labels(one.y_train)))
+        keras_val.append(net.test_on_batch(one.X_test, labels(one.y_test)))
+    rows, weights = fused._train_group([one], history=True, initial=[initial])
+    for ours, theirs in zip(weights[0], net.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    history = rows[0]["history"]
+    np.testing.assert_allclose(history[["loss", "accuracy"]].to_numpy(), keras_logs, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(history[["val_loss", "val_accuracy"]].to_numpy(), keras_val, rtol=1e-5, atol=1e-6)
+    assert rows[0]["test_loss"] == pytest.approx(keras_val[-1][0], rel=1e-4)
+    assert rows[0]["test_accuracy"] == pytest.approx(keras_val[-1][1])
+    np.testing.assert_allclose(rows[0]["test_proba"], net.predict(one.X_test, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("loss", MULTICLASS_LOSSES)
+def test_softmax_loss_uses_logits_as_keras_does(loss):
+    """Keras 3's softmax output carries its logits, and both multi-class losses use them:
+    a confidently wrong prediction (logit margin 30) costs 30, not a clipped -log(1e-7) = 16.1."""
+    cfg = multiclass([dense(3, "softmax")], {"name": "sgd", "learning_rate": 1e-9}, loss, epochs=1, batch_size=4)
+    X = np.ones((4, 1), "float32")
+    y = np.zeros(4, int)
+    one = Task(cfg, X, y, X, y, seed=0)
+    initial = [np.array([[0.0, 30.0, 0.0]], "float32"), np.zeros(3, "float32")]
+    rows, _ = fused._train_group([one], history=True, initial=[initial])
+    expected = 30.0 + np.log(1 + 2 * np.exp(-30.0))
+    assert rows[0]["history"]["loss"][0] == pytest.approx(expected)
+    net = build_model(cfg.model, cfg.training, 1)
+    net.set_weights(initial)
+    target = np.eye(3, dtype="float32")[y] if loss == "categorical_crossentropy" else y
+    assert net.test_on_batch(X, target)[0] == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("optimizer", [OPTIMIZERS[2], OPTIMIZERS[4]], ids=["sgd-nesterov", "adam"])
@@ -204,6 +289,29 @@ def test_padding_rows_and_empty_batches_change_nothing(optimizer):
     assert not np.allclose(weights[0][0], weights[1][0])
 
 
+@pytest.mark.parametrize("loss", MULTICLASS_LOSSES)
+def test_softmax_models_are_the_same_alone_or_stacked(loss):
+    cfg = multiclass([dense(6), {"type": "dropout", "rate": 0.3}, dense(4, "softmax")],
+                     {"name": "adam", "learning_rate": 0.01}, loss, epochs=4, batch_size=8)
+    small = task_k(cfg, n_train=20, seed=1)
+    big = task_k(cfg, n_train=45, seed=2, data_seed=1)
+    alone_rows, alone_weights = fused._train_group([small], history=True)
+    rows, weights = fused._train_group([big, small], history=True)
+    for ours, theirs in zip(weights[1], alone_weights[0], strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(rows[1]["test_proba"], alone_rows[0]["test_proba"])
+    assert rows[1]["history"].equals(alone_rows[0]["history"])
+
+
+def test_softmax_learns_a_four_class_problem():
+    cfg = multiclass([dense(16), dense(4, "softmax")], {"name": "adam", "learning_rate": 0.02},
+                     "sparse_categorical_crossentropy", epochs=40, batch_size=16)
+    rows = train_tasks([task_k(cfg, 300, n_test=200, seed=s) for s in (1, 2)])
+    for row in rows:
+        assert row["test_accuracy"] > 0.8 and row["test_proba"].shape == (200, 4)
+        assert row["test_accuracy"] == pytest.approx(row["test_balanced_accuracy"], abs=0.1)
+
+
 def test_standardize_fits_each_models_own_training_part():
     cfg = experiment([dense(5), OUTPUT], {"name": "adam", "learning_rate": 0.01}, epochs=2, standardize=True)
     raw = task(cfg, n_train=30, seed=3)
@@ -272,8 +380,10 @@ class _FutureSGD(SGDConfig):
          "model.layers[1].type 'batch_norm'"),
         (lambda c: {"model": c.model.model_copy(update={"layers": [DenseLayer.model_construct(
             type="dense", units=1, activation="relu", max_norm=None, kernel_initializer="glorot_uniform")]})},
-         "the output must be dense, 1 unit, sigmoid"),
+         "the output must be dense: 1 unit with sigmoid, or K units with softmax"),
         (lambda c: {"training": c.training.model_copy(update={"loss": "hinge"})}, "training.loss 'hinge'"),
+        (lambda c: {"training": c.training.model_copy(update={"loss": "categorical_crossentropy"})},
+         "training.loss 'categorical_crossentropy' is not supported by the fused engine with a sigmoid output"),
         (lambda c: {"training": c.training.model_copy(update={"optimizer": SGDConfig.model_construct(name="adagrad")})},
          "training.optimizer.name 'adagrad'"),
         (lambda c: {"training": c.training.model_copy(update={"optimizer": _FutureSGD(name="sgd", weight_decay=0.01)})},
@@ -296,10 +406,22 @@ def test_unsupported_configs_are_refused(change, named):
 def test_malformed_task_data_is_refused():
     cfg = experiment([dense(4), OUTPUT], {"name": "sgd"})
     good = task(cfg, 10)
-    with pytest.raises(ValueError, match="labels 0 and 1"):
+    with pytest.raises(ValueError, match="class indices 0..1 only"):
         train_tasks([good, Task(cfg, good.X_train, good.y_train + 1, good.X_test, good.y_test, 1)])
     with pytest.raises(ValueError, match="same non-zero length"):
         train_tasks([Task(cfg, good.X_train, good.y_train[:5], good.X_test, good.y_test, 1)])
+
+
+def test_the_engine_refuses_samples_that_are_not_flat():
+    from dropout_lab.data import Dataset
+
+    cfg = multiclass([dense(4), dense(3, "softmax")], {"name": "sgd"}, "categorical_crossentropy")
+    X, y = blobs_k(12, 3)
+    flat = Dataset("t", X, y, "-", "-", classes=("a", "b", "c"))
+    image = Dataset("t", X, y, "-", "-", classes=("a", "b", "c"), input_shape=(2, 2))
+    assert fused.supports(cfg, flat) and not fused.supports(cfg, image)
+    with pytest.raises(ConfigError, match=r"data input_shape \(2, 2\) is not supported by the fused engine"):
+        fused.check(cfg, image)
 
 
 # --- a real outcome on the Sonar data ---

@@ -6,7 +6,8 @@ from sklearn.model_selection import StratifiedKFold
 
 from dropout_lab.config import load_config
 from dropout_lab.data import Dataset, load_dataset
-from dropout_lab.runner import FOLD_COLUMNS, derive_seed, evaluate, make_pipeline, run_experiment, splits
+from dropout_lab.engines.scikeras import make_pipeline
+from dropout_lab.runner import FOLD_COLUMNS, derive_seed, evaluate, run_experiment, splits
 
 from .conftest import CONFIGS
 
@@ -70,8 +71,8 @@ def test_learns_a_separable_problem():
 def test_run_experiment_records_provenance(sonar):
     cfg = load_config(CONFIGS / "smoke.yaml", TINY)
     seen = []
-    result = run_experiment(cfg, sonar, on_fold=lambda row, history: seen.append(row))
-    assert len(seen) == 3 and seen[0]["fold"] == 1
+    result = run_experiment(cfg, sonar, on_fold=seen.append)
+    assert len(seen) == 3 and seen[0].fold == 1
     info = result.info
     assert info["config_hash"] == cfg.config_hash() and info["seed"] == 7
     assert info["dataset"]["checksum"] == sonar.checksum
@@ -88,12 +89,14 @@ def test_parallel_folds_give_the_same_numbers(sonar):
 
 def test_resumed_folds_are_not_trained_again(sonar):
     cfg = load_config(CONFIGS / "smoke.yaml", TINY)
-    full = evaluate(cfg, sonar).folds
-    done = {(1, 2): (full.to_dict("records")[1], None)}
+    kept = []
+    full = evaluate(cfg, sonar, on_fold=kept.append)
+    done = {(1, 2): next(r for r in kept if r.fold == 2)}
     trained = []
-    resumed = evaluate(cfg, sonar, on_fold=lambda row, history: trained.append(row["fold"]), done=done).folds
+    resumed = evaluate(cfg, sonar, on_fold=lambda result: trained.append(result.fold), done=done)
     assert trained == [1, 3]
-    pd.testing.assert_frame_equal(resumed.drop(columns="fit_seconds"), full.drop(columns="fit_seconds"))
+    pd.testing.assert_frame_equal(resumed.folds.drop(columns="fit_seconds"), full.folds.drop(columns="fit_seconds"))
+    pd.testing.assert_frame_equal(resumed.predictions, full.predictions)
 
 
 @pytest.mark.parametrize("kind", ["cnn", "lstm"])
@@ -122,3 +125,32 @@ def test_the_scikeras_engine_trains_image_and_sequence_models_on_flat_rows(kind)
     folds = evaluate(cfg, Dataset(kind, X, y, "memory", checksum(X, y), input_shape=shape)).folds
     assert list(folds["n_test"]) == [60, 60]
     assert folds["test_accuracy"].mean() > 0.75, folds
+
+
+@pytest.mark.parametrize("engine", ["scikeras", "fused"])
+def test_a_multiclass_run_scores_predicts_and_keeps_every_held_out_row(engine):
+    """Three classes with class names out of sorted order: every row is predicted once per
+    repeat, the scores come from those predictions, and the model learns."""
+    rng = np.random.default_rng(0)
+    y = np.arange(150) % 3
+    X = rng.normal(size=(150, 4)) * 0.3
+    X[:, 0] += 3.0 * y
+    data = Dataset("toy3", X, y.astype(np.int64), "test", "-", classes=("c", "a", "b"))
+    cfg = load_config(CONFIGS / "random_5class.yaml", [
+        "model.layers[4].units=3", "training.epochs=15", "training.optimizer.learning_rate=0.01",
+        f"training.engine={engine}", "evaluation={protocol: kfold, n_splits: 3, repeats: 2}",
+    ])
+    result = evaluate(cfg, data)
+    folds, predictions = result.folds, result.predictions
+    assert list(folds.columns) == FOLD_COLUMNS and len(folds) == 6
+    assert folds["test_accuracy"].mean() > 0.9 and folds["test_auc"].min() > 0.9
+    assert list(predictions.columns) == ["row", "repeat", "fold", "true", "predicted", "p_c", "p_a", "p_b"]
+    for repeat in (1, 2):
+        rows = predictions[predictions["repeat"] == repeat]["row"]
+        assert sorted(rows) == list(range(150))  # each row held out exactly once per repeat
+    assert (predictions["true"] == np.array(["c", "a", "b"])[y[predictions["row"]]]).all()
+    # folds.csv's test accuracy is the accuracy of the kept predictions
+    for (repeat, fold), part in predictions.groupby(["repeat", "fold"]):
+        row = folds[(folds["repeat"] == repeat) & (folds["fold"] == fold)].iloc[0]
+        assert row["test_accuracy"] == pytest.approx((part["true"] == part["predicted"]).mean())
+        assert row["n_test"] == len(part)

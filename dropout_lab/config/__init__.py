@@ -10,23 +10,27 @@
 """
 
 from ..layers import DenseLayer, DropoutLayer
-from .checks import check_against_data
+from .checks import check_against_data, check_output, check_splits
 from .keypath import format_loc, parse_key_path, parse_override
 from .loader import dump_config, load_config, load_config_sourced
 from .schema import (
     ENGINES,
     LOSSES,
     TAGS,
+    VIEWS,
     AdamConfig,
     CirclesData,
     CsvData,
     DataConfig,
+    DigitsData,
     EvaluationConfig,
     Experiment,
     HoldoutConfig,
     KFoldConfig,
     ModelConfig,
+    NpzData,
     OptimizerConfig,
+    RandomData,
     RMSpropConfig,
     SGDConfig,
     SonarData,
@@ -37,8 +41,9 @@ from .types import ACTIVATIONS, INITIALIZERS
 
 __all__ = [
     "ACTIVATIONS", "ENGINES", "INITIALIZERS", "LOSSES", "TAGS", "AdamConfig", "CirclesData", "CsvData",
-    "DataConfig", "DenseLayer", "DropoutLayer", "EvaluationConfig", "Experiment", "HoldoutConfig",
-    "KFoldConfig", "ModelConfig", "OptimizerConfig", "RMSpropConfig", "SGDConfig", "SonarData",
-    "TrainingConfig", "check_against_data", "dump_config", "format_loc", "load_config", "load_config_sourced",
-    "parse_key_path", "parse_override", "sweep_label", "sweep_problem",
+    "DataConfig", "DenseLayer", "DigitsData", "DropoutLayer", "EvaluationConfig", "Experiment", "HoldoutConfig",
+    "KFoldConfig", "ModelConfig", "NpzData", "OptimizerConfig", "RMSpropConfig", "RandomData", "SGDConfig",
+    "SonarData", "TrainingConfig", "VIEWS", "check_against_data", "check_output", "check_splits", "dump_config",
+    "format_loc",
+    "load_config", "load_config_sourced", "parse_key_path", "parse_override", "sweep_label", "sweep_problem",
 ]

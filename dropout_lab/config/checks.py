@@ -1,8 +1,10 @@
 """Checks of a config that need its data: run before any training starts.
 
-``check_against_data`` raises a ``ConfigError`` for what cannot be trained and returns
-warnings (text) for what can but is probably not what was meant:
+``check_against_data(cfg, dataset, source)`` runs every check below; it raises a
+``ConfigError`` for what cannot be trained and returns warnings (text) for what can but
+is probably not what was meant:
 
+- :func:`check_output`: the output layer and the loss fit the data's classes;
 - the protocol's sizes: k-fold needs at least 2 rows of every class and at most as many
   folds as the smallest class has rows; holdout must leave rows to train and to test on;
 - every split the run will train (the same plan the engines use, every repeat): each
@@ -12,8 +14,9 @@ warnings (text) for what can but is probably not what was meant:
 - a warning when ``training.batch_size`` exceeds a training part (each epoch is then one
   full batch; the circles study does this on purpose, as the tutorial does).
 
-Errors name the place that wrote the value (``source``: a path, or a function of a key
-path such as ``load_config_sourced`` returns, so that a ``--set`` is blamed, not the file).
+:func:`check_splits` is the part that needs only the labels.  Errors name the place that
+wrote the value (``source``: a path, or a function of a key path such as
+``load_config_sourced`` returns, so that a ``--set`` is blamed, not the file).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..layers import parameter_count
-from .schema import Experiment, HoldoutConfig
+from .schema import LOSSES, Experiment, HoldoutConfig
 
 # Training memory allowed for one config's models at once: a third of a 24 GB, 2-core
 # machine, because the machine is shared and Keras needs activations, copies of the data and
@@ -42,9 +45,16 @@ _OPTIMIZER_SLOTS: dict[str, Callable] = {
 Source = str | Path | Callable[[Sequence], str]
 
 
-def check_against_data(cfg: Experiment, y, source: Source, *, classes: Sequence[str] | None = None,
-                       input_shape: tuple[int, ...] | None = None) -> list[str]:
-    """Check ``cfg`` against its data's labels ``y`` (class indices) before training.
+def check_against_data(cfg: Experiment, dataset, source: Source) -> list[str]:
+    """Every check of ``cfg`` against its loaded ``dataset`` (a :class:`~dropout_lab.data.Dataset`)
+    before training; raises ``ConfigError``, returns warnings."""
+    check_output(cfg, dataset.n_classes, source, dataset.name)
+    return check_splits(cfg, dataset.y, source, classes=dataset.classes, input_shape=dataset.input_shape)
+
+
+def check_splits(cfg: Experiment, y, source: Source, *, classes: Sequence[str] | None = None,
+                 input_shape: tuple[int, ...] | None = None) -> list[str]:
+    """Check ``cfg``'s protocol, splits and model size against its data's labels ``y`` (class indices).
 
     Raises ``ConfigError`` (one line naming where the value was written, the key, what was
     expected and what was found); returns warnings.  ``classes`` names the classes in
@@ -66,6 +76,44 @@ def check_against_data(cfg: Experiment, y, source: Source, *, classes: Sequence[
             f"than the smallest training part ({smallest} rows): each epoch is one batch of all its rows"
         )
     return warnings
+
+
+def _output_wanted(n_classes: int) -> tuple[int, str, str]:
+    """(units, activation, kind) of the output layer for ``n_classes`` classes."""
+    return (1, "sigmoid", "binary") if n_classes == 2 else (n_classes, "softmax", "multiclass")
+
+
+def _show_layer(layer) -> str:
+    if layer.type != "dense":
+        return f"a {layer.type} layer"
+    return f"dense({layer.units}, {layer.activation})"
+
+
+def check_output(cfg: Experiment, n_classes: int, source: Source, data_name: str = "") -> None:
+    """The output layer and the loss must fit ``n_classes``: two classes take
+    ``dense(1, sigmoid)`` with ``binary_crossentropy``; K > 2 take ``dense(K, softmax)`` with
+    ``categorical_crossentropy`` or ``sparse_categorical_crossentropy``.
+
+    Raises :class:`ConfigError` naming ``source``, the key path, the number of classes in
+    the data and what the config has.
+    """
+    units, activation, kind = _output_wanted(n_classes)
+    data = f"the {n_classes} classes in the data" + (f" ({data_name})" if data_name else "")
+    layers = cfg.model.layers
+    at, last = len(layers) - 1, layers[-1]
+    if last.type != "dense" or last.activation != activation:
+        raise ConfigError(
+            f"{_where(source, 'model', 'layers', at)}: model.layers[{at}] must be the output layer "
+            f"dense({units}, {activation}) for {data}; got {_show_layer(last)}"
+        )
+    if last.units != units:
+        why = "one unit, p(class 1)" if n_classes == 2 else "one unit per class"
+        raise ConfigError(f"{_where(source, 'model', 'layers', at, 'units')}: model.layers[{at}].units must be "
+                          f"{units} ({why}) for {data}; got {last.units}")
+    if LOSSES[cfg.training.loss] != kind:
+        fitting = " or ".join(name for name, k in LOSSES.items() if k == kind)
+        raise ConfigError(f"{_where(source, 'training', 'loss')}: training.loss must be {fitting} for {data}; "
+                          f"got {cfg.training.loss!r}")
 
 
 def _where(source: Source, *loc) -> str:

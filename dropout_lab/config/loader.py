@@ -158,7 +158,7 @@ def _apply_override(data: dict, item: str, path: Path) -> list[str | int]:
 
 
 def absolute_data_path(tokens: Sequence, value: Any, base_dir: Path) -> Any:
-    """``value`` written at key path ``tokens``, with a CSV path in it (``data.path``) made
+    """``value`` written at key path ``tokens``, with a data file path in it (``data.path``) made
     absolute against ``base_dir``: the folder of the file that wrote it, or the working
     directory for ``--set`` and ``--sweep``."""
     tokens = list(tokens)
@@ -170,8 +170,8 @@ def absolute_data_path(tokens: Sequence, value: Any, base_dir: Path) -> Any:
 
 
 def _resolve_paths(data: dict, base_dir: Path) -> None:
-    """A CSV path still relative here (a sweep cell's, from the config's own sweep) is relative
-    to the config file; store it absolute."""
+    """A data file path (csv, npz) still relative here (a sweep cell's, from the config's own
+    sweep) is relative to the config file; store it absolute."""
     section = data.get("data")
-    if isinstance(section, dict) and section.get("dataset") == "csv" and isinstance(section.get("path"), str):
+    if isinstance(section, dict) and section.get("dataset") in ("csv", "npz") and isinstance(section.get("path"), str):
         section["path"] = str((base_dir / section["path"]).resolve())

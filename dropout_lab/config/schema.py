@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, PlainValidator, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from ..layers import LAYERS, DenseLayer
+from ..layers import LAYERS
 from .sweep_rules import check_sweep
 from .types import (
     Bool,
@@ -33,10 +33,16 @@ from .types import (
     is_int,
 )
 
-LOSSES = ("binary_crossentropy",)
+# each loss with the kind of problem it is for: binary data takes a dense(1, sigmoid) output,
+# K-class data a dense(K, softmax) one (checked against the data: see checks.py)
+LOSSES = {
+    "binary_crossentropy": "binary",
+    "categorical_crossentropy": "multiclass",
+    "sparse_categorical_crossentropy": "multiclass",
+}
 ENGINES = ("scikeras", "fused")
 
-Loss = Annotated[str, choice(LOSSES)]
+Loss = Annotated[str, choice(tuple(LOSSES))]
 
 
 # --- data ---
@@ -71,7 +77,55 @@ class CsvData(Section):
     ] = None
 
 
-DataConfig = Annotated[SonarData | CirclesData | CsvData, Field(discriminator="dataset")]
+DIGITS = tuple(range(10))
+VIEWS = ("flat", "image", "sequence")
+
+
+DigitClass = Annotated[
+    int, expect(f"one of the digits' classes {', '.join(map(str, DIGITS))}", lambda v: is_int(v) and v in DIGITS)
+]
+
+
+class DigitsData(Section):
+    """scikit-learn's bundled 8x8 handwritten digits (1,797 rows, 64 pixels 0..16, 10 classes).
+
+    ``classes`` keeps only those digits; ``view`` is the shape of one sample: ``flat`` (64,),
+    ``image`` (8, 8, 1), ``sequence`` (8, 8): 8 steps (rows) of 8 pixels."""
+
+    dataset: Literal["digits"]
+    classes: list[DigitClass] | None = None
+    view: Annotated[str, choice(VIEWS)] = "flat"
+
+    @field_validator("classes")
+    @classmethod
+    def _two_distinct(cls, value: list | None) -> list | None:
+        if value is not None and (len(value) < 2 or len(set(value)) != len(value)):
+            raise PydanticCustomError(
+                "expected_output", "must list at least 2 different classes; got {got}", {"got": value})
+        return value
+
+
+class NpzData(Section):
+    """A user's own arrays from a ``.npz`` file: ``X`` of any shape, rows first, and labels ``y``."""
+
+    dataset: Literal["npz"]
+    path: Text
+    x_key: Text = "X"
+    y_key: Text = "y"
+
+
+class RandomData(Section):
+    """Random features and random labels: the random-features example (accuracy stays at chance)."""
+
+    dataset: Literal["random"]
+    n_samples: Annotated[int, expect("an integer >= 4", lambda v: is_int(v) and v >= 4)] = 1200
+    n_features: PositiveInt = 25
+    n_classes: Annotated[int, expect("an integer >= 2", lambda v: is_int(v) and v >= 2)] = 5
+    seed: Seed = 1
+
+
+DataConfig = Annotated[SonarData | CirclesData | CsvData | DigitsData | NpzData | RandomData,
+                       Field(discriminator="dataset")]
 
 
 # --- model ---
@@ -80,19 +134,16 @@ Layer = Annotated[Union[tuple(kind.spec for kind in LAYERS.values())], Field(dis
 
 
 class ModelConfig(Section):
+    """The layers in order.  The output layer (the last) and the loss are checked against
+    the data's classes before training (:func:`dropout_lab.config.checks.check_output`)."""
+
     layers: list[Layer]
 
     @field_validator("layers")
     @classmethod
-    def _binary_output(cls, layers: list) -> list:
-        last = layers[-1] if layers else None
-        if not (isinstance(last, DenseLayer) and last.units == 1 and last.activation == "sigmoid"):
-            got = "an empty list" if last is None else f"a last layer {last.model_dump()}"
-            raise PydanticCustomError(
-                "expected_output",
-                "must end in the binary output layer (type: dense, units: 1, activation: sigmoid); got {got}",
-                {"got": got},
-            )
+    def _not_empty(cls, layers: list) -> list:
+        if not layers:
+            raise PydanticCustomError("expected_output", "must hold at least the output layer; got an empty list")
         return layers
 
 

@@ -1,9 +1,24 @@
-"""Training engines other than the SciKeras one in :mod:`dropout_lab.runner`.
+"""Training engines, one interface (see :mod:`.base`): ``check``, ``supports``, ``train``.
 
-:mod:`dropout_lab.engines.fused` trains many models of one architecture at once as a
-single stacked TensorFlow program (all folds, repeats and sweep cells together).
+- :mod:`.scikeras` (the reference): one ``Pipeline(StandardScaler, KerasClassifier)`` per split;
+- :mod:`.fused`: many models of one architecture trained as one stacked TensorFlow program
+  (all folds, repeats and sweep cells together).
+
+``get_engine(name)`` returns the engine module that ``training.engine: name`` selects.
+The engines (and TensorFlow) are imported on first use.
 """
 
-from .fused import Task, architecture_key, check_supported, train_tasks
+from .base import ENGINES, HISTORY_COLUMNS, FoldResult, Split, fold_columns, fold_result, get_engine
 
-__all__ = ["Task", "architecture_key", "check_supported", "train_tasks"]
+_FUSED = ("Task", "architecture_key", "check_supported", "train_tasks")
+
+__all__ = ["ENGINES", "HISTORY_COLUMNS", "FoldResult", "Split", "fold_columns", "fold_result", "get_engine",
+           *_FUSED]
+
+
+def __getattr__(name):
+    if name in _FUSED:
+        from . import fused
+
+        return getattr(fused, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

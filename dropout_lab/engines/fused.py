@@ -15,9 +15,15 @@ What is reproduced from Keras 3 (``keras.Sequential`` + ``fit(shuffle=True)``):
   training sizes: rows are padded to a common length and masked out of the loss, and a
   model with no rows in a step is not touched by that step (weights, optimizer slots and
   Adam's step counter all keep their values);
-* loss: the mean binary cross-entropy over the batch's rows, computed from the sigmoid
-  layer's logits (``tf.nn.sigmoid_cross_entropy_with_logits``) as Keras 3 does for a
-  sigmoid output; no clipping;
+* the output layer and loss (:data:`~dropout_lab.engines.heads.HEADS`): a ``dense(1, sigmoid)`` output with binary
+  cross-entropy, or a ``dense(K, softmax)`` output with categorical or sparse categorical
+  cross-entropy; the mean loss over the batch's rows is computed from the output layer's
+  logits (``tf.nn.sigmoid_cross_entropy_with_logits``,
+  ``tf.nn.softmax_cross_entropy_with_logits`` on one-hot labels,
+  ``tf.nn.sparse_softmax_cross_entropy_with_logits``) as Keras 3 does: its sigmoid and
+  softmax outputs carry their logits (``_keras_logits``), which its losses use instead of
+  clipped probabilities; accuracy as Keras' binary (p > 0.5) or categorical (argmax of the
+  probabilities) accuracy;
 * dropout as ``keras.layers.Dropout`` (inverted: kept units scaled by ``1/(1-rate)``),
   with a per-model mask and a per-model rate; likewise ``GaussianDropout`` (times noise
   from N(1, rate/(1-rate))), ``GaussianNoise`` (plus noise from N(0, stddev**2)) and
@@ -45,6 +51,8 @@ Use::
     tasks = [Task(cfg, X[tr], y[tr], X[te], y[te], seed=fold_seed(cfg.seed, k))
              for k, (tr, te) in enumerate(splits(cfg, y), start=1)]
     rows = train_tasks(tasks)            # one dict of scores per task, in order
+
+or, as an engine (:mod:`dropout_lab.engines.base`), ``train(cfg, dataset, splits)``.
 """
 
 from __future__ import annotations
@@ -52,18 +60,23 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
-from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
 
+from .. import scoring
 from ..config import Experiment
+from ..data import Dataset
 from ..errors import ConfigError
+from ..folds import FoldResult, Split, fold_result
+from .heads import HEADS, Head
+
+NAME = "fused"
 
 tf.config.experimental.enable_op_determinism()
 
@@ -73,6 +86,7 @@ HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
 _ACTIVATIONS = {
     "relu": tf.nn.relu, "sigmoid": tf.nn.sigmoid, "tanh": tf.nn.tanh, "linear": tf.identity,
     "elu": tf.nn.elu, "selu": tf.nn.selu, "softplus": tf.math.softplus, "swish": tf.nn.silu,
+    "softmax": tf.nn.softmax,
 }
 _INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal")
 # What the engine implements, section by section; keys beyond these must hold their
@@ -99,7 +113,8 @@ _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804
 
 @dataclass(frozen=True, eq=False)
 class Task:
-    """One model to train: a config, its train/test rows (labels 0/1) and a seed.
+    """One model to train: a config, its train/test rows (labels: class indices 0..K-1,
+    K the output layer's units, 2 for a sigmoid output) and a seed.
 
     ``seed`` (any non-negative integer) fixes the model's initial weights, shuffles and
     dropout masks.  Features are used as given, standardized first when
@@ -142,15 +157,56 @@ def check_supported(cfg: Experiment) -> None:
             if layer.kernel_initializer not in _INITIALIZERS:
                 _refuse(f"{where}.kernel_initializer", layer.kernel_initializer)
     last = layers[-1] if layers else None
-    if last is None or last.type != "dense" or last.units != 1 or last.activation != "sigmoid":
-        _refuse("model.layers[-1] =", last and last.model_dump(), " (the output must be dense, 1 unit, sigmoid)")
+    if last is None or last.type != "dense" or not (
+            (last.units == 1 and last.activation == "sigmoid") or (last.units > 1 and last.activation == "softmax")):
+        _refuse("model.layers[-1] =", last and last.model_dump(),
+                " (the output must be dense: 1 unit with sigmoid, or K units with softmax)")
     training = cfg.training
     _check_fields(training, _FIELDS["training"], "training")
-    if training.loss != "binary_crossentropy":
-        _refuse("training.loss", training.loss)
+    if training.loss not in HEADS or HEADS[training.loss].activation != last.activation:
+        _refuse("training.loss", training.loss, f" with a {last.activation} output")
     if training.optimizer.name not in ("sgd", "adam", "rmsprop"):
         _refuse("training.optimizer.name", training.optimizer.name)
     _check_fields(training.optimizer, _FIELDS[training.optimizer.name], "training.optimizer")
+
+
+def check(cfg: Experiment, dataset: Dataset) -> None:
+    """Raise :class:`ConfigError` naming the first thing this engine cannot train: a part of
+    ``cfg`` (see :func:`check_supported`), or samples that are not flat rows."""
+    check_supported(cfg)
+    if len(dataset.input_shape) != 1:
+        _refuse("data input_shape", dataset.input_shape, " (dense nets on flat rows only)")
+
+
+def supports(cfg: Experiment, dataset: Dataset) -> bool:
+    try:
+        check(cfg, dataset)
+    except ConfigError:
+        return False
+    return True
+
+
+def train(cfg: Experiment, dataset: Dataset, splits: Sequence[Split], jobs: int = 1) -> Iterator[FoldResult]:
+    """Every split as one model of one stacked program (``jobs`` is not used: the program
+    uses TensorFlow's threads); the results come when all are trained."""
+    check(cfg, dataset)
+    X, y = dataset.X.astype("float32"), dataset.y
+    tasks = [Task(cfg, X[s.train], y[s.train], X[s.test], y[s.test], s.model_seed) for s in splits]
+    for split, out in zip(splits, train_tasks(tasks, history=cfg.evaluation.history), strict=True):
+        history = None
+        if cfg.evaluation.history:
+            history = out["history"].rename(columns=_HISTORY_NAMES).assign(repeat=split.repeat, fold=split.fold)
+        yield fold_result(split, dataset, out["train_proba"], out["test_proba"], out["fit_seconds"], history)
+
+
+_HISTORY_NAMES = {"loss": "train_loss", "accuracy": "train_accuracy", "val_loss": "test_loss",
+                  "val_accuracy": "test_accuracy"}
+
+
+def n_classes(cfg: Experiment) -> int:
+    """The number of classes the output layer predicts: 2 for one sigmoid unit, else its units."""
+    units = cfg.model.layers[-1].units
+    return 2 if units == 1 else units
 
 
 def architecture_key(cfg: Experiment) -> tuple:
@@ -167,16 +223,17 @@ def architecture_key(cfg: Experiment) -> tuple:
         for layer in cfg.model.layers
     )
     t = cfg.training
-    return (layers, t.optimizer.name, t.epochs, t.batch_size)
+    return (layers, t.loss, t.optimizer.name, t.epochs, t.batch_size)
 
 
 def train_tasks(tasks: Sequence[Task], history: bool = False, jit: bool = False) -> list[dict]:
     """Train every task and score it; one dict per task, in the order given.
 
     Tasks are grouped by :func:`architecture_key` and feature count; each group is one
-    compiled program.  Each dict holds ``train_accuracy`` (on the whole training part,
-    dropout off), ``test_accuracy`` (probability > 0.5), ``test_loss``
-    (``sklearn.metrics.log_loss``), ``n_train``, ``n_test``, ``fit_seconds`` (the group's
+    compiled program.  Each dict holds the scores of :func:`dropout_lab.scoring.score_split`
+    (``train_accuracy`` on the whole training part, dropout off, ``test_accuracy``,
+    ``test_loss``, ...), ``train_proba`` and ``test_proba`` (``(n, K)`` predicted
+    probabilities), ``n_train``, ``n_test``, ``fit_seconds`` (the group's
     training time divided by its size; ``group_seconds`` is the whole) and, when
     ``history``, a ``history`` DataFrame of :data:`HISTORY_COLUMNS`: per epoch the mean
     training loss and accuracy over its batches (training mode, before each update, as
@@ -208,8 +265,9 @@ def _check_data(task: Task, i: int) -> None:
         if X.ndim != 2 or y.ndim != 1 or len(X) != len(y) or len(y) == 0:
             raise ValueError(f"task {i}: X_{part} must be 2-D and y_{part} 1-D of the same non-zero length; "
                              f"got shapes {X.shape} and {y.shape}")
-        if not np.isin(y, (0, 1)).all():
-            raise ValueError(f"task {i}: y_{part} must hold labels 0 and 1 only")
+        K = n_classes(task.cfg)
+        if not np.isin(y, np.arange(K)).all():
+            raise ValueError(f"task {i}: y_{part} must hold class indices 0..{K - 1} only")
     if task.X_train.shape[1] != task.X_test.shape[1]:
         raise ValueError(f"task {i}: X_train has {task.X_train.shape[1]} features, X_test {task.X_test.shape[1]}")
 
@@ -337,7 +395,7 @@ def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray
         epochs=tf.constant(t0.epochs),
         steps=tf.constant(steps),
     )
-    return _program(_layer_plan(cfg0), t0.optimizer.name, batch, history, jit), args
+    return _program(_layer_plan(cfg0), t0.loss, t0.optimizer.name, batch, history, jit), args
 
 
 def _train_group(
@@ -355,15 +413,16 @@ def _train_group(
     p_train, p_test = p_train.numpy(), p_test.numpy()
     seconds = time.perf_counter() - start
     results = []
+    K = n_classes(tasks[0].cfg)
     for m, task in enumerate(tasks):
-        y_tr, y_te = task.y_train.astype(int), task.y_test.astype(int)
-        p = p_test[m, : n_test[m]]
+        proba_train = scoring.as_proba(p_train[m, : n_train[m]], K)
+        proba_test = scoring.as_proba(p_test[m, : n_test[m]], K)
         row = {
             "n_train": int(n_train[m]),
             "n_test": int(n_test[m]),
-            "train_accuracy": float(np.mean((p_train[m, : n_train[m]] > 0.5).astype(int) == y_tr)),
-            "test_accuracy": float(np.mean((p > 0.5).astype(int) == y_te)),
-            "test_loss": float(log_loss(y_te, p, labels=[0, 1])),
+            **scoring.score_split(task.y_train, proba_train, task.y_test, proba_test, K),
+            "train_proba": proba_train,
+            "test_proba": proba_test,
             "fit_seconds": round(seconds / len(tasks), 3),
             "group_seconds": round(seconds, 3),
         }
@@ -525,7 +584,8 @@ def _penalty(layers: tuple, weights, penalties) -> tf.Tensor | None:
 
 
 def _forward(layers: tuple, weights, x, dropout=None):
-    """Logits ``[models, rows]`` of the stacked net (the output layer's sigmoid left off).
+    """Logits ``[models, rows, units]`` of the stacked net (the output layer's activation
+    left off: see :data:`~dropout_lab.engines.heads.HEADS`).
 
     ``dropout``, in training only, is ``(rates, scales, key, counter)``: noise layer
     (dropout or another of ``_NOISE``) ``d`` draws its masks from stream
@@ -548,7 +608,7 @@ def _forward(layers: tuple, weights, x, dropout=None):
                 rates, scales, key, counter = dropout
                 h = _noise(kind[0], h, rates[d], scales[d], key, counter * n_drop + d)
             d += 1  # flatten: the rows are flat already
-    return h[..., 0]
+    return h
 
 
 def _order(key, epoch, n_train, width):
@@ -559,19 +619,19 @@ def _order(key, epoch, n_train, width):
     return tf.argsort(rank, axis=1, direction="DESCENDING", stable=True)
 
 
-def _scores(logits, y, valid):
-    """Per model: summed binary cross-entropy (from logits, as Keras) and hits (p > 0.5)
-    over the valid rows."""
-    loss = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits) * valid, 1)
-    hits = tf.reduce_sum(tf.cast(tf.cast(tf.nn.sigmoid(logits) > 0.5, tf.float32) == y, tf.float32) * valid, 1)
+def _scores(head: Head, logits, y, valid):
+    """Per model: the summed loss (from logits, as Keras) and hits over the valid rows."""
+    loss = tf.reduce_sum(head.loss(y, logits) * valid, 1)
+    hits = tf.reduce_sum(head.hits(logits, y) * valid, 1)
     return loss, hits
 
 
 @functools.lru_cache(maxsize=32)
-def _program(layers: tuple, optimizer: str, batch: int, history: bool, jit: bool):
+def _program(layers: tuple, loss: str, optimizer: str, batch: int, history: bool, jit: bool):
     """The whole training run of one architecture as one ``tf.function``: a loop over
     epochs around a loop over steps, then the final predictions."""
     n_slots = _N_SLOTS[optimizer]
+    head = HEADS[loss]
 
     def train_step(a, s, order, weights, slots, step_count, sums):
         lane = tf.range(_lanes(batch))  # the batch's rows, padded to whole SIMD packets
@@ -585,7 +645,7 @@ def _program(layers: tuple, optimizer: str, batch: int, history: bool, jit: bool
             tape.watch(weights)
             counter = tf.cast(step_count, _U32)  # the model's own update count: its dropout stream
             logits = _forward(layers, weights, x, (a["rates"], a["scales"], a["dropout_key"], counter))
-            per_row = tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits)
+            per_row = head.loss(y, logits)
             # the objective: each model's batch mean, with 1/count as a weight per row
             # (the gradient of sum/count would become a Reciprocal op; see _lanes)
             total = tf.reduce_sum(per_row * (valid / tf.maximum(count, 1.0)[:, None]))
@@ -593,7 +653,7 @@ def _program(layers: tuple, optimizer: str, batch: int, history: bool, jit: bool
             if penalty is not None:  # Keras adds the layers' losses to the compiled loss
                 total = total + tf.reduce_sum(penalty)
         grads = tape.gradient(total, weights)
-        loss_sum, hits = _scores(logits, y, valid)
+        loss_sum, hits = _scores(head, logits, y, valid)
         loss = loss_sum / tf.maximum(count, 1.0)  # each model's batch mean as Keras reports it
         if penalty is not None:
             loss = loss + penalty
@@ -624,7 +684,7 @@ def _program(layers: tuple, optimizer: str, batch: int, history: bool, jit: bool
         if history:  # Keras' epoch means over the batches, then validation on the test part
             seen = tf.maximum(sums[2], 1.0)
             valid = tf.cast(tf.range(tf.shape(a["y_test"])[1])[None, :] < a["n_test"][:, None], tf.float32)
-            val_loss, val_hits = _scores(_forward(layers, weights, a["x_test"]), a["y_test"], valid)
+            val_loss, val_hits = _scores(head, _forward(layers, weights, a["x_test"]), a["y_test"], valid)
             n_test = tf.cast(a["n_test"], tf.float32)
             val_loss = val_loss / n_test
             penalty = _penalty(layers, weights, a["penalties"])
@@ -645,8 +705,8 @@ def _program(layers: tuple, optimizer: str, batch: int, history: bool, jit: bool
             functools.partial(epoch_body, a),
             (0, weights, slots, step_count, curves),
         )
-        p_train = tf.nn.sigmoid(_forward(layers, weights, a["x_train"]))
-        p_test = tf.nn.sigmoid(_forward(layers, weights, a["x_test"]))
+        p_train = head.proba(_forward(layers, weights, a["x_train"]))
+        p_test = head.proba(_forward(layers, weights, a["x_test"]))
         stacked = curves.stack() if history else tf.zeros([0, tf.size(step_count), 4])
         return weights, p_train, p_test, stacked
 

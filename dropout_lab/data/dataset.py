@@ -1,0 +1,86 @@
+"""The :class:`Dataset` every loader returns, and the checksum of its values."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """The problem a config runs on, described by its data.
+
+    ``X``: the rows, float64 and 2-D (rows x flat features), so that scaling, stratified
+    splits and every engine work alike for tables, images and sequences; ``input_shape``:
+    the shape of one sample (``(60,)`` for Sonar), which the model reshapes the flat rows
+    to; ``y``: class indices 0..K-1 (int64); ``classes``: the class names in label order,
+    so ``classes[y[i]]`` is row i's label; ``source`` and ``checksum``: where the values
+    came from and a hash of them.
+    """
+
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    source: str
+    checksum: str
+    classes: tuple[str, ...] = ("0", "1")
+    input_shape: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        if not self.input_shape:
+            object.__setattr__(self, "input_shape", (int(self.X.shape[1]),))
+
+    @property
+    def n_features(self) -> int:
+        return self.X.shape[1]
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def kind(self) -> str:
+        """``binary`` (two classes) or ``multiclass``."""
+        return "binary" if self.n_classes == 2 else "multiclass"
+
+
+def checksum(X: np.ndarray, y: np.ndarray, input_shape: tuple[int, ...] | None = None) -> str:
+    """SHA-256 over the parsed values (float64 features, int8 labels; int64 labels when a
+    class index exceeds 127), and the sample shape when it is not flat rows."""
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(X, dtype="<f8").tobytes())
+    labels = np.asarray(y)
+    digest.update(np.ascontiguousarray(labels, dtype="<i1" if labels.size == 0 or labels.max() <= 127 else "<i8")
+                  .tobytes())
+    if input_shape is not None and tuple(input_shape) != (X.shape[1],):
+        digest.update(repr(tuple(int(d) for d in input_shape)).encode())
+    return digest.hexdigest()
+
+
+def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
+    """``--data-dir``, else ``$DROPOUT_LAB_DATA``, else ``./data``."""
+    return Path(data_dir or os.environ.get("DROPOUT_LAB_DATA") or "data")
+
+
+def class_names(labels) -> list[str]:
+    """The distinct labels as class names in label order: numerically when every label is
+    an integer written plainly (``2`` before ``10``), else as sorted strings."""
+    distinct = {str(label).strip() for label in labels}
+    return sorted(distinct, key=int) if all(_plain_int(v) for v in distinct) else sorted(distinct)
+
+
+def _plain_int(text: str) -> bool:
+    try:
+        return str(int(text)) == text
+    except ValueError:
+        return False
+
+
+def encode(labels, classes: list[str]) -> np.ndarray:
+    """Labels as class indices into ``classes`` (int64)."""
+    index = {name: i for i, name in enumerate(classes)}
+    return np.array([index[str(label).strip()] for label in labels], dtype=np.int64)

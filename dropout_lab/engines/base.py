@@ -1,0 +1,38 @@
+"""What every engine shares: the split it trains, the result it returns, how it is found.
+
+An engine is a module with:
+
+``NAME``
+    its name in ``training.engine``;
+``check(cfg, dataset)``
+    raises :class:`~dropout_lab.errors.ConfigError` naming the first thing in ``cfg`` (or
+    about ``dataset``) it cannot train; called once, before anything is written;
+``supports(cfg, dataset) -> bool``
+    the same as a yes/no;
+``train(cfg, dataset, splits, jobs=1) -> Iterator[FoldResult]``
+    trains one fresh model per :class:`Split` and yields a :class:`FoldResult` for each
+    as it finishes (in any order).
+
+The SciKeras engine also offers ``fit_split(cfg, dataset, split) -> FoldResult``: one split
+as a pure function of its arguments, which an executor can run anywhere.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from ..config import ENGINES as _ENGINE_NAMES
+from ..errors import ConfigError
+from ..folds import HISTORY_COLUMNS, FoldResult, Split, fold_columns, fold_result
+
+__all__ = ["ENGINES", "HISTORY_COLUMNS", "FoldResult", "Split", "fold_columns", "fold_result", "get_engine"]
+
+ENGINES = {name: name for name in _ENGINE_NAMES}  # training.engine -> module in this package
+
+
+def get_engine(name: str) -> ModuleType:
+    """The engine module called ``name`` (imported on first use: each loads TensorFlow)."""
+    if name not in ENGINES:
+        raise ConfigError(f"unknown engine {name!r}; valid: {', '.join(ENGINES)}")
+    return importlib.import_module(f"{__package__}.{ENGINES[name]}")

@@ -1,0 +1,72 @@
+"""One trained split and its result, whatever the engine: :class:`Split` in, :class:`FoldResult` out.
+
+Light on purpose (no TensorFlow): the runner plans splits, engines return results,
+``results`` journals and writes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import scoring
+from .data import Dataset
+from .splits import Split
+
+HISTORY_COLUMNS = ["repeat", "fold", "epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy"]
+ID_COLUMNS = ["repeat", "fold", "split_seed", "model_seed", "n_train", "n_test"]
+
+
+def fold_columns() -> list[str]:
+    """``folds.csv``'s columns: the split's identity; train and test accuracy and test loss
+    (where folds.csv always had them); the training time; then every other score, train and
+    test (see :func:`dropout_lab.scoring.columns`)."""
+    scores = scoring.columns()
+    return [*ID_COLUMNS, *scores[:3], "fit_seconds", *scores[3:]]
+
+
+@dataclass(eq=False)
+class FoldResult:
+    """What training one split gave: its scores, the held-out rows' predicted
+    probabilities (``(n_test, K)``, in the data's class order), the training time and,
+    when recorded, the per-epoch history (:data:`HISTORY_COLUMNS`)."""
+
+    repeat: int
+    fold: int
+    split_seed: int
+    model_seed: int
+    n_train: int
+    n_test: int
+    scores: dict[str, float]
+    test_index: np.ndarray
+    test_proba: np.ndarray
+    fit_seconds: float
+    history: pd.DataFrame | None = None
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.repeat, self.fold
+
+    def row(self) -> dict:
+        """The split's row of ``folds.csv``."""
+        row = {"repeat": self.repeat, "fold": self.fold, "split_seed": self.split_seed,
+               "model_seed": self.model_seed, "n_train": self.n_train, "n_test": self.n_test,
+               **self.scores, "fit_seconds": round(self.fit_seconds, 3)}
+        return {name: row[name] for name in fold_columns()}
+
+    def predictions(self, dataset: Dataset) -> pd.DataFrame:
+        """The held-out rows' predictions (see :func:`dropout_lab.scoring.predictions_frame`)."""
+        return scoring.predictions_frame(self.test_index, self.repeat, self.fold, dataset.y[self.test_index],
+                                         self.test_proba, dataset.classes)
+
+
+def fold_result(split: Split, dataset: Dataset, proba_train, proba_test, seconds: float,
+                history: pd.DataFrame | None = None) -> FoldResult:
+    """Score one trained split from its predicted probabilities (the one scoring path)."""
+    K = dataset.n_classes
+    proba_test = scoring.as_proba(proba_test, K)
+    scores = scoring.score_split(dataset.y[split.train], proba_train, dataset.y[split.test], proba_test, K)
+    return FoldResult(split.repeat, split.fold, split.split_seed, split.model_seed, len(split.train),
+                      len(split.test), scores, np.asarray(split.test), proba_test, seconds, history)

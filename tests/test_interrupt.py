@@ -19,18 +19,18 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 # print "Exception ignored in ..." and drop the KeyboardInterrupt there.
 SWALLOWED = """
 import signal, sys, weakref
-from dropout_lab import runner
 from dropout_lab.cli import main
+from dropout_lab.engines import scikeras
 
-real = runner.fit_split
+real = scikeras.fit_split
 
 
 class Garbage:
     pass
 
 
-def fit_split(cfg, X, y, split):
-    out = real(cfg, X, y, split)
+def fit_split(cfg, dataset, split):
+    out = real(cfg, dataset, split)
     if split.fold == 1:
         garbage = Garbage()
         ref = weakref.ref(garbage, lambda _: signal.raise_signal(signal.SIGINT))
@@ -38,7 +38,7 @@ def fit_split(cfg, X, y, split):
     return out
 
 
-runner.fit_split = fit_split
+scikeras.fit_split = fit_split
 main(["run", *sys.argv[1:]])
 """
 

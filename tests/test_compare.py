@@ -6,10 +6,10 @@ import pytest
 from click.testing import CliRunner
 
 from dropout_lab.cli import main
-from dropout_lab.compare import compare_runs
+from dropout_lab.compare import compare_runs, run_means
 from dropout_lab.errors import ResultsError, StatsError
 from dropout_lab.results import read_run
-from dropout_lab.stats import corrected_resampled_ttest, paired_ttest
+from dropout_lab.stats import corrected_resampled_ttest, mean_ci, p_value_text, paired_ttest
 
 from .conftest import write
 
@@ -228,3 +228,70 @@ def test_duplicate_folds_are_refused_in_the_api():
                           "test_accuracy": [0.5, 0.6]})
     with pytest.raises(StatsError, match="run a: a \\(repeat, fold\\) pair appears more than once"):
         compare_runs({"a": frame, "b": frame})
+
+
+# --- against one or more references ---
+
+def test_compare_runs_against_references_pairs_each_run_with_each_reference():
+    frame = pd.DataFrame({"repeat": 1, "fold": range(1, 11), "split_seed": 7, "n_train": 187, "n_test": 21})
+    folds = {n: frame.assign(test_accuracy=acc) for n, acc in
+             (("base", BASELINE), ("input", INPUT), ("hidden", HIDDEN))}
+    table = compare_runs(folds, against=["hidden", "base"])
+    assert list(zip(table.run_a, table.run_b, strict=True)) == [
+        ("hidden", "base"), ("hidden", "input"), ("base", "input"), ("base", "hidden")]
+    row = table.iloc[2]
+    assert row["diff"] == pytest.approx(corrected_resampled_ttest(
+        [b - a for a, b in zip(BASELINE, INPUT, strict=True)], 187, 21).mean)
+    with pytest.raises(StatsError, match=r"cannot compare against 'nope': not one of the runs \(base, input, hidden\)"):
+        compare_runs(folds, against=["nope"])
+    means = run_means(folds)
+    assert means["run"].tolist() == ["base", "input", "hidden"]
+    ci = mean_ci(HIDDEN)
+    assert (means.iloc[2]["mean"], means.iloc[2]["ci_lo"], means.iloc[2]["ci_hi"]) == (
+        pytest.approx(ci.mean), pytest.approx(ci.lo), pytest.approx(ci.hi))
+
+
+def test_cli_against_a_name_on_a_directory_of_runs(runs, tmp_path):
+    """A directory argument brings every run under it; --against by config name; one row
+    per run with its interval and the differences from each reference."""
+    result = invoke(tmp_path, "--against", "sonar_baseline", "--against", "sonar_hidden")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "# Test accuracy against sonar_baseline, sonar_hidden"
+    header = next(line for line in lines if line.startswith("| run |"))
+    assert header == ("| run | runs | test accuracy [95% CI] | diff vs sonar_baseline [95% CI] | p "
+                      "| diff vs sonar_hidden [95% CI] | p |")
+    rows = {line.split(" | ")[0][2:]: line for line in lines if line.startswith("| sonar_")}
+    assert list(rows) == ["sonar_baseline", "sonar_hidden", "sonar_input"]  # directory order
+    corrected, _ = expected(BASELINE, INPUT)
+    ci = mean_ci(INPUT)
+    assert rows["sonar_input"].startswith(
+        f"| sonar_input | 10 | {ci.mean:.4f} [{ci.lo:.4f}, {ci.hi:.4f}] "
+        f"| {corrected.mean:+.4f} [{corrected.lo:+.4f}, {corrected.hi:+.4f}] | {p_value_text(corrected.p)} |")
+    assert "| sonar_baseline | 10 | " in rows["sonar_baseline"] and "| (reference) |  |" in rows["sonar_baseline"]
+    assert "Significant (corrected p < 0.05): " in result.output
+    csv = pd.read_csv(io.StringIO(invoke(tmp_path, "--against", "sonar_hidden", "--format", "csv").output))
+    assert list(zip(csv.run_a, csv.run_b, strict=True)) == [("sonar_hidden", "sonar_baseline"),
+                                                            ("sonar_hidden", "sonar_input")]
+
+
+def test_cli_against_a_directory_adds_it_and_sweep_cells_carry_their_sweep(tmp_path):
+    base = make_run(tmp_path / "elsewhere", "base", BASELINE)
+    for cell, acc in (("rate=0.2", INPUT), ("rate=0.5", HIDDEN)):
+        make_run(tmp_path / "out" / "sweep", cell, acc)
+    write(tmp_path / "out" / "sweep" / "sweep.yaml", "name: sweep\n")
+    result = invoke(tmp_path / "out", "--against", base, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.output))
+    assert list(zip(table.run_a, table.run_b, strict=True)) == [("base", "sweep/rate=0.2"), ("base", "sweep/rate=0.5")]
+
+
+def test_cli_against_errors(runs, tmp_path):
+    result = invoke(tmp_path, "--against", "sonar_nothing")
+    assert result.exit_code == 1 and result.output.strip() == (
+        "Error: --against sonar_nothing: is none of the compared runs (sonar_baseline, sonar_hidden, sonar_input)")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = invoke(empty, runs[0])
+    assert result.exit_code == 1 and result.output.strip() == (
+        f"Error: {empty}: not a run directory, and no run directories under it")

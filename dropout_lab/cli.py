@@ -294,8 +294,10 @@ _LAYER_ROW = {"layer": "<12", "type": "<8", "units": ">5", "activation": "<10", 
                    "directory); repeatable: one column of differences per reference.")
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True,
               help="Output format of the table.")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Also draw the differences and their intervals into FILE (PNG).")
 @_report_errors
-def compare(run_dirs, references, fmt) -> None:
+def compare(run_dirs, references, fmt, plot_file) -> None:
     """Compare the test accuracy of runs evaluated on the same folds, pair by pair.
 
     Each RUN_DIR is a directory `dropout-lab run` wrote (OUT/<name>/), or a directory
@@ -324,6 +326,12 @@ def compare(run_dirs, references, fmt) -> None:
         click.echo(table.to_csv(index=False), nl=False)
     else:
         click.echo(compare_json(table), nl=False)
+    if plot_file is not None:
+        from .plots import difference_plot
+        from .results import write_figure
+
+        title = "test accuracy against " + ", ".join(against) if against else "test accuracy, pair by pair"
+        click.echo(f"-> {write_figure(plot_file, difference_plot(table, title))}", err=True)
 
 
 def _expand_run_dirs(paths) -> list[Path]:

@@ -295,3 +295,25 @@ def test_cli_against_errors(runs, tmp_path):
     result = invoke(empty, runs[0])
     assert result.exit_code == 1 and result.output.strip() == (
         f"Error: {empty}: not a run directory, and no run directories under it")
+
+
+def test_cli_plot_draws_one_line_per_run_and_fills_the_significant(runs, tmp_path):
+    result = invoke(*runs, "--against", "sonar_baseline", "--plot", tmp_path / "diff.png")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "diff.png").read_bytes().startswith(b"\x89PNG")
+    assert result.stdout.startswith("# Test accuracy against sonar_baseline")  # the table, as without --plot
+    assert result.stderr.strip() == f"-> {tmp_path / 'diff.png'}"
+
+    from dropout_lab.plots import difference_plot
+
+    frame = pd.DataFrame({"repeat": 1, "fold": range(1, 11), "split_seed": 7, "n_train": 187, "n_test": 21})
+    table = compare_runs({n: frame.assign(test_accuracy=a) for n, a in
+                          (("base", BASELINE), ("input", INPUT), ("hidden", HIDDEN))}, against=["base"])
+    ax = difference_plot(table, "t").axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["input", "hidden"]
+    from matplotlib.collections import PathCollection
+
+    points = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())]
+    filled = sum(len(c.get_offsets()) for c in points if c.get_facecolor()[0][:3].tolist() != [1, 1, 1])
+    assert sum(len(c.get_offsets()) for c in points) == 2
+    assert filled == int((table["p"] < 0.05).sum()) == 1  # hidden, not input

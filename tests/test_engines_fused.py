@@ -435,3 +435,27 @@ def test_the_runner_dispatches_to_the_fused_engine_with_history(sonar_env, tmp_p
     pd.testing.assert_frame_equal(folds.drop(columns="fit_seconds"), pd.read_csv(
         tmp_path / "again" / "circles_dropout" / "folds.csv").drop(columns="fit_seconds"))
 
+
+
+def test_the_tips_study_is_fusable_and_paired():
+    """Every run of `make tips` (each config, each sweep cell) trains on the fused engine and
+    is evaluated on the same 5 x 10 folds as the reference model, so all pairs are paired."""
+    from dropout_lab.sweep import expand
+
+    paths = sorted(CONFIGS.glob("sonar_tips*.yaml"))
+    cfgs, names = [], set()
+    for path in paths:
+        sweep = expand(path)
+        cfgs += [cell.cfg for cell in sweep.cells] if sweep else [load_config(path)]
+        names |= {f"{sweep.name}/{cell.name}" for cell in sweep.cells} if sweep else {cfgs[-1].name}
+    assert len(cfgs) == len(names) == 41
+    reference = load_config(CONFIGS / "sonar_tips.yaml")
+    for cfg in cfgs:
+        check_supported(cfg)
+        assert cfg.training.engine == "fused" and cfg.seed == reference.seed
+        assert cfg.evaluation == reference.evaluation and cfg.evaluation.repeats == 5
+        assert cfg.data == reference.data
+    hidden = load_config(CONFIGS / "sonar_hidden.yaml")
+    assert reference.model == hidden.model and reference.training.optimizer == hidden.training.optimizer
+    baseline = next(c for c in cfgs if c.name == "sonar_tips_baseline")
+    assert baseline.model == load_config(CONFIGS / "sonar_baseline.yaml").model

@@ -330,18 +330,19 @@ def compare(run_dirs, references, fmt, plot_file) -> None:
         from .plots import difference_plot
         from .results import write_figure
 
-        title = "test accuracy against " + ", ".join(against) if against else "test accuracy, pair by pair"
-        click.echo(f"-> {write_figure(plot_file, difference_plot(table, title))}", err=True)
+        title = "Test accuracy against " + ", ".join(against) if against else "Test accuracy, pair by pair"
+        figure = difference_plot(table, title, order=labels)
+        click.echo(f"-> {write_figure(plot_file, figure)}", err=True)
 
 
 def _expand_run_dirs(paths) -> list[Path]:
     """Each path that is a run directory, else every run directory under it (report order)."""
     from .report import find_runs, in_report_order
-    from .results import RUN_FILES
 
     out = []
     for path in paths:
-        if not path.is_dir() or any((path / name).exists() for name in RUN_FILES):
+        # an OUT directory holds summary.md and summary.csv too, but never these
+        if not path.is_dir() or any((path / name).exists() for name in ("config.yaml", "folds.csv", "run.json")):
             out.append(path)  # a run, or what read_run will say is wrong with it
             continue
         found, sweeps = find_runs(path)

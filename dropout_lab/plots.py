@@ -110,16 +110,16 @@ def sweep_plot(points: pd.DataFrame, x_label: str, title: str) -> Figure:
     return fig
 
 
-def difference_plot(table: pd.DataFrame, title: str, alpha: float = 0.05) -> Figure:
+def difference_plot(table: pd.DataFrame, title: str, alpha: float = 0.05, order: list[str] | None = None) -> Figure:
     """Differences in mean test accuracy with their corrected intervals (a forest plot).
 
     ``table`` is ``compare.compare_runs``'s: one row per pair, ``run_b - run_a`` = ``diff``
-    with ``ci_lo``/``ci_hi`` and ``p``.  One line per ``run_b`` (top to bottom in the
-    table's order), one colour per ``run_a`` (the reference); a filled marker where the
-    corrected p < ``alpha``, an open one elsewhere; the dashed line is no difference.
+    with ``ci_lo``/``ci_hi`` and ``p``.  One line per ``run_b``, top to bottom in ``order``
+    (default: the table's), one colour per ``run_a`` (the reference); a filled marker where
+    the corrected p < ``alpha``, an open one elsewhere; the dashed line is no difference.
     """
     refs = list(dict.fromkeys(table["run_a"]))
-    runs = list(dict.fromkeys(table["run_b"]))
+    runs = [r for r in (order or []) if r in set(table["run_b"])] or list(dict.fromkeys(table["run_b"]))
     fig = Figure(figsize=(8.5, max(3.0, 0.32 * len(runs) + 1.6)), layout="constrained")
     ax = fig.subplots()
     colors = matplotlib.colormaps["tab10"]
@@ -142,6 +142,6 @@ def difference_plot(table: pd.DataFrame, title: str, alpha: float = 0.05) -> Fig
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="best", fontsize=8)
     folds = int(table["folds"].iloc[0])
-    ax.set_title(f"{title}\n(corrected resampled t-test, 95% CI over {folds} paired folds; "
-                 f"filled: p < {alpha:g})", fontsize=10)
+    ax.set_title(f"{title}\n(corrected resampled t-test: 95% CI over {folds} paired folds;\n"
+                 f"filled where p < {alpha:g})", fontsize=9)
     return fig

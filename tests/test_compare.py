@@ -279,7 +279,10 @@ def test_cli_against_a_directory_adds_it_and_sweep_cells_carry_their_sweep(tmp_p
     base = make_run(tmp_path / "elsewhere", "base", BASELINE)
     for cell, acc in (("rate=0.2", INPUT), ("rate=0.5", HIDDEN)):
         make_run(tmp_path / "out" / "sweep", cell, acc)
-    write(tmp_path / "out" / "sweep" / "sweep.yaml", "name: sweep\n")
+    for name in ("sweep.yaml", "sweep.csv", "sweep.md"):
+        write(tmp_path / "out" / "sweep" / name, "cell\nrate=0.2\nrate=0.5\n")
+    for name in ("summary.md", "summary.csv"):  # what `run` with several configs leaves in OUT
+        write(tmp_path / "out" / name, "name\n")
     result = invoke(tmp_path / "out", "--against", base, "--format", "csv")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.output))

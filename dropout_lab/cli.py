@@ -15,12 +15,11 @@ from pathlib import Path
 import click
 
 from . import interrupt
-from .config import ENGINES, Experiment, check_against_data, load_config, load_config_sourced
-from .data import Dataset, load_dataset
-from .errors import ConfigError, DropoutLabError
+from .config import ENGINES
+from .errors import DropoutLabError
+from .executors import EXECUTORS
 from .layers import LAYERS
-from .progress import progress
-from .shapes import check_shapes
+from .tracking import TRACKERS
 
 
 def _report_errors(command):
@@ -56,50 +55,6 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
 
-def _load(config_files, overrides, data_dir, warned: set | None = None) -> list[tuple[Experiment, Dataset]]:
-    """Validate every config and load its data before any training starts.
-
-    Names were checked for clashes across all configs by ``_load_sweeps``, which runs first.
-    """
-    cache: dict[str, Dataset] = {}
-    loaded = []
-    for path in config_files:
-        cfg, source = load_config_sourced(path, overrides)
-        loaded.append((cfg, _checked_dataset(cfg, path, cache, data_dir, source, warned)))
-    return loaded
-
-
-def _checked_dataset(cfg: Experiment, path: Path, cache: dict[str, Dataset], data_dir, source=None,
-                     warned: set | None = None) -> Dataset:
-    """``cfg``'s data (loaded once per data spec), checked against the config and its engine.
-
-    ``source(key path)`` names who wrote a value (a file or a --set) in errors; each warning
-    is printed once (``warned`` holds those printed)."""
-    key = cfg.data.model_dump_json()
-    if key not in cache:
-        cache[key] = load_dataset(cfg.data, data_dir)
-    dataset = cache[key]
-    warnings = check_against_data(cfg, dataset, source or path)
-    check_shapes(cfg, dataset.input_shape, source or path)
-    for text in warnings:
-        if warned is None or text not in warned:
-            click.echo(f"Warning: {text}", err=True)
-            if warned is not None:
-                warned.add(text)
-    _check_engine(cfg, dataset, path)
-    return dataset
-
-
-def _check_engine(cfg: Experiment, dataset: Dataset, path: Path) -> None:
-    """A config its engine cannot train is refused before any training starts."""
-    from .engines import get_engine
-
-    try:
-        get_engine(cfg.training.engine).check(cfg, dataset)
-    except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-
-
 @main.command()
 @click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
@@ -111,8 +66,19 @@ def _check_engine(cfg: Experiment, dataset: Dataset, path: Path) -> None:
 @_data_dir_option
 @click.option("--engine", type=click.Choice(ENGINES), default=None,
               help="Training engine (same as --set training.engine=NAME) [default: the config's, else scikeras].")
+@click.option("--executor", type=click.Choice(EXECUTORS), default=None,
+              help="Where units train: in this process, in --jobs local processes, or on Ray "
+                   "[default: processes if --jobs > 1, else local].")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Train folds in this many worker processes (one TensorFlow thread each).")
+              help="Worker processes (one TensorFlow thread each); with --executor ray, the CPUs of a local Ray.")
+@click.option("--address", default=None, metavar="HOST:PORT",
+              help="Ray cluster to run on (--executor ray) [default: $RAY_ADDRESS, else a local Ray on 127.0.0.1].")
+@click.option("--track", type=click.Choice(TRACKERS), default=None, help="Log each run to this tracker.")
+@click.option("--tracking-uri", default=None, metavar="URI",
+              help="MLflow tracking URI, e.g. sqlite:///mlruns.db [default: $MLFLOW_TRACKING_URI, else ./mlruns].")
+@click.option("--experiment", default=None, help="MLflow experiment name [default: dropout-lab].")
+@click.option("--tracking-strict", is_flag=True,
+              help="A tracking failure is an error (exit 1) instead of a warning; local results are kept either way.")
 @click.option("--fresh", is_flag=True,
               help="Train everything again: ignore folds saved by an interrupted run and finished runs in OUT.")
 @click.option("--replace", is_flag=True,
@@ -123,8 +89,7 @@ def _check_engine(cfg: Experiment, dataset: Dataset, path: Path) -> None:
 @click.option("--check", "check_ref", type=click.Path(path_type=Path), default=None, metavar="REF_DIR",
               help="Then check each OUT/<name> against REF_DIR/<name> (see `check`); exit 1 if any differs.")
 @_report_errors
-def run(configs, out, overrides, sweep_items, repeats, engine, data_dir, jobs, fresh, replace, no_plots, quiet,
-        check_ref) -> None:
+def run(configs, out, overrides, sweep_items, no_plots, check_ref, **options) -> None:
     """Evaluate each CONFIG and write its results under OUT/<name>/.
 
     Each finished fold is saved as it completes: a run that is interrupted (Ctrl-C, a
@@ -134,136 +99,26 @@ def run(configs, out, overrides, sweep_items, repeats, engine, data_dir, jobs, f
     another config there is not replaced unless --replace says so.  A config with a sweep
     (its `sweep:`, or --sweep) writes one run per cell under OUT/<name>/<cell>/ and the
     sweep's table and plot in OUT/<name>/; cells are reused and protected the same way.
+    All runs' work goes through one executor (local, processes or ray); the numbers are the same.
     """
+    from .orchestrate import HINT, Interrupted, run_all
+
     with interrupt.stop_on_interrupt():
         try:
-            _run(configs, out, overrides, sweep_items, repeats, engine, data_dir, jobs, fresh, replace, no_plots,
-                 quiet, check_ref)
+            outcome = run_all(configs, out, overrides=overrides, sweep=sweep_items, plots=not no_plots,
+                              check=check_ref, **options)
             interrupt.check()
-        except (KeyboardInterrupt, Exception) as exc:  # outside a run's training (which reports its own folds)
+        except Interrupted as exc:
+            click.echo(f"\n{exc.message}", err=True)
+            raise SystemExit(130) from None
+        except (KeyboardInterrupt, Exception) as exc:  # while loading, before any training
             if not (isinstance(exc, KeyboardInterrupt) or interrupt.interrupted()):
                 raise
             interrupt.ignore_further()
-            click.echo(f"\nInterrupted: finished folds are saved under {out / '.journal'}; run the same command "
-                       f"again to continue from there (--fresh starts over).", err=True)
+            click.echo(f"\nInterrupted: finished folds are saved under {out / '.journal'}; {HINT}.", err=True)
             raise SystemExit(130) from None
-
-
-def _run(configs, out, overrides, sweep_items, repeats, engine, data_dir, jobs, fresh, replace, no_plots, quiet,
-         check_ref) -> None:
-    from .results import check_run_dir, headline, prepare_out_dir, summarize, update_comparison
-
-    if repeats is not None:
-        overrides = (*overrides, f"evaluation.repeats={repeats}")
-    if engine is not None:
-        overrides = (*overrides, f"training.engine={engine}")
-    warned: set = set()
-    sweeps = _load_sweeps(configs, overrides, sweep_items, data_dir, out, warned, replace)
-    plain = [path for path in configs if path not in sweeps]
-    loaded = _load(plain, overrides, data_dir, warned)
-    references = _references(check_ref, plain, loaded)
-    prepare_out_dir(out, [cfg.name for cfg, _ in loaded])
-    for cfg, _ in loaded:
-        check_run_dir(out / cfg.name, cfg, replace)
-    for cfg, dataset in loaded:
-        folds, where = _run_one(cfg, dataset, out, jobs, fresh, no_plots, quiet)
-        click.echo(f"{headline(cfg.name, summarize(folds))}  -> {where}")
-    comparison = update_comparison(out, [cfg.name for cfg, _ in loaded], plots=not no_plots)
-    if comparison:
-        click.echo("")
-        click.echo(comparison[1], nl=False)
-        click.echo(f"-> {comparison[0]}")
-    for sweep, datasets in sweeps.values():
-        _run_sweep(sweep, datasets, out, jobs, fresh, no_plots, quiet)
-    if references and not _check_all(out, references):
+    if not outcome.ok:
         sys.exit(1)
-
-
-def _run_one(cfg: Experiment, dataset: Dataset, out: Path, jobs: int, fresh: bool, no_plots: bool, quiet: bool):
-    """Train and evaluate one config (resuming saved folds), write OUT/<name>/; (fold table, its path).
-
-    A finished run of the same config, data and versions in OUT/<name>/ is reused unless ``fresh``."""
-    from .results import Journal, find_done, write_run
-    from .runner import run_experiment, run_id
-
-    identity = run_id(cfg, dataset)
-    done_run = None if fresh else find_done(out / cfg.name, cfg, dataset.checksum, identity)
-    if done_run is not None:
-        click.echo(f"{cfg.name}: already done, reusing {done_run.path}")
-        return done_run.folds, done_run.path
-    journal = Journal(out, cfg.name, identity)
-    if fresh:
-        journal.discard(every_id=True)
-    done = journal.load()
-    if done and not quiet:
-        click.echo(f"{cfg.name}: resuming, {len(done)} finished folds saved in {journal.path}", err=True)
-    try:
-        with progress(cfg, dataset, quiet, len(done)) as show:
-            def on_fold(fold):
-                journal.append(fold)
-                show(fold.row())
-                interrupt.check()  # an interrupt swallowed during the fold stops the run here
-
-            result = run_experiment(cfg, dataset, on_fold=on_fold, done=done, jobs=jobs)
-            interrupt.check()
-    except (KeyboardInterrupt, Exception) as exc:
-        # an interrupt can also surface as another error, raised by code it left half-done
-        if not (isinstance(exc, KeyboardInterrupt) or interrupt.interrupted()):
-            raise
-        interrupt.ignore_further()
-        click.echo(f"\nInterrupted: {len(journal.load())} finished folds of {cfg.name} are saved in "
-                   f"{journal.path}; run the same command again to continue from there "
-                   f"(--fresh starts over).", err=True)
-        raise SystemExit(130) from None
-    where = write_run(out, cfg, result.folds, result.info, result.history, plots=not no_plots,
-                      predictions=result.predictions, classes=dataset.classes)
-    journal.discard(every_id=True)
-    return result.folds, where
-
-
-def _load_sweeps(config_files, overrides, sweep_items, data_dir, out: Path | None, warned: set | None = None,
-                 replace: bool = False) -> dict:
-    """``{config path: (Sweep, each cell's Dataset)}`` for the configs that sweep (by their
-    `sweep:` or --sweep), every cell validated and its data loaded and checked before any
-    training.  Names must differ across all configs: each owns OUT/<name>/."""
-    from .results import check_run_dir
-    from .sweep import check_sweep_dir, expand
-
-    found, names, cache = {}, set(), {}
-    for path in config_files:
-        sweep = expand(path, overrides, sweep_items)
-        name = sweep.name if sweep else load_config(path, overrides).name
-        if name in names:
-            raise ConfigError(f"{path}: name {name!r} is used by more than one config in this run")
-        names.add(name)
-        if sweep is None:
-            continue
-        if out is not None:
-            check_sweep_dir(out / sweep.name)
-            for cell in sweep.cells:
-                check_run_dir(out / sweep.name / cell.name, cell.cfg, replace)
-        found[path] = (sweep, [_checked_dataset(cell.cfg, path, cache, data_dir, cell.source, warned)
-                               for cell in sweep.cells])
-    return found
-
-
-def _run_sweep(sweep, datasets, out: Path, jobs: int, fresh: bool, no_plots: bool, quiet: bool) -> None:
-    """Run each cell of ``sweep`` not already done in OUT/<name>/<cell>/, then write the sweep's files."""
-    from .results import headline, prepare_out_dir, summarize, write_sweep
-    from .sweep import sweep_files
-
-    where = prepare_out_dir(out / sweep.name)
-    folds, checksums = {}, {}
-    for cell, dataset in zip(sweep.cells, datasets, strict=True):
-        checksums[cell.name] = dataset.checksum
-        cell_folds, path = _run_one(cell.cfg, dataset, where, jobs, fresh, no_plots, quiet)
-        folds[cell.name] = cell_folds
-        click.echo(f"{headline(cell.name, summarize(cell_folds))}  -> {path}")
-    texts, figure = sweep_files(sweep, folds, checksums, plots=not no_plots)
-    path = write_sweep(where, texts, figure)
-    click.echo("")
-    click.echo(texts["sweep.md"], nl=False)
-    click.echo(f"-> {path}")
 
 
 @main.command(epilog=f"Layer types: {', '.join(LAYERS)} (see the README, section Layers).")
@@ -280,10 +135,17 @@ def validate(configs, overrides, sweep_items, data_dir) -> None:
     import keras
 
     from .builder import build_model, layer_table
+    from .orchestrate import load_configs, load_sweeps
 
     warned: set = set()
-    sweeps = _load_sweeps(configs, overrides, sweep_items, data_dir, None, warned)
-    for path, (cfg, dataset) in zip(configs, _load(configs, overrides, data_dir, warned), strict=True):
+
+    def warn(text):
+        if text not in warned:
+            warned.add(text)
+            click.echo(f"Warning: {text}", err=True)
+
+    sweeps = load_sweeps(configs, overrides, sweep_items, data_dir, None, warn)
+    for path, (cfg, dataset) in zip(configs, load_configs(configs, overrides, data_dir, warn), strict=True):
         keras.backend.clear_session()  # layer names start again at dense, dense_1, ...
         net = build_model(cfg.model, cfg.training, dataset.input_shape)
         opt = cfg.training.optimizer.model_dump()
@@ -412,26 +274,3 @@ def check(run_dir, ref_dir, tolerance) -> None:
     click.echo(report(result), nl=False)
     if not result.ok:
         sys.exit(1)
-
-
-def _references(ref_dir, config_files, loaded) -> dict:
-    """For `run --check`: each config's reference run, refused before any training if it is missing or differs."""
-    if ref_dir is None:
-        return {}
-    from .check import reference_for
-
-    return {cfg.name: reference_for(ref_dir, cfg, dataset.checksum, path)
-            for path, (cfg, dataset) in zip(config_files, loaded, strict=True)}
-
-
-def _check_all(out: Path, references: dict) -> bool:
-    from .check import check_run, report
-    from .results import read_run
-
-    ok = True
-    for name, reference in references.items():
-        result = check_run(read_run(out / name), reference)
-        click.echo(report(result), nl=False)
-        ok = ok and result.ok
-    return ok
-

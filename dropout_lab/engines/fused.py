@@ -77,6 +77,7 @@ from ..folds import FoldResult, Split, fold_result
 from .heads import HEADS, Head
 
 NAME = "fused"
+STACKS = True  # trains many splits as one program: an executor gives it a repeat (or a run) at a time
 
 tf.config.experimental.enable_op_determinism()
 

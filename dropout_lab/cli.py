@@ -14,7 +14,6 @@ from pathlib import Path
 
 import click
 
-from . import interrupt
 from .config import ENGINES
 from .errors import DropoutLabError
 from .executors import EXECUTORS
@@ -101,22 +100,14 @@ def run(configs, out, overrides, sweep_items, no_plots, check_ref, **options) ->
     sweep's table and plot in OUT/<name>/; cells are reused and protected the same way.
     All runs' work goes through one executor (local, processes or ray); the numbers are the same.
     """
-    from .orchestrate import HINT, Interrupted, run_all
+    from .orchestrate import Interrupted, run_all
 
-    with interrupt.stop_on_interrupt():
-        try:
-            outcome = run_all(configs, out, overrides=overrides, sweep=sweep_items, plots=not no_plots,
-                              check=check_ref, **options)
-            interrupt.check()
-        except Interrupted as exc:
-            click.echo(f"\n{exc.message}", err=True)
-            raise SystemExit(130) from None
-        except (KeyboardInterrupt, Exception) as exc:  # while loading, before any training
-            if not (isinstance(exc, KeyboardInterrupt) or interrupt.interrupted()):
-                raise
-            interrupt.ignore_further()
-            click.echo(f"\nInterrupted: finished folds are saved under {out / '.journal'}; {HINT}.", err=True)
-            raise SystemExit(130) from None
+    try:
+        outcome = run_all(configs, out, overrides=overrides, sweep=sweep_items, plots=not no_plots, check=check_ref,
+                          **options)
+    except Interrupted as exc:
+        click.echo(f"\n{exc.message}", err=True)
+        raise SystemExit(130) from None
     if not outcome.ok:
         sys.exit(1)
 
@@ -132,40 +123,11 @@ def validate(configs, overrides, sweep_items, data_dir) -> None:
 
     The layers are checked on the data's input shape; each is printed with its output
     shape and its number of parameters."""
-    import keras
+    from .describe import describe_configs
 
-    from .builder import build_model, layer_table
-    from .orchestrate import load_configs, load_sweeps
-
-    warned: set = set()
-
-    def warn(text):
-        if text not in warned:
-            warned.add(text)
-            click.echo(f"Warning: {text}", err=True)
-
-    sweeps = load_sweeps(configs, overrides, sweep_items, data_dir, None, warn)
-    for path, (cfg, dataset) in zip(configs, load_configs(configs, overrides, data_dir, warn), strict=True):
-        keras.backend.clear_session()  # layer names start again at dense, dense_1, ...
-        net = build_model(cfg.model, cfg.training, dataset.input_shape)
-        opt = cfg.training.optimizer.model_dump()
-        click.echo(f"{cfg.name}: ok ({dataset.name}: {dataset.X.shape[0]} rows x {dataset.n_features} features, "
-                   f"{dataset.n_classes} classes {', '.join(dataset.classes[:12])}"
-                   f"{', ...' if dataset.n_classes > 12 else ''}; sample shape {dataset.input_shape})")
-        click.echo(f"  optimizer: {', '.join(f'{k}={v}' for k, v in opt.items())}; "
-                   f"loss: {cfg.training.loss}; epochs: {cfg.training.epochs}; batch_size: {cfg.training.batch_size}")
-        rows = [dict(zip(_LAYER_ROW, _LAYER_ROW, strict=True)), *layer_table(net)]
-        widths = {key: max(len(str(row[key])) for row in rows) for key in _LAYER_ROW}
-        for row in rows:
-            click.echo("  " + " ".join(f"{row[key]!s:{align}{widths[key]}}" for key, align in _LAYER_ROW.items()))
-        click.echo(f"  total parameters: {net.count_params()}")
-        if path in sweeps:
-            cells = sweeps[path][0].cells
-            click.echo(f"  sweep: {len(cells)} cells, each ok: {'; '.join(cell.name for cell in cells)}")
-
-
-_LAYER_ROW = {"layer": "<", "type": "<", "output": "<", "units": ">", "activation": "<", "rate": ">",
-              "max_norm": ">", "params": ">"}  # column: alignment (widths fit the values)
+    for line in describe_configs(configs, overrides, sweep_items, data_dir,
+                                 warn=lambda text: click.echo(f"Warning: {text}", err=True)):
+        click.echo(line)
 
 
 def _score_columns() -> list[str]:
@@ -187,29 +149,11 @@ def compare(run_dirs, fmt, metric) -> None:
     Each RUN_DIR is a directory `dropout-lab run` wrote (OUT/<name>/).  The p-values and
     intervals come from the corrected resampled t-test (Nadeau & Bengio 2003).
     """
-    from .compare import compare_json, compare_markdown, compare_runs
-    from .results import read_run
+    from .compare import compare_dirs
 
     if len(run_dirs) < 2:
         raise click.UsageError("compare needs at least two run directories")
-    runs = [read_run(path) for path in run_dirs]
-    labels = _run_labels(runs)
-    table = compare_runs({label: run.folds for label, run in zip(labels, runs, strict=True)},
-                         checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)},
-                         metric=metric)
-    if fmt == "md":
-        click.echo(compare_markdown(table), nl=False)
-    elif fmt == "csv":
-        click.echo(table.to_csv(index=False), nl=False)
-    else:
-        click.echo(compare_json(table), nl=False)
-
-
-def _run_labels(runs) -> list[str]:
-    """Each run's config name; with the directory added where names repeat, and a number where even that does."""
-    names = [run.name for run in runs]
-    labels = [name if names.count(name) == 1 else f"{name} ({run.path})" for name, run in zip(names, runs, strict=True)]
-    return [label if labels.count(label) == 1 else f"{label} #{i}" for i, label in enumerate(labels, 1)]
+    click.echo(compare_dirs(run_dirs, metric, fmt), nl=False)
 
 
 @main.command()
@@ -224,17 +168,12 @@ def report(directory, out_file) -> None:
     One row per run directory: protocol, runs, test accuracy (mean ± std, 95% CI), train
     accuracy and links to its plots; then links to each sweep's table and plot.
     """
-    from .report import build_report
-    from .results import write_report
+    from .report import write_full_report
 
-    target = out_file if out_file is not None else directory / "report.md"
-    found = build_report(directory, target.parent)
-    for problem in found.skipped:
+    skipped, line = write_full_report(directory, out_file)
+    for problem in skipped:
         click.echo(f"not included: {problem}", err=True)
-    md, csv = write_report(target, found.markdown, found.csv())
-    runs, sweeps = len(found.table), len(found.sweeps)
-    also = f" and {sweeps} sweep{'s' * (sweeps != 1)}" if sweeps else ""
-    click.echo(f"{runs} run{'s' * (runs != 1)}{also} -> {md}, {csv}")
+    click.echo(line)
 
 
 @main.command()

@@ -164,3 +164,23 @@ def _shortest_distinct(a: str, b: str, at_least: int = 12) -> tuple[str, str]:
     differ = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
     keep = max(at_least, differ + 1)
     return tuple(s if len(s) <= keep else s[:keep] + "..." for s in (a, b))
+
+
+def run_labels(runs) -> list[str]:
+    """Each run's config name; with the directory added where names repeat, and a number where even that does."""
+    names = [run.name for run in runs]
+    labels = [name if names.count(name) == 1 else f"{name} ({run.path})" for name, run in zip(names, runs, strict=True)]
+    return [label if labels.count(label) == 1 else f"{label} #{i}" for i, label in enumerate(labels, 1)]
+
+
+def compare_dirs(run_dirs, metric: str = "test_accuracy", fmt: str = "md") -> str:
+    """``dropout-lab compare``: the pairwise table of the runs in ``run_dirs`` as Markdown, CSV or JSON."""
+    from .results import read_run
+
+    runs = [read_run(path) for path in run_dirs]
+    labels = run_labels(runs)
+    table = compare_runs({label: run.folds for label, run in zip(labels, runs, strict=True)},
+                         checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)},
+                         metric=metric)
+    formats = {"md": compare_markdown, "csv": lambda t: t.to_csv(index=False), "json": compare_json}
+    return formats[fmt](table)

@@ -172,35 +172,39 @@ def run_all(configs: Sequence[str | Path], out: str | Path = "results", *, overr
             for observer in observers:
                 observer.warning(text)
 
-    pool = make_executor(executor, jobs, address)
-    tracker = make_tracker(track, tracking_uri, experiment, tracking_strict, warn)
-    overrides = (*overrides, *([f"evaluation.repeats={repeats}"] if repeats is not None else []),
-                 *([f"training.engine={engine}"] if engine is not None else []))
-    sweeps = load_sweeps(configs, overrides, sweep, data_dir, out, warn, replace)
-    plain = [path for path in configs if path not in sweeps]
-    loaded = load_configs(plain, overrides, data_dir, warn)
-    references = _references(check, plain, loaded)
-    pool.start()  # e.g. connect to a Ray cluster: fails fast, before anything is written
-    try:
-        if tracker is not None:
-            tracker.start()
-            observers.append(tracker)
-        driver = _Driver(out, pool, observers, fresh, replace, plots)
-        driver.plan(loaded, list(sweeps.values()))
-        with interrupt.stop_on_interrupt():
+    driver = None
+    with interrupt.stop_on_interrupt():
+        try:
+            pool = make_executor(executor, jobs, address)
+            tracker = make_tracker(track, tracking_uri, experiment, tracking_strict, warn)
+            overrides = (*overrides, *([f"evaluation.repeats={repeats}"] if repeats is not None else []),
+                         *([f"training.engine={engine}"] if engine is not None else []))
+            sweeps = load_sweeps(configs, overrides, sweep, data_dir, out, warn, replace)
+            plain = [path for path in configs if path not in sweeps]
+            loaded = load_configs(plain, overrides, data_dir, warn)
+            references = _references(check, plain, loaded)
+            pool.start()  # e.g. connect to a Ray cluster: fails fast, before anything is written
             try:
+                if tracker is not None:
+                    tracker.start()
+                    observers.append(tracker)
+                driver = _Driver(out, pool, observers, fresh, replace, plots)
+                driver.plan(loaded, list(sweeps.values()))
                 driver.execute()
                 interrupt.check()
-            except (KeyboardInterrupt, Exception) as exc:  # an interrupt can surface as another error
-                if not (isinstance(exc, KeyboardInterrupt) or interrupt.interrupted()):
-                    raise
-                interrupt.ignore_further()
-                raise Interrupted(driver.interrupted_message()) from None
-        ok = _check_all(out, references, observers)
-    finally:
-        pool.close()
-        for observer in observers:
-            observer.close()
+                ok = _check_all(out, references, observers)
+            finally:
+                pool.close()
+                for observer in observers:
+                    observer.close()
+            interrupt.check()
+        except (KeyboardInterrupt, Exception) as exc:  # an interrupt can surface as another error
+            if not (isinstance(exc, KeyboardInterrupt) or interrupt.interrupted()):
+                raise
+            interrupt.ignore_further()
+            message = driver.interrupted_message() if driver else \
+                f"Interrupted: finished folds are saved under {out / '.journal'}; {HINT}."
+            raise Interrupted(message) from None
     return Outcome([run.record for run in driver.runs], ok)
 
 

@@ -131,6 +131,11 @@ class MlflowTracker(Observer):
         self._guard("connect to", self._connect)
 
     def _connect(self) -> None:
+        import os
+
+        # a tracking server that is down should cost seconds, not MLflow's minutes of retries
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
+        os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
         from mlflow.tracking import MlflowClient
 
         self._client = MlflowClient(tracking_uri=self.uri)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .errors import DropoutLabError
 
@@ -56,14 +56,16 @@ def redact(uri: str | None) -> str:
         parts = urlsplit(uri)
     except ValueError:
         return "***"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
+    text = uri
+    if "@" in parts.netloc:  # rebuilt by hand: urlunsplit would drop an empty netloc (sqlite:////abs/path)
+        userinfo, host = parts.netloc.rsplit("@", 1)
         user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:***@{host}" if ":" in userinfo else f"***@{host}"
-    query = urlencode([(k, "***" if _SECRET_KEYS.search(k) else v) for k, v in parse_qsl(parts.query, True)],
-                      safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+        text = text.replace(parts.netloc, f"{user}:***@{host}" if ":" in userinfo else f"***@{host}", 1)
+    if parts.query:
+        query = urlencode([(k, "***" if _SECRET_KEYS.search(k) else v) for k, v in parse_qsl(parts.query, True)],
+                          safe="*")
+        text = text.replace(f"?{parts.query}", f"?{query}", 1)
+    return text
 
 
 def _scrub(text: str, uri: str | None) -> str:
@@ -92,7 +94,7 @@ def check_uri(uri: str) -> None:
 
 
 def flatten(value, prefix: str = "") -> dict[str, str]:
-    """``{"a": {"b": [1, {"c": 2}]}}`` -> ``{"a.b[0]": "1", "a.b[1].c": "2"}`` (MLflow params)."""
+    """``{"a": {"b": [1, {"c": 2}]}}`` -> ``{"a.b.0": "1", "a.b.1.c": "2"}`` (MLflow params)."""
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
@@ -101,7 +103,7 @@ def flatten(value, prefix: str = "") -> dict[str, str]:
     if isinstance(value, list):
         out = {}
         for i, item in enumerate(value):
-            out.update(flatten(item, f"{prefix}[{i}]"))
+            out.update(flatten(item, f"{prefix}.{i}"))  # MLflow keys allow no brackets
         return out or {prefix: "[]"}
     return {prefix: "null" if value is None else str(value)}
 

@@ -31,7 +31,7 @@ def test_an_invalid_tracking_uri_is_refused(uri):
 
 
 def test_flatten_names_params_by_key_path():
-    assert flatten({"a": {"b": [1, {"c": None}]}, "d": []}) == {"a.b[0]": "1", "a.b[1].c": "null", "d": "[]"}
+    assert flatten({"a": {"b": [1, {"c": None}]}, "d": []}) == {"a.b.0": "1", "a.b.1.c": "null", "d": "[]"}
 
 
 def test_an_invalid_tracking_uri_on_the_command_line_is_one_error_line(sonar_env, tmp_path):
@@ -66,7 +66,7 @@ def test_a_sweep_is_a_parent_run_with_a_nested_run_per_cell(sonar_env, tmp_path)
         assert run.data.tags["dropout_lab.run_id"] == info["run_id"]
         assert run.data.tags["dropout_lab.dataset_checksum"] == info["dataset"]["checksum"]
         assert run.data.tags["dropout_lab.version.tensorflow"] == info["versions"]["tensorflow"]
-        assert run.data.params["training.epochs"] == "1" and run.data.params["model.layers[1].rate"] == cell[5:]
+        assert run.data.params["training.epochs"] == "1" and run.data.params["model.layers.1.rate"] == cell[5:]
         folds = pd.read_csv(where / "folds.csv")
         steps = sorted((m.step, m.value) for m in client.get_metric_history(run.info.run_id, "test_accuracy"))
         assert steps == list(zip(folds["fold"], folds["test_accuracy"], strict=True))

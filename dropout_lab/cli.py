@@ -1,8 +1,9 @@
 """The ``dropout-lab`` command: a thin click layer over the package.
 
 The project's own errors become one ``Error: ...`` line and exit code 1; usage errors
-are click's (exit code 2); an interrupted run exits with 130.  Only this module (and
-``progress``, for the progress of a run) prints.
+are click's (exit code 2); an interrupted run exits with 130.  ``run`` is one call of
+:func:`dropout_lab.orchestrate.run_all`; only this module and ``progress`` (its console
+observer) print.
 """
 
 from __future__ import annotations

@@ -82,6 +82,7 @@ from .stacking import bc as _bc
 from .stacking import lanes as _lanes
 
 NAME = "fused"
+STACKS = True  # trains many splits as one program: an executor gives it a repeat (or a run) at a time
 
 tf.config.experimental.enable_op_determinism()
 

@@ -53,8 +53,10 @@ circles: install
 # The tutorials' CNN and RNN dropout patterns on digits, each family compared with its
 # no-dropout baseline fold by fold (corrected resampled t-test); ~15 min on 2 shared cores.
 digits-studies: install
-	$(BIN)/dropout-lab run configs/digits_cnn.yaml $(DIGITS_CNN) $(DIGITS_LSTM) configs/digits_cnn_spatial_sweep.yaml \
-		--out $(OUT)/digits --quiet
+	$(BIN)/dropout-lab run configs/digits_cnn_baseline.yaml configs/digits_cnn.yaml $(DIGITS_CNN) $(DIGITS_LSTM) \
+		configs/digits_cnn_spatial_sweep.yaml --out $(OUT)/digits --quiet
+	$(BIN)/dropout-lab compare $(OUT)/digits/digits_cnn_baseline $(OUT)/digits/digits_cnn \
+		> $(OUT)/digits/classifier_compare.md && cat $(OUT)/digits/classifier_compare.md
 	$(BIN)/dropout-lab compare $(foreach c,$(DIGITS_CNN),$(OUT)/digits/$(basename $(notdir $(c)))) \
 		> $(OUT)/digits/cnn_compare.md && cat $(OUT)/digits/cnn_compare.md
 	$(BIN)/dropout-lab compare $(foreach c,$(DIGITS_LSTM),$(OUT)/digits/$(basename $(notdir $(c)))) \

@@ -13,6 +13,7 @@ from dropout_lab.config import load_config
 from .conftest import CONFIGS
 
 TINY = ["--set", "training.epochs=2", "--set", "evaluation.n_splits=3"]
+CLASSIFIER = ["digits_cnn_baseline", "digits_cnn"]
 CNN = ["digits_cnn_dropout_none", "digits_cnn_dropout", "digits_cnn_dropout_spatial", "digits_cnn_dropout_both"]
 LSTM = ["digits_lstm", "digits_lstm_dropout", "digits_lstm_input_dropout", "digits_lstm_variational"]
 SWEEP = "digits_cnn_spatial_sweep"
@@ -23,6 +24,9 @@ SHAPES = {
     "digits_cnn": [("Conv2D", "(8, 8, 32)"), ("MaxPooling2D", "(4, 4, 32)"), ("Conv2D", "(4, 4, 64)"),
                    ("MaxPooling2D", "(2, 2, 64)"), ("Flatten", "(256,)"), ("Dense", "(128,)"),
                    ("Dropout", "(128,)"), ("Dense", "(10,)")],
+    "digits_cnn_baseline": [("Conv2D", "(8, 8, 32)"), ("MaxPooling2D", "(4, 4, 32)"), ("Conv2D", "(4, 4, 64)"),
+                            ("MaxPooling2D", "(2, 2, 64)"), ("Flatten", "(256,)"), ("Dense", "(128,)"),
+                            ("Dense", "(10,)")],
     "digits_cnn_dropout_none": [("Conv2D", "(8, 8, 32)"), ("Conv2D", "(8, 8, 32)"), ("MaxPooling2D", "(4, 4, 32)"),
                                 ("Flatten", "(512,)"), ("Dense", "(10,)")],
     "digits_cnn_dropout": [("Conv2D", "(8, 8, 32)"), ("Conv2D", "(8, 8, 32)"), ("MaxPooling2D", "(4, 4, 32)"),
@@ -66,7 +70,7 @@ def test_every_study_config_is_shipped_with_its_description():
         assert cfg.data.dataset == "digits" and cfg.training.engine == "scikeras"
         assert "tutorial" in cfg.description
     # each family shares its baseline's seed, data, training and folds: only the layers differ
-    for family in (CNN, LSTM):
+    for family in (CLASSIFIER, CNN, LSTM):
         base = load_config(CONFIGS / f"{family[0]}.yaml")
         for name in family[1:]:
             cfg = load_config(CONFIGS / f"{name}.yaml")
@@ -89,7 +93,7 @@ def test_every_study_runs_and_each_family_pairs_with_its_baseline(tmp_path):
     """All the studies in one run (2 epochs, 3 folds): each learns (above the 1/10 chance),
     and compare pairs each family's variants with its no-dropout baseline.  The sweep runs
     its ends (rates 0.0 and 0.5) to save time; validate checks all its cells."""
-    configs = ["digits_cnn", *CNN, *LSTM, SWEEP]
+    configs = [*CLASSIFIER, *CNN, *LSTM, SWEEP]
     ends = [RATES[0], RATES[-1]]
     result = invoke("run", *(CONFIGS / f"{name}.yaml" for name in configs[:-1]), *TINY, "--no-plots", "-q",
                     "--out", tmp_path)
@@ -103,8 +107,10 @@ def test_every_study_runs_and_each_family_pairs_with_its_baseline(tmp_path):
         assert len(folds) == 3 and folds["n_test"].sum() == 1797, run
         assert folds["test_accuracy"].mean() > 0.2, run
     assert len(pd.read_csv(tmp_path / SWEEP / "sweep.csv")) == len(ends)
-    for family in (CNN, LSTM):
+    for family in (CLASSIFIER, CNN, LSTM):
         compared = invoke("compare", *(tmp_path / name for name in family), "--format", "csv")
         assert compared.exit_code == 0, compared.output
         table = pd.read_csv(io.StringIO(compared.stdout))
-        assert len(table) == 6 and set(table["folds"]) == {3}
+        n = len(family)
+        assert len(table) == n * (n - 1) // 2 and set(table["folds"]) == {3}
+        assert list(table["run_a"][: n - 1]) == [family[0]] * (n - 1)

@@ -9,8 +9,13 @@ export DROPOUT_LAB_DATA ?= $(if $(SHARED),$(abspath ../shared/data),)
 
 CIRCLES := configs/circles_overfit.yaml configs/circles_dropout.yaml configs/circles_input_dropout.yaml configs/circles_maxnorm.yaml
 JOBS   ?= 2
+# The CNN and RNN dropout studies on 8x8 digits (SciKeras; 5-fold CV, 15 epochs each, as the configs say).
+DIGITS_CNN  := configs/digits_cnn_dropout_none.yaml configs/digits_cnn_dropout.yaml \
+               configs/digits_cnn_dropout_spatial.yaml configs/digits_cnn_dropout_both.yaml
+DIGITS_LSTM := configs/digits_lstm.yaml configs/digits_lstm_dropout.yaml \
+               configs/digits_lstm_input_dropout.yaml configs/digits_lstm_variational.yaml
 
-.PHONY: install test test-slow check-reference reference sonar circles tips reproduce bench bench-executors lint clean
+.PHONY: install test test-slow check-reference reference sonar circles tips digits-studies reproduce bench bench-executors lint clean
 
 install: $(VENV)/.installed
 
@@ -44,6 +49,20 @@ sonar: install
 # 4 configs x 30 repeats x 4000 epochs: the fused engine does it in minutes (SciKeras would take hours).
 circles: install
 	$(BIN)/dropout-lab run $(CIRCLES) --engine fused --out $(OUT)/circles
+
+# The tutorials' CNN and RNN dropout patterns on digits, each run compared with its family's
+# no-dropout baseline fold by fold (corrected resampled t-test) into classifier.md, cnn.md and
+# lstm.md; ~13 min on 2 shared cores.
+digits-studies: install
+	$(BIN)/dropout-lab run configs/digits_cnn_baseline.yaml configs/digits_cnn.yaml $(DIGITS_CNN) $(DIGITS_LSTM) \
+		configs/digits_cnn_spatial_sweep.yaml --out $(OUT)/digits --quiet
+	$(BIN)/dropout-lab compare $(OUT)/digits/digits_cnn_baseline $(OUT)/digits/digits_cnn \
+		--against digits_cnn_baseline > $(OUT)/digits/classifier.md && cat $(OUT)/digits/classifier.md
+	$(BIN)/dropout-lab compare $(foreach c,$(DIGITS_CNN),$(OUT)/digits/$(basename $(notdir $(c)))) \
+		$(OUT)/digits/digits_cnn_spatial_sweep --against digits_cnn_dropout_none \
+		> $(OUT)/digits/cnn.md && cat $(OUT)/digits/cnn.md
+	$(BIN)/dropout-lab compare $(foreach c,$(DIGITS_LSTM),$(OUT)/digits/$(basename $(notdir $(c)))) \
+		--against digits_lstm > $(OUT)/digits/lstm.md && cat $(OUT)/digits/lstm.md
 
 # The dropout tips study (README, "The tutorial's tips, measured"): sonar_tips.yaml and its variants,
 # 41 runs x 5 x 10 folds with the fused engine; then each run against the baseline and the hidden

@@ -389,42 +389,41 @@ def test_out_dir_not_writable(workspace):
         shutil.rmtree(locked, ignore_errors=True)
 
 
-# image and sequence data (a CSV whose dataset says its samples have this shape):
-# id: (input shape, the model's layers before the output layer, what the one Error line must contain)
+# image and sequence data (the digits 0 and 1 seen as 8x8x1 images or 8 steps of 8 pixels):
+# id: (the digits view, the model's layers before the output layer, what the one Error line must contain)
 SHAPED = {
     "conv2d after flatten": (
-        (8, 8, 1), "[{type: flatten}, {type: conv2d, filters: 4, kernel_size: 3}]",
+        "image", "[{type: flatten}, {type: conv2d, filters: 4, kernel_size: 3}]",
         "model.layers[1] (conv2d) needs an image (rows, cols, channels); got (64,) from model.layers[0] (flatten)"),
     "max_pooling2d below 1x1": (
-        (8, 8, 1), "[{type: conv2d, filters: 4, kernel_size: 3}, {type: max_pooling2d}, {type: max_pooling2d}, "
-                   "{type: max_pooling2d}, {type: flatten}]",
+        "image", "[{type: conv2d, filters: 4, kernel_size: 3}, {type: max_pooling2d}, {type: max_pooling2d}, "
+                 "{type: max_pooling2d}, {type: flatten}]",
         "model.layers[3] (max_pooling2d) would shrink the map below 1x1: pool_size 2x2 needs at least 2x2 "
         "(padding: valid); got (1, 1, 4) from model.layers[2] (max_pooling2d)"),
     "dense on an image without flatten": (
-        (8, 8, 1), "[{type: conv2d, filters: 4, kernel_size: 3}]",
+        "image", "[{type: conv2d, filters: 4, kernel_size: 3}]",
         "model.layers[1] (dense) needs a flat input (features,); got (6, 6, 4) from model.layers[0] (conv2d); "
         "put a flatten (or a global average pooling) layer before it"),
     "kernel_size larger than the input": (
-        (8, 8, 1), "[{type: conv2d, filters: 4, kernel_size: 9}, {type: flatten}]",
+        "image", "[{type: conv2d, filters: 4, kernel_size: 9}, {type: flatten}]",
         "model.layers[0] (conv2d) has kernel_size 9x9, larger than its input (padding: valid); got (8, 8, 1) "
         "from the input; use a smaller kernel_size or padding: same"),
     "lstm on an image": (
-        (8, 8, 1), "[{type: lstm, units: 4}]",
+        "image", "[{type: lstm, units: 4}]",
         "model.layers[0] (lstm) needs a sequence (steps, features); got (8, 8, 1) from the input"),
     "an lstm refused by the fused engine": (
-        (8, 8), "[{type: lstm, units: 4}]",
+        "sequence", "[{type: lstm, units: 4}]",
         "model.layers[0].type 'lstm' is not supported by the fused engine"),
 }
 
 
 @pytest.mark.parametrize("case", list(SHAPED))
 @pytest.mark.parametrize("command", ["run", "validate"])
-def test_shape_errors_on_image_and_sequence_data(workspace, shaped_csv, case, command):
+def test_shape_errors_on_image_and_sequence_data(workspace, case, command):
     tmp, snapshot = workspace
-    input_shape, layers, expected = SHAPED[case]
-    data = shaped_csv(input_shape)
+    view, layers, expected = SHAPED[case]
     config = tmp / "c.yaml"
-    config.write_text(f"{EXTENDS}data: {{dataset: csv, path: {data.name}}}\n"
+    config.write_text(f"{EXTENDS}data: {{dataset: digits, view: {view}, classes: [0, 1]}}\n"
                       f"model:\n  layers: [{layers[1:-1]}, {{type: dense, units: 1, activation: sigmoid}}]\n")
     args = [command, str(config), *(["--out", str(tmp / "out")] if command == "run" else [])]
     if "fused" in case:

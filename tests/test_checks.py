@@ -75,6 +75,28 @@ def test_a_model_too_large_for_the_machine_is_refused_with_its_parameter_count_a
     assert check_splits(small, np.array([0, 1] * 30), "c.yaml", input_shape=(60,)) == []
 
 
+# config, --set, one sample's shape, the count (every layer counted: no "at least")
+TOO_LARGE = {
+    # conv 9 x 1e5 + 1e5; conv 9 x 1e5 x 1e5 + 1e5; dense (2 x 2 x 1e5) x 128 + 128; output 128 x 10 + 10
+    "cnn": ("digits_cnn", ["model.layers[0].filters=100000", "model.layers[2].filters=100000"], (8, 8, 1),
+            "90,052,301,418"),
+    # 4 gates x 1e5 units x (8 inputs + 1e5 recurrent + 1 bias); output 1e5 x 10 + 10
+    "lstm": ("digits_lstm_variational", ["model.layers[0].units=100000"], (8, 8), "40,004,600,010"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TOO_LARGE))
+def test_a_cnn_or_rnn_too_large_is_refused_with_every_layer_counted(case):
+    config, sets, shape, count = TOO_LARGE[case]
+    cfg = load_config(CONFIGS / f"{config}.yaml", sets)
+    with pytest.raises(ConfigError) as err:
+        check_splits(cfg, np.array([0, 1] * 10), "c.yaml", input_shape=shape)
+    assert str(err.value).startswith(f"c.yaml: model: {count} parameters (on {'x'.join(map(str, shape))} inputs) "
+                                     f"need about ")
+    assert check_splits(load_config(CONFIGS / f"{config}.yaml"), np.array([0, 1] * 40), "c.yaml",
+                        input_shape=shape) == []
+
+
 def test_the_fused_engine_counts_every_stacked_model(sonar_env):
     # 910,061 parameters are fine alone, not 3 folds x 1000 repeats of them stacked at once
     big = ["--set", "model.layers[0].units=10000", "--set", "evaluation.repeats=1000"]

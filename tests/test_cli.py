@@ -65,10 +65,9 @@ def test_validate_prints_layers_and_parameters(sonar_env):
     assert result.output.count("Dropout") == 2 and "learning_rate=0.1" in result.output
 
 
-def test_validate_prints_each_layers_output_shape_on_image_data(sonar_env, shaped_csv, tmp_path):
-    data = shaped_csv((8, 8, 1))
+def test_validate_prints_each_layers_output_shape_on_image_data(tmp_path):
     config = write(tmp_path / "cnn.yaml", f"""extends: {CONFIGS / 'smoke.yaml'}
-data: {{dataset: csv, path: {data.name}}}
+data: {{dataset: digits, view: image, classes: [0, 1]}}
 model:
   layers:
     - {{type: conv2d, filters: 4, kernel_size: 3, padding: same}}
@@ -79,6 +78,8 @@ model:
 """)
     result = invoke("validate", config)
     assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        "cnn: ok (digits_01: 360 rows x 64 features, 2 classes 0, 1; sample shape (8, 8, 1))")
     rows = [line.split() for line in result.output.splitlines()[3:-1]]
     assert [(r[1], " ".join(r[2:-1]).split(")")[0] + ")", r[-1]) for r in rows] == [
         ("Reshape", "(8, 8, 1)", "0"), ("Conv2D", "(8, 8, 4)", "40"), ("MaxPooling2D", "(4, 4, 4)", "0"),
@@ -291,9 +292,9 @@ def test_multiclass_runs_through_run_compare_check_report_and_sweep(tmp_path):
 
 
 def test_compare_refuses_a_metric_an_older_run_lacks(tmp_path):
-    from .conftest import ROOT
-
     import shutil
+
+    from .conftest import ROOT
 
     copies = [shutil.copytree(ROOT / "reference" / "smoke", tmp_path / name / "smoke") for name in ("a", "b")]
     result = invoke("compare", *copies, "--metric", "test_auc")

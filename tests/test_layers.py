@@ -9,7 +9,7 @@ import yaml
 
 from dropout_lab.builder import build_model, layer_table
 from dropout_lab.config import ModelConfig, TrainingConfig, dump_config, load_config
-from dropout_lab.layers import LAYERS
+from dropout_lab.layers import LAYERS, parameter_count
 
 from .conftest import CONFIGS, ROOT
 
@@ -234,3 +234,73 @@ def test_layer_table_shows_each_layers_output_shape():
     assert [(r["type"], r["output"], r["params"]) for r in rows] == [
         ("Reshape", "(8, 8, 1)", 0), ("Conv2D", "(8, 8, 4)", 3 * 3 * 4 + 4), ("MaxPooling2D", "(4, 4, 4)", 0),
         ("SpatialDropout2D", "(4, 4, 4)", 0), ("Flatten", "(64,)", 0), ("Dense", "(1,)", 65)]
+
+
+# --- parameter counts without building (the model-size check before training) ---
+
+# kind: [(its config entry, the input shape)], each counted by the kind's ``params`` function
+# and checked against the Keras layer built on that shape
+COUNTED = {
+    "dense": [({"type": "dense", "units": 7}, (5,))],
+    "dropout": [({"type": "dropout", "rate": 0.5}, (5,)), ({"type": "dropout", "rate": 0.5}, (4, 4, 3))],
+    "spatial_dropout1d": [({"type": "spatial_dropout1d", "rate": 0.5}, (8, 3))],
+    "spatial_dropout2d": [({"type": "spatial_dropout2d", "rate": 0.5}, (6, 5, 3))],
+    "gaussian_dropout": [({"type": "gaussian_dropout", "rate": 0.2}, (8, 3))],
+    "alpha_dropout": [({"type": "alpha_dropout", "rate": 0.2}, (5,))],
+    "gaussian_noise": [({"type": "gaussian_noise", "stddev": 0.1}, (4, 4, 2))],
+    "conv1d": [({"type": "conv1d", "filters": 4, "kernel_size": 3}, (10, 3)),
+               ({"type": "conv1d", "filters": 4, "kernel_size": 3, "strides": 2, "padding": "same"}, (9, 2)),
+               ({"type": "conv1d", "filters": 2, "kernel_size": 3, "strides": 2}, (10, 2))],
+    "conv2d": [({"type": "conv2d", "filters": 32, "kernel_size": 3, "padding": "same"}, (8, 8, 1)),
+               ({"type": "conv2d", "filters": 5, "kernel_size": [3, 2], "strides": [2, 1]}, (8, 7, 3)),
+               ({"type": "conv2d", "filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}, (7, 7, 2))],
+    "max_pooling1d": [({"type": "max_pooling1d"}, (9, 3)),
+                      ({"type": "max_pooling1d", "pool_size": 3, "strides": 1, "padding": "same"}, (9, 3))],
+    "max_pooling2d": [({"type": "max_pooling2d"}, (7, 7, 2)),
+                      ({"type": "max_pooling2d", "pool_size": [3, 2], "strides": [1, 2]}, (8, 8, 2)),
+                      ({"type": "max_pooling2d", "pool_size": 3, "padding": "same"}, (7, 8, 1))],
+    "average_pooling1d": [({"type": "average_pooling1d", "pool_size": 3, "strides": 2}, (10, 2))],
+    "average_pooling2d": [({"type": "average_pooling2d", "pool_size": 2, "strides": 1}, (5, 6, 3)),
+                          ({"type": "average_pooling2d", "padding": "same"}, (5, 5, 2))],
+    "global_average_pooling1d": [({"type": "global_average_pooling1d"}, (8, 5))],
+    "global_average_pooling2d": [({"type": "global_average_pooling2d"}, (4, 4, 6))],
+    "flatten": [({"type": "flatten"}, (4, 4, 3)), ({"type": "flatten"}, (5,))],
+    "lstm": [({"type": "lstm", "units": 32}, (8, 8)),
+             ({"type": "lstm", "units": 6, "return_sequences": True, "dropout": 0.5}, (7, 5))],
+    "gru": [({"type": "gru", "units": 32}, (8, 8)), ({"type": "gru", "units": 4, "return_sequences": True}, (6, 3))],
+    "batch_normalization": [({"type": "batch_normalization"}, (5,)),
+                            ({"type": "batch_normalization"}, (4, 4, 3))],
+}
+
+
+def test_every_registered_kind_counts_its_parameters():
+    assert set(COUNTED) == set(LAYERS)
+    assert [name for name, kind in LAYERS.items() if kind.params is None] == []
+
+
+@pytest.mark.parametrize("kind, entry, shape", [(k, e, s) for k, cases in COUNTED.items() for e, s in cases],
+                         ids=lambda v: v if isinstance(v, str) else None)
+def test_each_kinds_parameter_count_and_output_shape_are_keras_own(kind, entry, shape):
+    spec = ModelConfig.model_validate({"layers": [entry, OUTPUT]}).layers[0]
+    layer = LAYERS[kind].build(spec)
+    out = layer.compute_output_shape((None, *shape))
+    layer.build((None, *shape))
+    assert LAYERS[kind].params(spec, shape) == (layer.count_params(), tuple(out[1:]))
+
+
+@pytest.mark.parametrize("config", ["digits_cnn", "digits_cnn_dropout_both", "digits_lstm_variational"])
+def test_a_whole_cnn_or_rnn_is_counted_as_keras_counts_its_model(config):
+    cfg = load_config(CONFIGS / f"{config}.yaml")
+    shape = {"image": (8, 8, 1), "sequence": (8, 8)}[cfg.data.view]
+    assert parameter_count(cfg.model.layers, shape) == (
+        build_model(cfg.model, cfg.training, shape).count_params(), len(cfg.model.layers))
+
+
+def test_counting_stops_at_a_layer_that_cannot_take_its_input():
+    # the shape check names the layer; the size check counts what comes before it
+    layers = ModelConfig.model_validate({"layers": [
+        {"type": "dense", "units": 4}, {"type": "conv2d", "filters": 2, "kernel_size": 3}, OUTPUT]}).layers
+    assert parameter_count(layers, (6,)) == (28, 1)
+    pooled = ModelConfig.model_validate({"layers": [
+        {"type": "max_pooling2d"}, {"type": "max_pooling2d"}, {"type": "flatten"}, OUTPUT]}).layers
+    assert parameter_count(pooled, (2, 2, 1)) == (0, 1)

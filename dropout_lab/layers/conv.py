@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from ..config.types import Activation, Initializer, MaxNorm, PositiveInt
@@ -11,9 +12,11 @@ from .options import (
     Padding,
     Size1D,
     Size2D,
+    as_tuple,
     keras_size,
     kernel_regularizer,
     max_norm,
+    window_output,
 )
 from .registry import IMAGE, SEQUENCE, register
 
@@ -60,14 +63,22 @@ def _conv(cls, spec: _Conv, axis: list[int]):
     )
 
 
-@register(Conv1DLayer, needs=SEQUENCE)
+def _conv_params(spec: _Conv, shape: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
+    """A kernel (window x input channels x filters) and a bias (filters)."""
+    spatial, channels = shape[:-1], shape[-1]
+    window = math.prod(as_tuple(spec.kernel_size, len(spatial)))
+    out = window_output(spatial, spec.kernel_size, spec.strides, spec.padding)
+    return window * channels * spec.filters + spec.filters, (*out, spec.filters)
+
+
+@register(Conv1DLayer, needs=SEQUENCE, params=_conv_params)
 def _conv1d(spec: Conv1DLayer):
     import keras
 
     return _conv(keras.layers.Conv1D, spec, axis=[0, 1])
 
 
-@register(Conv2DLayer, needs=IMAGE)
+@register(Conv2DLayer, needs=IMAGE, params=_conv_params)
 def _conv2d(spec: Conv2DLayer):
     import keras
 

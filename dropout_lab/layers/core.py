@@ -6,7 +6,7 @@ from typing import Literal
 
 from ..config.types import Activation, Initializer, MaxNorm, PositiveInt, Rate
 from .options import KernelRegularizer, LayerSpec, kernel_regularizer, max_norm
-from .registry import FLAT, register
+from .registry import FLAT, register, same_shape
 
 
 class DenseLayer(LayerSpec):
@@ -46,7 +46,7 @@ def _dense(spec: DenseLayer):
     )
 
 
-@register(DropoutLayer, params=lambda spec, shape: (0, shape))
+@register(DropoutLayer, params=same_shape)
 def _dropout(spec: DropoutLayer):
     import keras
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from ..config.types import Rate, expect, is_float
 from .options import LayerSpec
-from .registry import IMAGE, SEQUENCE, register
+from .registry import IMAGE, SEQUENCE, register, same_shape
 
 StdDev = Annotated[float, expect("a float in [0, 1]", lambda v: is_float(v) and 0 <= v <= 1)]
 
@@ -53,35 +53,35 @@ class GaussianNoiseLayer(LayerSpec):
     stddev: StdDev
 
 
-@register(SpatialDropout1DLayer, needs=SEQUENCE)
+@register(SpatialDropout1DLayer, needs=SEQUENCE, params=same_shape)
 def _spatial_dropout1d(spec):
     import keras
 
     return keras.layers.SpatialDropout1D(spec.rate)
 
 
-@register(SpatialDropout2DLayer, needs=IMAGE)
+@register(SpatialDropout2DLayer, needs=IMAGE, params=same_shape)
 def _spatial_dropout2d(spec):
     import keras
 
     return keras.layers.SpatialDropout2D(spec.rate)
 
 
-@register(GaussianDropoutLayer)
+@register(GaussianDropoutLayer, params=same_shape)
 def _gaussian_dropout(spec):
     import keras
 
     return keras.layers.GaussianDropout(spec.rate)
 
 
-@register(AlphaDropoutLayer)
+@register(AlphaDropoutLayer, params=same_shape)
 def _alpha_dropout(spec):
     import keras
 
     return keras.layers.AlphaDropout(spec.rate)
 
 
-@register(GaussianNoiseLayer)
+@register(GaussianNoiseLayer, params=same_shape)
 def _gaussian_noise(spec):
     import keras
 

@@ -19,7 +19,13 @@ class BatchNormalizationLayer(LayerSpec):
     epsilon: PositiveFloat = 1e-3
 
 
-@register(BatchNormalizationLayer)
+def _batch_normalization_params(spec, shape: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
+    """Per feature (last axis): gamma and beta (trained), the moving mean and variance (not
+    trained, but weights Keras counts and keeps)."""
+    return 4 * shape[-1], shape
+
+
+@register(BatchNormalizationLayer, params=_batch_normalization_params)
 def _batch_normalization(spec):
     import keras
 

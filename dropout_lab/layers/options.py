@@ -52,6 +52,18 @@ def as_tuple(size, dims: int) -> tuple[int, ...] | None:
     return tuple(size) if isinstance(size, list) else (size,) * dims
 
 
+def window_output(spatial: tuple[int, ...], window, strides, padding: str) -> tuple[int, ...]:
+    """The output lengths of a convolution or pooling window sliding over ``spatial`` (as Keras
+    computes them): ``valid``: (n - window) // stride + 1; ``same``: ceil(n / stride).
+    ``strides`` None means the window (pooling's default)."""
+    dims = len(spatial)
+    window = as_tuple(window, dims)
+    strides = as_tuple(strides, dims) or window
+    if padding == "same":
+        return tuple(-(-n // s) for n, s in zip(spatial, strides, strict=True))
+    return tuple((n - w) // s + 1 for n, w, s in zip(spatial, window, strides, strict=True))
+
+
 class KernelRegularizer(Section):
     """``keras.regularizers.L1L2`` on a layer's kernel: ``l1 * sum(|w|) + l2 * sum(w**2)``
     is added to the training loss (Keras adds every layer's penalty to the compiled loss)."""

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .options import LayerSpec, OptionalSize1D, OptionalSize2D, Padding, Size1D, Size2D, keras_size
+from .options import (
+    LayerSpec,
+    OptionalSize1D,
+    OptionalSize2D,
+    Padding,
+    Size1D,
+    Size2D,
+    keras_size,
+    window_output,
+)
 from .registry import IMAGE, SEQUENCE, register
 
 
@@ -64,42 +73,52 @@ def _pooling(cls, spec):
     return cls(pool_size=keras_size(spec.pool_size), strides=keras_size(spec.strides), padding=spec.padding)
 
 
-@register(MaxPooling1DLayer, needs=SEQUENCE)
+def _pooling_params(spec, shape: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
+    """No weights; each channel pooled over its windows."""
+    return 0, (*window_output(shape[:-1], spec.pool_size, spec.strides, spec.padding), shape[-1])
+
+
+def _global_params(spec, shape: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
+    """No weights; one value per channel."""
+    return 0, (shape[-1],)
+
+
+@register(MaxPooling1DLayer, needs=SEQUENCE, params=_pooling_params)
 def _max_pooling1d(spec):
     import keras
 
     return _pooling(keras.layers.MaxPooling1D, spec)
 
 
-@register(MaxPooling2DLayer, needs=IMAGE)
+@register(MaxPooling2DLayer, needs=IMAGE, params=_pooling_params)
 def _max_pooling2d(spec):
     import keras
 
     return _pooling(keras.layers.MaxPooling2D, spec)
 
 
-@register(AveragePooling1DLayer, needs=SEQUENCE)
+@register(AveragePooling1DLayer, needs=SEQUENCE, params=_pooling_params)
 def _average_pooling1d(spec):
     import keras
 
     return _pooling(keras.layers.AveragePooling1D, spec)
 
 
-@register(AveragePooling2DLayer, needs=IMAGE)
+@register(AveragePooling2DLayer, needs=IMAGE, params=_pooling_params)
 def _average_pooling2d(spec):
     import keras
 
     return _pooling(keras.layers.AveragePooling2D, spec)
 
 
-@register(GlobalAveragePooling1DLayer, needs=SEQUENCE)
+@register(GlobalAveragePooling1DLayer, needs=SEQUENCE, params=_global_params)
 def _global_average_pooling1d(spec):
     import keras
 
     return keras.layers.GlobalAveragePooling1D()
 
 
-@register(GlobalAveragePooling2DLayer, needs=IMAGE)
+@register(GlobalAveragePooling2DLayer, needs=IMAGE, params=_global_params)
 def _global_average_pooling2d(spec):
     import keras
 

@@ -54,14 +54,28 @@ def _recurrent(cls, spec: _Recurrent):
     )
 
 
-@register(LSTMLayer, needs=SEQUENCE)
+# weight blocks per unit: LSTM 4 gates (input, forget, cell, output), each with a kernel,
+# a recurrent kernel and one bias; GRU 3 (update, reset, candidate), each with two biases
+# (Keras' default reset_after=True: one for the input, one for the recurrent part)
+_GATES = {"lstm": (4, 1), "gru": (3, 2)}
+
+
+def _recurrent_params(spec: _Recurrent, shape: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
+    """Per gate: a kernel (features x units), a recurrent kernel (units x units) and its bias(es)."""
+    steps, features = shape
+    gates, biases = _GATES[spec.type]
+    count = gates * spec.units * (features + spec.units + biases)
+    return count, ((steps, spec.units) if spec.return_sequences else (spec.units,))
+
+
+@register(LSTMLayer, needs=SEQUENCE, params=_recurrent_params)
 def _lstm(spec: LSTMLayer):
     import keras
 
     return _recurrent(keras.layers.LSTM, spec)
 
 
-@register(GRULayer, needs=SEQUENCE)
+@register(GRULayer, needs=SEQUENCE, params=_recurrent_params)
 def _gru(spec: GRULayer):
     import keras
 

@@ -63,6 +63,11 @@ class LayerKind:
 LAYERS: dict[str, LayerKind] = {}
 
 
+def same_shape(spec: Section, shape: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
+    """``params`` of a kind without weights whose output has its input's shape (dropout, noise)."""
+    return 0, shape
+
+
 def register(spec: type[Section], needs: Needs | None = None, params=None):
     """Register ``spec`` (a section whose ``type`` is a one-value ``Literal``) with the builder it
     decorates; ``needs``: the input it takes; ``params(spec, input_shape) -> (count, output_shape)``,
@@ -87,14 +92,18 @@ def parameter_count(layers, input_shape: tuple[int, ...]) -> tuple[int, int]:
     """``(parameters, layers counted)`` of a stack of ``model.layers`` entries on samples of
     ``input_shape``, from each kind's ``params`` function, without building anything.
 
-    Counting stops at the first kind that cannot count itself, so the count is a lower
-    bound when fewer than ``len(layers)`` layers were counted.
+    Counting stops at the first layer that cannot be counted: a kind without ``params``, or a
+    layer that cannot take the shape it would get (the shape check,
+    :func:`dropout_lab.shapes.check_shapes`, names it); the count is then a lower bound, as
+    fewer than ``len(layers)`` layers were counted.
     """
     total, shape = 0, tuple(input_shape)
     for i, spec in enumerate(layers):
         kind = LAYERS.get(spec.type)
-        if kind is None or kind.params is None:
+        if kind is None or kind.params is None or (kind.needs is not None and len(shape) != len(kind.needs.axes)):
             return total, i
-        count, shape = kind.params(spec, shape)
-        total += count
+        count, out = kind.params(spec, shape)
+        if any(n < 1 for n in out):
+            return total, i
+        total, shape = total + count, out
     return total, len(layers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from .options import LayerSpec
@@ -15,7 +16,7 @@ class FlattenLayer(LayerSpec):
     type: Literal["flatten"]
 
 
-@register(FlattenLayer)
+@register(FlattenLayer, params=lambda spec, shape: (0, (math.prod(shape),)))
 def _flatten(spec):
     import keras
 

@@ -47,7 +47,6 @@ from .config import Experiment, dump_config
 from .config.diff import config_difference, show_value
 from .errors import ResultsError
 from .folds import FoldResult
-from .plots import accuracy_distribution, confusion_plot, learning_curve
 from .stats import accuracy_ci, mean_ci
 
 _UMASK = os.umask(0o022)
@@ -274,6 +273,8 @@ def write_run(
     if history is not None:
         files["history.csv"] = history.to_csv(index=False)
     figures = {}
+    if plots:
+        from .plots import accuracy_distribution, confusion_plot, learning_curve  # matplotlib: only to draw
     if predictions is not None:
         # 9 significant digits: a float32 probability reads back exactly
         files["predictions.csv"] = predictions.to_csv(index=False, float_format="%.9g")
@@ -333,6 +334,8 @@ def write_comparison(
     evaluated unlike the others."""
     _atomic_write(out / "summary.csv", comparison_table(summaries, setups).to_csv(index=False))
     if scores:
+        from .plots import accuracy_distribution  # matplotlib: only to draw
+
         _atomic_savefig(accuracy_distribution(scores, "Test accuracy by config"), out / "comparison.png")
     return _atomic_write(out / "summary.md", comparison_markdown(summaries, setups))
 

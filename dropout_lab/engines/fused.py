@@ -101,7 +101,7 @@ _FIELDS = {
     "sgd": {"name", "learning_rate", "momentum", "nesterov"},
     "adam": {"name", "learning_rate", "beta_1", "beta_2", "epsilon"},
     "rmsprop": {"name", "learning_rate", "rho", "momentum", "epsilon"},
-    "training": {"optimizer", "loss", "epochs", "batch_size", "engine"},
+    "training": {"optimizer", "loss", "epochs", "batch_size", "engine", "xla"},
 }
 _KERAS_EPSILON = 1e-7  # keras.backend.epsilon(): MaxNorm's, and RMSprop's default
 # Layers that act on each value alone (in training only): the engine draws their noise.
@@ -192,11 +192,45 @@ def train(cfg: Experiment, dataset: Dataset, splits: Sequence[Split], jobs: int 
     check(cfg, dataset)
     X, y = dataset.X.astype("float32"), dataset.y
     tasks = [Task(cfg, X[s.train], y[s.train], X[s.test], y[s.test], s.model_seed) for s in splits]
-    for split, out in zip(splits, train_tasks(tasks, history=cfg.evaluation.history), strict=True):
+    jit = use_xla(cfg, dataset)
+    for split, out in zip(splits, train_tasks(tasks, history=cfg.evaluation.history, jit=jit), strict=True):
         history = None
         if cfg.evaluation.history:
             history = out["history"].rename(columns=_HISTORY_NAMES).assign(repeat=split.repeat, fold=split.fold)
         yield fold_result(split, dataset, out["train_proba"], out["test_proba"], out["fit_seconds"], history)
+
+
+# ``training.xla: auto`` compiles with XLA when a run's work (models x training rows x
+# epochs x weights per model) reaches this; measured on 2 cores (README, "XLA").
+XLA_AUTO_WORK = 1e9
+
+
+def program_work(cfg: Experiment, dataset: Dataset) -> float:
+    """A run's training work as ``auto`` weighs it: models (every planned split) x training
+    rows per model x epochs x weights per model."""
+    from ..splits import plan
+
+    splits = plan(cfg, dataset.y)
+    rows = sum(len(s.train) for s in splits) / max(len(splits), 1)
+    return len(splits) * rows * cfg.training.epochs * _n_weights(cfg, dataset.n_features)
+
+
+def _n_weights(cfg: Experiment, n_in: int) -> int:
+    total = 0
+    for layer in cfg.model.layers:
+        if layer.type == "dense":
+            total += (n_in + 1) * layer.units
+            n_in = layer.units
+    return total
+
+
+def use_xla(cfg: Experiment, dataset: Dataset) -> bool:
+    """Whether a run of ``cfg`` on ``dataset`` compiles with XLA: ``training.xla``, with
+    ``auto`` resolved by the run's whole plan (so a resumed run keeps its mode)."""
+    xla = cfg.training.xla
+    if xla == "auto":
+        return program_work(cfg, dataset) >= XLA_AUTO_WORK
+    return bool(xla)
 
 
 _HISTORY_NAMES = {"loss": "train_loss", "accuracy": "train_accuracy", "val_loss": "test_loss",

@@ -734,3 +734,30 @@ def test_run_id_says_which_mode_auto_chose(sonar_env, monkeypatch):
     graph = run_id(cfg, dataset)
     monkeypatch.setattr(fused, "XLA_AUTO_WORK", 0)  # the same config, now resolved to XLA
     assert fused.use_xla(cfg, dataset) and run_id(cfg, dataset) != graph
+
+
+# --- sweeps: one program per architecture; a cell's numbers alone or stacked with others ---
+
+def _rate_cells(rates, epochs=3, batch_size=8):
+    return [experiment([dense(6), {"type": "dropout", "rate": r}, OUTPUT], {"name": "sgd", "momentum": 0.8},
+                       epochs=epochs, batch_size=batch_size) for r in rates]
+
+
+def test_a_sweep_traces_one_program_per_architecture():
+    cells = _rate_cells((0.0, 0.2, 0.4), batch_size=7)  # a batch size no other test uses: a new program
+    before = fused.trace_count()
+    for cfg in cells:  # as `run --sweep` trains them: one cell after the other
+        train_tasks([task(cfg, 30, seed=s) for s in (1, 2, 3)])
+    assert fused.trace_count() - before == 1
+    other = experiment([dense(5), {"type": "dropout", "rate": 0.2}, OUTPUT], {"name": "sgd"}, batch_size=7)
+    train_tasks([task(other, 30, seed=s) for s in (1, 2, 3)])  # another architecture: its own program
+    assert fused.trace_count() - before == 2
+
+
+def test_a_cell_trained_alone_equals_it_stacked_with_the_other_cells():
+    cells = _rate_cells((0.0, 0.2, 0.4, 0.5))
+    units = [task(cfg, 24 + 3 * i, seed=10 + i, data_seed=i) for i, cfg in enumerate(cells)]
+    together = train_tasks(units, history=True)
+    alone = train_tasks([units[2]], history=True)[0]
+    np.testing.assert_array_equal(together[2]["test_proba"], alone["test_proba"])
+    assert together[2]["history"].equals(alone["history"])

@@ -58,6 +58,7 @@ or, as an engine (:mod:`dropout_lab.engines.base`), ``train(cfg, dataset, splits
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import time
 from collections.abc import Iterator, Sequence
@@ -77,6 +78,7 @@ from ..folds import FoldResult, Split, fold_result
 from .heads import HEADS, Head
 
 NAME = "fused"
+_log = logging.getLogger(__name__)
 
 tf.config.experimental.enable_op_determinism()
 
@@ -660,6 +662,17 @@ def _scores(head: Head, logits, y, valid):
     return loss, hits
 
 
+_traces = 0  # programs traced (and, with XLA, compiled) in this process: see trace_count
+
+
+def trace_count() -> int:
+    """How many programs this process has traced so far (each trace is a compile; with XLA
+    the slow one).  A program is built once per architecture (:func:`architecture_key`
+    without the epochs, which are an argument) and traced again only for new array shapes:
+    the cells of a sweep over rates, penalties, optimizer settings or seeds share one."""
+    return _traces
+
+
 @functools.lru_cache(maxsize=32)
 def _program(layers: tuple, loss: str, optimizer: str, batch: int, history: bool, jit: bool):
     """The whole training run of one architecture as one ``tf.function``: a loop over
@@ -730,6 +743,9 @@ def _program(layers: tuple, loss: str, optimizer: str, batch: int, history: bool
 
     @tf.function(autograph=False, jit_compile=jit)
     def run(**a):
+        global _traces
+        _traces += 1  # runs while tracing only
+        _log.debug("fused engine: tracing a program for %s (XLA: %s)", layers, jit)
         weights = list(a["weights"])
         slots = [tf.zeros_like(w) for w in weights for _ in range(n_slots)]
         step_count = tf.zeros_like(a["n_train"])

@@ -10,7 +10,7 @@ export DROPOUT_LAB_DATA ?= $(if $(SHARED),$(abspath ../shared/data),)
 CIRCLES := configs/circles_overfit.yaml configs/circles_dropout.yaml configs/circles_input_dropout.yaml configs/circles_maxnorm.yaml
 JOBS   ?= 2
 
-.PHONY: install test test-slow check-reference reference sonar circles reproduce reproduce-fast bench lint clean
+.PHONY: install test test-slow check-reference reference sonar circles tips reproduce reproduce-fast bench lint clean
 
 install: $(VENV)/.installed
 
@@ -44,6 +44,17 @@ sonar: install
 # 4 configs x 30 repeats x 4000 epochs: the fused engine does it in minutes (SciKeras would take hours).
 circles: install
 	$(BIN)/dropout-lab run $(CIRCLES) --engine fused --out $(OUT)/circles
+
+# The dropout tips study (README, "The tutorial's tips, measured"): sonar_tips.yaml and its variants,
+# 41 runs x 5 x 10 folds with the fused engine; then each run against the baseline and the hidden
+# model (corrected t-test) into tips.md, and the differences plotted into differences.png.
+TIPS := $(sort $(wildcard configs/sonar_tips*.yaml))
+
+tips: install
+	$(BIN)/dropout-lab run $(TIPS) --out $(OUT)/tips --quiet
+	$(BIN)/dropout-lab compare $(OUT)/tips --against sonar_tips_baseline --against sonar_tips_hidden \
+		--plot $(OUT)/tips/differences.png > $(OUT)/tips/tips.md
+	cat $(OUT)/tips/tips.md
 
 # Every tutorial study, then reproduction.md: each published figure against the measured one.
 reproduce: install

@@ -314,38 +314,94 @@ def _score_columns() -> list[str]:
 
 @main.command()
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="RUN_DIR RUN_DIR...")
+@click.option("--against", "references", multiple=True, metavar="RUN",
+              help="Compare every run with this one only (a run's name as the table shows it, or its "
+                   "directory); repeatable: one column of differences per reference.")
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True,
               help="Output format of the table.")
 @click.option("--metric", type=click.Choice(_score_columns()), default="test_accuracy", show_default=True,
               help="The folds.csv score to compare (a loss: lower is better).")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Also draw the differences and their intervals into FILE (PNG).")
 @_report_errors
-def compare(run_dirs, fmt, metric) -> None:
+def compare(run_dirs, references, fmt, metric, plot_file) -> None:
     """Compare a score (test accuracy by default) of runs evaluated on the same folds, pair by pair.
 
-    Each RUN_DIR is a directory `dropout-lab run` wrote (OUT/<name>/).  The p-values and
-    intervals come from the corrected resampled t-test (Nadeau & Bengio 2003).
+    Each RUN_DIR is a directory `dropout-lab run` wrote (OUT/<name>/), or a directory
+    holding such runs (an OUT directory, a sweep): every run under it is compared.  The
+    p-values and intervals come from the corrected resampled t-test (Nadeau & Bengio
+    2003).  With --against, each run is compared with the reference run(s) only, and the
+    Markdown table has one row per run.
     """
-    from .compare import compare_json, compare_markdown, compare_runs
+    from .compare import against_markdown, compare_json, compare_markdown, compare_runs, run_means
     from .results import read_run
 
-    if len(run_dirs) < 2:
-        raise click.UsageError("compare needs at least two run directories")
-    runs = [read_run(path) for path in run_dirs]
+    runs = [read_run(path) for path in _expand_run_dirs(run_dirs)]
+    for ref in references:
+        if Path(ref).is_dir() and not any(run.path.resolve() == Path(ref).resolve() for run in runs):
+            runs.insert(0, read_run(ref))
+    if len(runs) < 2:
+        raise click.UsageError("compare needs at least two run directories (or a directory holding them)")
     labels = _run_labels(runs)
-    table = compare_runs({label: run.folds for label, run in zip(labels, runs, strict=True)},
-                         checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)},
-                         metric=metric)
+    against = [_reference_label(ref, runs, labels) for ref in references]
+    folds = {label: run.folds for label, run in zip(labels, runs, strict=True)}
+    table = compare_runs(folds, checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)},
+                         metric=metric, against=against)
     if fmt == "md":
-        click.echo(compare_markdown(table), nl=False)
+        click.echo(against_markdown(table, run_means(folds, metric=metric)) if against else compare_markdown(table),
+                   nl=False)
     elif fmt == "csv":
         click.echo(table.to_csv(index=False), nl=False)
     else:
         click.echo(compare_json(table), nl=False)
+    if plot_file is not None:
+        from .plots import difference_plot
+        from .results import write_figure
+
+        title = "Test accuracy against " + ", ".join(against) if against else "Test accuracy, pair by pair"
+        figure = difference_plot(table, title, order=labels)
+        click.echo(f"-> {write_figure(plot_file, figure)}", err=True)
+
+
+def _expand_run_dirs(paths) -> list[Path]:
+    """Each path that is a run directory, else every run directory under it (report order)."""
+    from .report import find_runs, in_report_order
+
+    out = []
+    for path in paths:
+        # an OUT directory holds summary.md and summary.csv too, but never these
+        if not path.is_dir() or any((path / name).exists() for name in ("config.yaml", "folds.csv", "run.json")):
+            out.append(path)  # a run, or what read_run will say is wrong with it
+            continue
+        found, sweeps = find_runs(path)
+        if not found:
+            raise DropoutLabError(f"{path}: not a run directory, and no run directories under it")
+        out += in_report_order(found, sweeps)
+    return list(dict.fromkeys(out))
+
+
+def _reference_label(ref: str, runs, labels: list[str]) -> str:
+    """The label of the run ``--against`` names: by label, by config name, or by directory."""
+    if ref in labels:
+        return ref
+    named = [label for run, label in zip(runs, labels, strict=True) if run.name == ref]
+    if len(named) == 1:
+        return named[0]
+    if Path(ref).is_dir():
+        for run, label in zip(runs, labels, strict=True):
+            if run.path.resolve() == Path(ref).resolve():
+                return label
+    from .errors import ResultsError
+
+    why = "names more than one of the compared runs" if len(named) > 1 else "is none of the compared runs"
+    raise ResultsError(f"--against {ref}: {why} ({', '.join(labels)})")
 
 
 def _run_labels(runs) -> list[str]:
-    """Each run's config name; with the directory added where names repeat, and a number where even that does."""
-    names = [run.name for run in runs]
+    """Each run's config name (a sweep cell's prefixed by its sweep's directory); with the
+    directory added where names repeat, and a number where even that does."""
+    names = [f"{run.path.parent.name}/{run.name}" if (run.path.parent / "sweep.yaml").is_file() else run.name
+             for run in runs]
     labels = [name if names.count(name) == 1 else f"{name} ({run.path})" for name, run in zip(names, runs, strict=True)]
     return [label if labels.count(label) == 1 else f"{label} #{i}" for i, label in enumerate(labels, 1)]
 

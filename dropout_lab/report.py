@@ -53,6 +53,12 @@ def find_runs(root: Path) -> tuple[list[Path], list[Path]]:
     return runs, sorted(sweeps)
 
 
+def in_report_order(run_dirs: list[Path], sweeps: list[Path]) -> list[Path]:
+    """Run directories by their parent directory, a sweep's cells in its table's order."""
+    order = _sweep_order(sweeps)
+    return sorted(run_dirs, key=lambda d: (str(d.parent), order.get(d.parent, {}).get(d.name, math.inf), d.name))
+
+
 def build_report(root: Path, report_dir: Path) -> Report:
     """Read every run under ``root`` and describe them in a report to be written in ``report_dir``.
 
@@ -62,8 +68,7 @@ def build_report(root: Path, report_dir: Path) -> Report:
     if not root.is_dir():
         raise ResultsError(f"{root}: no such directory")
     run_dirs, sweeps = find_runs(root)
-    order = _sweep_order(sweeps)
-    run_dirs.sort(key=lambda d: (str(d.parent), order.get(d.parent, {}).get(d.name, math.inf), d.name))
+    run_dirs = in_report_order(run_dirs, sweeps)
     rows, skipped = [], []
     for run_dir in run_dirs:
         try:

@@ -409,6 +409,15 @@ def write_text(path: Path, text: str) -> Path:
         raise ResultsError(f"{path}: cannot write: {exc.strerror}") from None
 
 
+def write_figure(path: Path, figure) -> Path:
+    """Save a matplotlib figure as PNG atomically (temporary file + rename)."""
+    try:
+        _atomic_savefig(figure, path)
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot write: {exc.strerror}") from None
+    return path
+
+
 def write_sweep(where: Path, texts: dict[str, str], figure=None) -> Path:
     """Write a sweep's files into its directory ``where``: ``texts`` maps file names
     (``sweep.yaml``, ``sweep.csv``, ``sweep.md``) to their text, and ``figure`` is saved as

@@ -290,9 +290,11 @@ def test_multiclass_runs_through_run_compare_check_report_and_sweep(tmp_path):
 
 
 def test_compare_refuses_a_metric_an_older_run_lacks(tmp_path):
+    import shutil
+
     from .conftest import ROOT
 
-    reference = ROOT / "reference" / "smoke"
-    result = invoke("compare", reference, reference, "--metric", "test_auc")
+    copies = [shutil.copytree(ROOT / "reference" / "smoke", tmp_path / name / "smoke") for name in ("a", "b")]
+    result = invoke("compare", *copies, "--metric", "test_auc")
     assert result.exit_code == 1
     assert "folds.csv has no column test_auc" in result.stderr

@@ -327,3 +327,22 @@ def test_a_swept_csv_path_from_the_command_line_is_relative_to_the_working_direc
     monkeypatch.chdir(tmp_path)
     assert parse_sweep_option("data.path=a.csv,sub/b.csv") == (
         "data.path", [str(tmp_path / "a.csv"), str(tmp_path / "sub" / "b.csv")])
+
+
+@pytest.mark.parametrize("engine", ["fused", "scikeras"])
+def test_a_sweep_over_a_schedule_parameter_runs_end_to_end(sonar_env, tmp_path, engine):
+    """`--sweep training.optimizer.learning_rate.decay_rate=...` on a config whose rate
+    decays: one cell per value, each training with its own schedule (on either engine)."""
+    lr = "{schedule: exponential_decay, initial_learning_rate: 1.0, decay_steps: 2, decay_rate: 0.5}"
+    out = tmp_path / "out"
+    result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--engine", engine, "-q", "--out", out,
+                    "--set", f"training.optimizer.learning_rate={lr}",
+                    "--sweep", "training.optimizer.learning_rate.decay_rate=0.01,0.99")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "smoke" / "sweep.csv")
+    assert table["cell"].tolist() == ["decay_rate=0.01", "decay_rate=0.99"]
+    for cell, rate in (("decay_rate=0.01", 0.01), ("decay_rate=0.99", 0.99)):
+        schedule = load_config(out / "smoke" / cell / "config.yaml").training.optimizer.learning_rate
+        assert (schedule.schedule, schedule.decay_rate, schedule.decay_steps) == ("exponential_decay", rate, 2)
+    folds = [pd.read_csv(out / "smoke" / c / "folds.csv") for c in table["cell"]]
+    assert not folds[0]["test_loss"].equals(folds[1]["test_loss"])  # the decay rate mattered

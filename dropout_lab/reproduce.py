@@ -23,7 +23,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import scipy.stats
 
 from .config import load_config
 from .config.diff import config_difference, show_value
@@ -102,6 +101,7 @@ def reproduction_markdown(results_dir: Path, configs_dir: Path | None = None) ->
         lines.append(f"| {name} | {metric} | {words} | {ci.mean:.4f} [{ci.lo:.4f}, {ci.hi:.4f}] | {ci.n} "
                      f"| [{low:.3f}, {high:.3f}] | {verdict} |")
     lines += ["", "Claims about the ordering of configs (test accuracy, Welch's t-test on the runs):", ""]
+    import scipy.stats  # about a second to import: only once there is something to test
     for better, worse, claim in CLAIMS:
         if better in runs and worse in runs:
             a, b = (runs[n]["test_accuracy"].to_numpy(dtype=float) for n in (better, worse))

@@ -5,6 +5,7 @@ Each case runs in a fresh interpreter and lists the heavy modules loaded when it
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -42,10 +43,14 @@ def test_importing_the_cli_imports_no_tensorflow():
 @pytest.mark.parametrize("args, allowed", [
     (["--help"], set()),
     (["run", "--help"], set()),
-    (["compare", "reference/smoke", "reference/smoke"], {"pandas", "scipy"}),
+    (["compare", "{a}/smoke", "{b}/smoke"], {"pandas", "scipy"}),
     (["check", "reference/smoke", "--against", "reference"], {"pandas", "scipy"}),
+    (["report", "{a}", "--out", "{a}/report.md"], {"pandas", "scipy"}),
 ])
-def test_commands_that_do_not_train_import_no_tensorflow(args, allowed):
+def test_commands_that_do_not_train_import_no_tensorflow(args, allowed, tmp_path):
+    for name in ("a", "b"):  # two copies of the reference run: two runs to compare
+        shutil.copytree(ROOT / "reference" / "smoke", tmp_path / name / "smoke")
+    args = [arg.format(a=tmp_path / "a", b=tmp_path / "b") for arg in args]
     assert _loaded(args) <= allowed
 
 

@@ -10,14 +10,14 @@ export DROPOUT_LAB_DATA ?= $(if $(SHARED),$(abspath ../shared/data),)
 CIRCLES := configs/circles_overfit.yaml configs/circles_dropout.yaml configs/circles_input_dropout.yaml configs/circles_maxnorm.yaml
 JOBS   ?= 2
 
-.PHONY: install test test-slow check-reference reference sonar circles tips reproduce reproduce-fast bench lint clean
+.PHONY: install test test-slow check-reference reference sonar circles tips reproduce reproduce-fast bench bench-executors lint clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray,mlflow]'
 	touch $@
 
 test: install
@@ -78,6 +78,11 @@ reproduce-fast: install
 # The tutorial loop against dropout-lab's engines; BENCH_ARGS="--epochs 50 --rounds 1" for a quick look.
 bench: install
 	$(BIN)/python benchmarks/bench_engines.py $(BENCH_ARGS)
+
+# A Sonar rate sweep (6 cells x 10 folds, SciKeras) with --jobs 1, --jobs 2 and --executor ray:
+# wall time, speed-up, the driver's peak memory, and Ray's start-up cost on its own.
+bench-executors: install
+	$(BIN)/python benchmarks/bench_executors.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check dropout_lab tests

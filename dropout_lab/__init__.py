@@ -21,7 +21,8 @@ _LAZY = {
                     "config"),
     **dict.fromkeys(("DATASETS", "Dataset", "load_dataset", "resolve_data_dir"), "data"),
     **dict.fromkeys(("FoldResult", "Split"), "folds"),
-    **dict.fromkeys(("Journal", "read_run", "summarize", "write_comparison", "write_run"), "results"),
+    "Journal": "journal",
+    **dict.fromkeys(("read_run", "summarize", "write_comparison", "write_run"), "results"),
     "check_shapes": "shapes",
     **dict.fromkeys(("accuracy_ci", "corrected_resampled_ttest", "mean_ci", "paired_ttest"), "stats"),
     "build_model": "builder",
@@ -30,6 +31,8 @@ _LAZY = {
     "RunResult": "runner",
     "train_tasks": "engines.fused",
     "get_engine": "engines",
+    "run_all": "orchestrate",
+    "Outcome": "orchestrate",
 }
 
 __all__ = ["ConfigError", "DataError", "DropoutLabError", "ResultsError", *_LAZY]

@@ -13,10 +13,11 @@ the reference): one table of a study's variants against its baseline.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pandas as pd
 
-from .errors import StatsError
+from .errors import ResultsError, StatsError
 from .scoring import higher_is_better, is_proportion
 from .stats import (
     accuracy_ci,
@@ -227,3 +228,81 @@ def _shortest_distinct(a: str, b: str, at_least: int = 12) -> tuple[str, str]:
     differ = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
     keep = max(at_least, differ + 1)
     return tuple(s if len(s) <= keep else s[:keep] + "..." for s in (a, b))
+
+
+def compare_dirs(run_dirs, metric: str = DEFAULT_METRIC, fmt: str = "md", against: Sequence[str] = (),
+                 plot: bool = False):
+    """``dropout-lab compare``: ``(text, figure)``: the table of the runs in ``run_dirs`` as
+    Markdown, CSV or JSON, and with ``plot`` a forest plot of the differences (else None).
+
+    A directory that is not a run brings every run under it (report order; sweep cells
+    labelled ``sweep/cell``).  ``against`` names reference runs (by label, config name or
+    directory; a directory not among the runs is added): each other run is compared with
+    them only.  Raises :class:`~dropout_lab.errors.StatsError` for fewer than two runs.
+    """
+    from .results import read_run
+
+    runs = [read_run(path) for path in _expand_run_dirs(run_dirs)]
+    for ref in against:
+        if Path(ref).is_dir() and not any(run.path.resolve() == Path(ref).resolve() for run in runs):
+            runs.insert(0, read_run(ref))
+    if len(runs) < 2:
+        raise StatsError("compare needs at least two run directories (or a directory holding them)")
+    labels = run_labels(runs)
+    refs = [_reference_label(ref, runs, labels) for ref in against]
+    folds = {label: run.folds for label, run in zip(labels, runs, strict=True)}
+    table = compare_runs(folds, checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)},
+                         metric=metric, against=refs)
+    if fmt == "md":
+        text = against_markdown(table, run_means(folds, metric=metric)) if refs else compare_markdown(table)
+    else:
+        text = table.to_csv(index=False) if fmt == "csv" else compare_json(table)
+    figure = None
+    if plot:
+        from .plots import difference_plot
+
+        what = metric.replace("_", " ").capitalize()
+        title = f"{what} against " + ", ".join(refs) if refs else f"{what}, pair by pair"
+        figure = difference_plot(table, title, order=labels)
+    return text, figure
+
+
+def _expand_run_dirs(paths) -> list[Path]:
+    """Each path that is a run directory, else every run directory under it (report order)."""
+    from .report import find_runs, in_report_order
+
+    out = []
+    for path in map(Path, paths):
+        # an OUT directory holds summary.md and summary.csv too, but never these
+        if not path.is_dir() or any((path / name).exists() for name in ("config.yaml", "folds.csv", "run.json")):
+            out.append(path)  # a run, or what read_run will say is wrong with it
+            continue
+        found, sweeps = find_runs(path)
+        if not found:
+            raise ResultsError(f"{path}: not a run directory, and no run directories under it")
+        out += in_report_order(found, sweeps)
+    return list(dict.fromkeys(out))
+
+
+def _reference_label(ref: str, runs, labels: list[str]) -> str:
+    """The label of the run ``--against`` names: by label, by config name, or by directory."""
+    if ref in labels:
+        return ref
+    named = [label for run, label in zip(runs, labels, strict=True) if run.name == ref]
+    if len(named) == 1:
+        return named[0]
+    if Path(ref).is_dir():
+        for run, label in zip(runs, labels, strict=True):
+            if run.path.resolve() == Path(ref).resolve():
+                return label
+    why = "names more than one of the compared runs" if len(named) > 1 else "is none of the compared runs"
+    raise ResultsError(f"--against {ref}: {why} ({', '.join(labels)})")
+
+
+def run_labels(runs) -> list[str]:
+    """Each run's config name (a sweep cell's prefixed by its sweep's directory); with the
+    directory added where names repeat, and a number where even that does."""
+    names = [f"{run.path.parent.name}/{run.name}" if (run.path.parent / "sweep.yaml").is_file() else run.name
+             for run in runs]
+    labels = [name if names.count(name) == 1 else f"{name} ({run.path})" for name, run in zip(names, runs, strict=True)]
+    return [label if labels.count(label) == 1 else f"{label} #{i}" for i, label in enumerate(labels, 1)]

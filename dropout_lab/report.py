@@ -176,3 +176,16 @@ def _count(n: int, noun: str) -> str:
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def write_full_report(directory: Path, out_file: Path | None = None) -> tuple[list[str], str]:
+    """``dropout-lab report``: write DIR's report (default DIR/report.md and .csv); returns what
+    was left out and the line saying what was written."""
+    from .results import write_report
+
+    target = out_file if out_file is not None else directory / "report.md"
+    found = build_report(directory, target.parent)
+    md, csv = write_report(target, found.markdown, found.csv())
+    runs, sweeps = len(found.table), len(found.sweeps)
+    also = f" and {sweeps} sweep{'s' * (sweeps != 1)}" if sweeps else ""
+    return list(found.skipped), f"{runs} run{'s' * (runs != 1)}{also} -> {md}, {csv}"

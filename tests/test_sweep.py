@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from dropout_lab import runner
 from dropout_lab.cli import main
 from dropout_lab.config import load_config
+from dropout_lab.engines import scikeras
 from dropout_lab.errors import ConfigError
 from dropout_lab.results import RUN_FILES, write_run
 from dropout_lab.sweep import cell_name, expand, find_done, key_labels, parse_sweep_option, sweep_files, value_text
@@ -248,13 +248,14 @@ def test_run_a_sweep_then_reuse_every_cell_then_rerun_a_changed_one(sonar_env, t
     before = {cell: (where / cell / "run.json").read_bytes() for cell in ("rate=0.0", "rate=0.5")}
 
     calls = []
-    real = runner.run_experiment
+    real = scikeras.train
 
-    def counting(cfg, *args, **kwargs):
-        calls.append(cfg.name)
-        return real(cfg, *args, **kwargs)
+    def counting(cfg, *rest, **kwargs):
+        if any((split.repeat, split.fold) == (1, 1) for split in rest[1]):  # a unit per split: count runs
+            calls.append(cfg.name)
+        return real(cfg, *rest, **kwargs)
 
-    monkeypatch.setattr(runner, "run_experiment", counting)
+    monkeypatch.setattr(scikeras, "train", counting)  # each unit trains through it
     again = invoke("run", config, *TINY, "-q", "--out", out)
     assert again.exit_code == 0, again.output
     assert calls == []  # nothing trained

@@ -84,6 +84,7 @@ from .stacking import lanes as _lanes
 
 NAME = "fused"
 _log = logging.getLogger(__name__)
+STACKS = True  # trains many splits as one program: an executor gives it a repeat (or a run) at a time
 
 tf.config.experimental.enable_op_determinism()
 

@@ -33,6 +33,7 @@ from ..errors import ConfigError
 from ..folds import FoldResult, Split, fold_result
 
 NAME = "scikeras"
+STACKS = False  # one model per split: an executor can spread the splits
 
 tf.get_logger().setLevel("ERROR")  # silence tf.function retracing chatter: each fold is a new model
 tf.config.experimental.enable_op_determinism()

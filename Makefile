@@ -15,7 +15,7 @@ DIGITS_CNN  := configs/digits_cnn_dropout_none.yaml configs/digits_cnn_dropout.y
 DIGITS_LSTM := configs/digits_lstm.yaml configs/digits_lstm_dropout.yaml \
                configs/digits_lstm_input_dropout.yaml configs/digits_lstm_variational.yaml
 
-.PHONY: install test test-slow check-reference reference sonar circles tips digits-studies reproduce bench bench-executors lint clean
+.PHONY: install test test-slow check-reference reference sonar circles tips digits-studies reproduce reproduce-fast bench bench-executors lint clean
 
 install: $(VENV)/.installed
 
@@ -82,6 +82,17 @@ reproduce: install
 	$(BIN)/dropout-lab run configs/circles_overfit.yaml configs/circles_dropout.yaml \
 		--engine fused --out $(OUT)/reproduce --quiet
 	$(BIN)/dropout-lab reproduction $(OUT)/reproduce
+
+# The same studies, all with the fused engine (XLA where it pays: training.xla=auto), into a
+# temporary directory (REPRODUCE_OUT to keep it); fails unless every verdict is "reproduced".
+SONAR   := configs/sonar_baseline.yaml configs/sonar_input.yaml configs/sonar_hidden.yaml
+reproduce-fast: install
+	@out=$${REPRODUCE_OUT:-$$(mktemp -d)} && \
+	$(BIN)/dropout-lab run $(SONAR) configs/circles_overfit.yaml configs/circles_dropout.yaml \
+		--engine fused --out "$$out" --no-plots --quiet && \
+	$(BIN)/dropout-lab reproduction "$$out" && \
+	if grep -E '^\| (sonar|circles)_' "$$out/reproduction.md" | grep -vq '| reproduced: '; then \
+		echo "reproduce-fast: a published figure is not reproduced (see $$out/reproduction.md)" >&2; exit 1; fi
 
 # The tutorial loop against dropout-lab's engines; BENCH_ARGS="--epochs 50 --rounds 1" for a quick look.
 bench: install

@@ -8,11 +8,17 @@ Variants (each measurement in a fresh subprocess, so peak memory is its own):
              ``Pipeline(StandardScaler, KerasClassifier)`` with ``StratifiedKFold``
   scikeras   dropout-lab's SciKeras engine (``evaluate``), one process
   jobs2      the same with ``--jobs 2`` (worker memory is not in the peak column)
-  fused      dropout-lab's fused engine
+  fused      dropout-lab's fused engine (graph mode)
+  xla        the fused engine compiled with XLA (``training.xla: true``), compile included
+  sweep6     a 6-cell rate sweep (the config's first dropout rate, or the hidden-dropout
+             model's, at 0.0..0.5) as ``run --sweep`` trains it: one fused XLA program per cell
+  sweep6-1   the same 60 models (6 cells x the folds) stacked in one fused XLA program
 
 Rounds run the variants interleaved (a, b, c, d, a, b, ...), so drift on a shared machine
 hits all alike; the table shows medians and each variant's ratio to the tutorial loop
-measured in the same run.  Seconds count training and scoring, not importing TensorFlow.
+measured in the same run.  "train s" counts training and scoring (compiling included);
+"end-to-end s" is the whole subprocess, so it adds the fixed cost (interpreter start and
+imports of TensorFlow and dropout-lab), shown on its own line.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VARIANTS = ("tutorial", "scikeras", "jobs2", "fused")
+VARIANTS = ("tutorial", "scikeras", "jobs2", "fused", "xla", "sweep6", "sweep6-1")
+RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 
 
 def _tutorial(cfg, dataset) -> list[float]:
@@ -57,25 +64,58 @@ def _tutorial(cfg, dataset) -> list[float]:
     return list(cross_val_score(pipeline, dataset.X.astype("float32"), dataset.y, cv=kfold))
 
 
+def _sweep_configs(config: str, overrides: list[str]):
+    """The 6 cells of a dropout-rate sweep of ``config`` (of sonar_hidden.yaml when it has no dropout)."""
+    from dropout_lab import load_config
+
+    cfg = load_config(config, overrides)
+    index = next((i for i, layer in enumerate(cfg.model.layers) if layer.type == "dropout"), None)
+    if index is None:
+        config, index = str(ROOT / "configs" / "sonar_hidden.yaml"), 1
+    return [load_config(config, [*overrides, f"model.layers[{index}].rate={rate}"]) for rate in RATES]
+
+
 def measure(variant: str, config: str, epochs: int) -> dict:
     """One measurement in this process: seconds, mean test accuracy, peak RSS."""
+    import_start = time.perf_counter()
+    import keras  # noqa: F401  (the fixed cost: measured here, not in the training seconds)
+    import tensorflow  # noqa: F401
+
     from dropout_lab import load_config, load_dataset
 
+    if variant != "tutorial":  # turns on TF op determinism: not for the tutorial's loop
+        from dropout_lab.runner import evaluate  # noqa: F401
+    import_seconds = time.perf_counter() - import_start
     overrides = [f"training.epochs={epochs}"]
-    if variant == "fused":
+    if variant != "tutorial" and variant not in ("scikeras", "jobs2"):
         overrides.append("training.engine=fused")
+    if variant in ("xla", "sweep6", "sweep6-1"):
+        overrides.append("training.xla=true")
     cfg = load_config(config, overrides)
     dataset = load_dataset(cfg.data)
     start = time.perf_counter()
     if variant == "tutorial":
         scores = _tutorial(cfg, dataset)
+    elif variant == "sweep6":
+        from dropout_lab.runner import evaluate
+
+        scores = [a for c in _sweep_configs(config, overrides) for a in evaluate(c, dataset).folds["test_accuracy"]]
+    elif variant == "sweep6-1":
+        from dropout_lab.engines.fused import Task, train_tasks
+        from dropout_lab.splits import plan
+
+        X, y = dataset.X.astype("float32"), dataset.y
+        tasks = [Task(c, X[s.train], y[s.train], X[s.test], y[s.test], s.model_seed)
+                 for c in _sweep_configs(config, overrides) for s in plan(c, y)]
+        scores = [row["test_accuracy"] for row in train_tasks(tasks, jit=True)]
     else:
         from dropout_lab.runner import evaluate  # turns on TF op determinism: not for the tutorial's loop
 
         scores = list(evaluate(cfg, dataset, jobs=2 if variant == "jobs2" else 1).folds["test_accuracy"])
     seconds = time.perf_counter() - start
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"seconds": seconds, "accuracy": statistics.fmean(scores), "peak_mb": peak_kb / 1024}
+    return {"seconds": seconds, "accuracy": statistics.fmean(scores), "peak_mb": peak_kb / 1024,
+            "import_seconds": import_seconds}
 
 
 def main() -> None:
@@ -93,24 +133,34 @@ def main() -> None:
     runs: dict[str, list[dict]] = {v: [] for v in variants}
     for round_ in range(1, args.rounds + 1):
         for variant in variants:
+            started = time.perf_counter()
             out = subprocess.run(
                 [sys.executable, __file__, "--measure", variant, "--config", args.config, "--epochs", str(args.epochs)],
                 capture_output=True, text=True, check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
             )
-            runs[variant].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            runs[variant].append({**json.loads(out.stdout.strip().splitlines()[-1]),
+                                  "wall": time.perf_counter() - started})
             print(f"round {round_}/{args.rounds} {variant}: {runs[variant][-1]['seconds']:.1f} s", file=sys.stderr)
     base = statistics.median(r["seconds"] for r in runs[variants[0]])
+    base_wall = statistics.median(r["wall"] for r in runs[variants[0]])
     print(f"\n{Path(args.config).name}, {args.epochs} epochs, median of {args.rounds} interleaved round(s), "
           f"{os.cpu_count()} CPUs\n")
-    print(f"| variant | seconds (median) | all runs | speed-up vs {variants[0]} | mean test accuracy | peak MB |")
-    print("|---|---|---|---|---|---|")
+    print(f"| variant | train s (median) | all runs | training speed-up vs {variants[0]} | end-to-end s "
+          f"| end-to-end speed-up | mean test accuracy | peak MB |")
+    print("|---|---|---|---|---|---|---|---|")
     for variant in variants:
         seconds = [r["seconds"] for r in runs[variant]]
         median = statistics.median(seconds)
+        wall = statistics.median(r["wall"] for r in runs[variant])
         accuracy = statistics.fmean(r["accuracy"] for r in runs[variant])
         peak = max(r["peak_mb"] for r in runs[variant])
-        print(f"| {variant} | {median:.1f} | {', '.join(f'{s:.1f}' for s in seconds)} | {base / median:.2f}x "
-              f"| {accuracy:.4f} | {peak:.0f} |")
+        print(f"| {variant} | {median:.1f} | {', '.join(f'{s:.1f}' for s in seconds)} | {base / median:.1f}x "
+              f"| {wall:.1f} | {base_wall / wall:.1f}x | {accuracy:.4f} | {peak:.0f} |")
+    every = [r for rs in runs.values() for r in rs]
+    fixed = statistics.median(r["wall"] - r["seconds"] for r in every)
+    imports = statistics.median(r["import_seconds"] for r in every)
+    print(f"\nfixed cost per process (median over every run): {fixed:.1f} s end-to-end minus training, "
+          f"of which {imports:.1f} s importing TensorFlow and dropout-lab")
 
 
 if __name__ == "__main__":

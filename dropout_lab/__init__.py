@@ -1,7 +1,8 @@
 """dropout-lab: dropout-regularization experiments with Keras, from YAML configs.
 
-The Keras-heavy parts (``build_model``, ``cross_validate``, ``run_experiment``) are
-imported on first use, so that reading configs and data stays fast.
+Everything is imported on first use (PEP 562), so that ``import dropout_lab`` and the
+commands that do not train (``--help``, ``compare``, ``check``, ``report``,
+``reproduction``) stay fast: TensorFlow, matplotlib and scipy load only when needed.
 """
 
 import os
@@ -10,18 +11,20 @@ import os
 # unless the user asks for more.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from .config import Experiment, check_against_data, dump_config, load_config, load_config_sourced
-from .data import DATASETS, Dataset, load_dataset, resolve_data_dir
 from .errors import ConfigError, DataError, DropoutLabError, ResultsError
-from .folds import FoldResult, Split
-from .journal import Journal
-from .results import read_run, summarize, write_comparison, write_run
-from .shapes import check_shapes
-from .stats import accuracy_ci, corrected_resampled_ttest, mean_ci, paired_ttest
 
 __version__ = "0.1.0"
 
+# public name -> the module (in this package) that defines it
 _LAZY = {
+    **dict.fromkeys(("Experiment", "check_against_data", "dump_config", "load_config", "load_config_sourced"),
+                    "config"),
+    **dict.fromkeys(("DATASETS", "Dataset", "load_dataset", "resolve_data_dir"), "data"),
+    **dict.fromkeys(("FoldResult", "Split"), "folds"),
+    "Journal": "journal",
+    **dict.fromkeys(("read_run", "summarize", "write_comparison", "write_run"), "results"),
+    "check_shapes": "shapes",
+    **dict.fromkeys(("accuracy_ci", "corrected_resampled_ttest", "mean_ci", "paired_ttest"), "stats"),
     "build_model": "builder",
     "evaluate": "runner",
     "run_experiment": "runner",
@@ -32,18 +35,18 @@ _LAZY = {
     "Outcome": "orchestrate",
 }
 
-__all__ = [
-    "ConfigError", "DATASETS", "DataError", "Dataset", "DropoutLabError", "Experiment", "FoldResult", "Journal",
-    "ResultsError", "Split", "accuracy_ci", "check_against_data", "check_shapes", "corrected_resampled_ttest",
-    "dump_config", "load_config", "load_config_sourced", "load_dataset", "mean_ci", "paired_ttest", "read_run",
-    "resolve_data_dir", "summarize",
-    "write_comparison", "write_run", *_LAZY,
-]
+__all__ = ["ConfigError", "DataError", "DropoutLabError", "ResultsError", *_LAZY]
 
 
 def __getattr__(name):
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})

@@ -7,9 +7,12 @@ Light on purpose (no TensorFlow): the runner plans splits, engines return result
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas only in annotations: the CLI imports this module for --help
+    import pandas as pd
 
 from . import scoring
 from .data import Dataset

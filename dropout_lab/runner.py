@@ -110,6 +110,7 @@ def run_info(cfg: Experiment, dataset: Dataset, resumed: int, threads: dict, sta
                     "input_shape": list(dataset.input_shape), "classes": list(dataset.classes)},
         "versions": versions(),
         "run_id": run_id(cfg, dataset),
+        "xla": uses_xla(cfg, dataset),
         "resumed_folds": resumed,
         "threads": {**threads, "op_determinism": True, "cpu_count": os.cpu_count()},
         "started": started.isoformat(timespec="seconds"),
@@ -123,8 +124,21 @@ def run_id(cfg: Experiment, dataset: Dataset) -> str:
 
     A journal of finished folds is reused only by a run with the same id.
     """
-    text = json.dumps([cfg.config_hash(), dataset.checksum, versions()], sort_keys=True)
+    parts = [cfg.config_hash(), dataset.checksum, versions()]
+    if uses_xla(cfg, dataset):  # XLA rounds differently from graph mode; graph runs keep their ids
+        parts.append("xla")
+    text = json.dumps(parts, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def uses_xla(cfg: Experiment, dataset: Dataset) -> bool:
+    """Whether the run compiles its training with XLA (the fused engine's ``training.xla``,
+    ``auto`` resolved); other engines train in graph mode."""
+    if cfg.training.engine != "fused":
+        return False
+    from .engines.fused import use_xla
+
+    return use_xla(cfg, dataset)
 
 
 def versions() -> dict:

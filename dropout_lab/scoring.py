@@ -20,9 +20,12 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # sklearn.metrics is imported by the functions that use it, so that `import dropout_lab` stays fast
 
@@ -169,6 +172,8 @@ def score_split(y_train, proba_train, y_test, proba_test, n_classes: int) -> dic
 def predictions_frame(index, repeat: int, fold: int, y, proba, classes) -> pd.DataFrame:
     """One split's held-out rows: ``row`` (the row's index in the data), ``repeat``,
     ``fold``, ``true`` and ``predicted`` (class names) and ``p_<class>`` per class."""
+    import pandas as pd  # pandas only for tables: the CLI's --help reads the metric names
+
     proba = as_proba(proba, len(classes))
     names = np.asarray(classes, dtype=object)
     frame = pd.DataFrame({"row": np.asarray(index, dtype=np.int64), "repeat": repeat, "fold": fold,
@@ -181,6 +186,8 @@ def predictions_frame(index, repeat: int, fold: int, y, proba, classes) -> pd.Da
 def confusion(predictions: pd.DataFrame, classes) -> pd.DataFrame:
     """Counts of (true, predicted) class over every held-out row of every fold and repeat:
     rows are the true classes, columns the predicted ones, in the data's class order."""
+    import pandas as pd
+
     classes = [str(c) for c in classes]
     index = {name: k for k, name in enumerate(classes)}
     true, predicted = (predictions[c].astype(str).map(index).to_numpy() for c in ("true", "predicted"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from .config import Experiment, HoldoutConfig
 
@@ -46,6 +45,8 @@ def splits(cfg: Experiment, y: np.ndarray, split_seed: int | None = None) -> lis
     holdout: the first ``n_train`` rows train and the rest test, or with ``shuffle`` a
     stratified random split seeded by ``split_seed``.
     """
+    from sklearn.model_selection import StratifiedKFold, train_test_split  # scikit-learn: only to split
+
     ev, seed = cfg.evaluation, cfg.seed if split_seed is None else split_seed
     rows = np.arange(len(y))
     if isinstance(ev, HoldoutConfig):

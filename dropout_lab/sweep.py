@@ -35,7 +35,6 @@ from .compare import compare_runs
 from .config import Experiment, dump_config, load_config, load_config_sourced, parse_key_path, sweep_problem
 from .config.loader import absolute_data_path
 from .errors import ConfigError, ResultsError, StatsError
-from .plots import sweep_plot
 from .results import find_done, summarize  # noqa: F401  (find_done: public here too)
 from .stats import p_value_text
 
@@ -257,6 +256,8 @@ def sweep_files(sweep: Sweep, folds: Mapping[str, pd.DataFrame], checksums: Mapp
              "sweep.md": sweep_markdown(sweep, table, unpaired)}
     figure = None
     if plots:
+        from .plots import sweep_plot  # matplotlib: only to draw
+
         labels = sweep.labels()
         title = f"{sweep.name}: accuracy by {labels[sweep.keys[0]]}"
         if len(sweep.keys) > 1:

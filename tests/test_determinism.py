@@ -4,6 +4,7 @@ Separate processes, because op determinism, seeding and thread pools are set up 
 process: two runs inside one process could share state that a fresh process does not.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -26,3 +27,21 @@ def test_smoke_twice_in_two_processes_gives_identical_folds(sonar_env, tmp_path)
     assert list(a.columns) == list(b.columns) and "fit_seconds" in a.columns and len(a) == 3
     columns = [c for c in a.columns if c != "fit_seconds"]
     pd.testing.assert_frame_equal(a[columns], b[columns])  # as text: exactly the same digits
+
+
+def test_xla_runs_twice_in_two_processes_give_identical_folds_and_record_xla(sonar_env, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for out in ("a", "b"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "dropout_lab", "run", str(CONFIGS / "smoke.yaml"), "--engine", "fused",
+             "--set", "training.xla=true", "--set", "training.epochs=5", "--out", str(tmp_path / out),
+             "--no-plots", "-q"],
+            capture_output=True, text=True, cwd=ROOT, env=env,
+        )
+        assert proc.returncode == 0, proc.stderr
+    a, b = (pd.read_csv(tmp_path / out / "smoke" / "folds.csv", dtype=str) for out in ("a", "b"))
+    columns = [c for c in a.columns if c != "fit_seconds"]
+    assert len(a) == 3
+    pd.testing.assert_frame_equal(a[columns], b[columns])
+    info = json.loads((tmp_path / "a" / "smoke" / "run.json").read_text())
+    assert info["xla"] is True

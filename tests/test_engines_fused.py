@@ -775,6 +775,88 @@ def test_conv_recurrent_pooling_and_batch_norm_are_refused_by_name(kind):
     assert str(err.value).endswith("use the SciKeras engine (`training.engine: scikeras`)")
 
 
+# --- training.xla: the switch, its default, and auto ---
+
+def test_xla_default_leaves_the_config_text_and_hash_unchanged():
+    import json
+
+    from .conftest import ROOT
+
+    cfg = load_config(CONFIGS / "smoke.yaml")
+    assert cfg.training.xla is False and "xla" not in cfg.to_dict()["training"]
+    assert cfg.config_hash() == json.loads((ROOT / "reference" / "smoke" / "run.json").read_text())["config_hash"]
+    on = load_config(CONFIGS / "smoke.yaml", ["training.xla=true"])
+    assert on.to_dict()["training"]["xla"] is True and on.config_hash() != cfg.config_hash()
+    assert load_config(CONFIGS / "smoke.yaml", ["training.xla=auto"]).to_dict()["training"]["xla"] == "auto"
+
+
+def test_xla_must_be_true_false_or_auto():
+    with pytest.raises(ConfigError, match=r"training\.xla must be true, false or auto; got 'fast'"):
+        load_config(CONFIGS / "smoke.yaml", ["training.xla=fast"])
+
+
+def test_scikeras_engine_refuses_xla(sonar_env):
+    from dropout_lab.engines import scikeras
+
+    cfg = load_config(CONFIGS / "smoke.yaml", ["training.xla=true"])
+    with pytest.raises(ConfigError, match="training.xla = true is for the fused engine"):
+        scikeras.check(cfg, load_dataset(cfg.data))
+    scikeras.check(load_config(CONFIGS / "smoke.yaml", ["training.xla=auto"]), load_dataset(cfg.data))
+
+
+@pytest.mark.parametrize("overrides, expected", [
+    (["training.xla=false", "training.epochs=4000"], False),
+    (["training.xla=true", "training.epochs=2"], True),
+    (["training.xla=auto", "training.epochs=2"], False),  # 3 models x 2 epochs: the compile is not repaid
+    (["training.xla=auto", "training.epochs=300", "evaluation.n_splits=10"], True),  # the Sonar study's work
+])
+def test_use_xla_resolves_auto_by_the_runs_work(sonar_env, overrides, expected):
+    from dropout_lab.runner import uses_xla
+
+    cfg = load_config(CONFIGS / "smoke.yaml", ["training.engine=fused", *overrides])
+    dataset = load_dataset(cfg.data)
+    assert fused.use_xla(cfg, dataset) is expected and uses_xla(cfg, dataset) is expected
+    assert uses_xla(cfg.model_copy(update={"training": cfg.training.model_copy(update={"engine": "scikeras"})}),
+                    dataset) is False
+
+
+def test_run_id_says_which_mode_auto_chose(sonar_env, monkeypatch):
+    from dropout_lab.runner import run_id
+
+    cfg = load_config(CONFIGS / "smoke.yaml", ["training.engine=fused", "training.xla=auto"])
+    dataset = load_dataset(cfg.data)
+    graph = run_id(cfg, dataset)
+    monkeypatch.setattr(fused, "XLA_AUTO_WORK", 0)  # the same config, now resolved to XLA
+    assert fused.use_xla(cfg, dataset) and run_id(cfg, dataset) != graph
+
+
+# --- sweeps: one program per architecture; a cell's numbers alone or stacked with others ---
+
+def _rate_cells(rates, epochs=3, batch_size=8):
+    return [experiment([dense(6), {"type": "dropout", "rate": r}, OUTPUT], {"name": "sgd", "momentum": 0.8},
+                       epochs=epochs, batch_size=batch_size) for r in rates]
+
+
+def test_a_sweep_traces_one_program_per_architecture():
+    cells = _rate_cells((0.0, 0.2, 0.4), batch_size=7)  # a batch size no other test uses: a new program
+    before = fused.trace_count()
+    for cfg in cells:  # as `run --sweep` trains them: one cell after the other
+        train_tasks([task(cfg, 30, seed=s) for s in (1, 2, 3)])
+    assert fused.trace_count() - before == 1
+    other = experiment([dense(5), {"type": "dropout", "rate": 0.2}, OUTPUT], {"name": "sgd"}, batch_size=7)
+    train_tasks([task(other, 30, seed=s) for s in (1, 2, 3)])  # another architecture: its own program
+    assert fused.trace_count() - before == 2
+
+
+def test_a_cell_trained_alone_equals_it_stacked_with_the_other_cells():
+    cells = _rate_cells((0.0, 0.2, 0.4, 0.5))
+    units = [task(cfg, 24 + 3 * i, seed=10 + i, data_seed=i) for i, cfg in enumerate(cells)]
+    together = train_tasks(units, history=True)
+    alone = train_tasks([units[2]], history=True)[0]
+    np.testing.assert_array_equal(together[2]["test_proba"], alone["test_proba"])
+    assert together[2]["history"].equals(alone["history"])
+
+
 def test_the_tips_study_is_fusable_and_paired():
     """Every run of `make tips` (each config, each sweep cell) trains on the fused engine and
     is evaluated on the same 5 x 10 folds as the reference model, so all pairs are paired."""

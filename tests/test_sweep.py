@@ -347,3 +347,14 @@ def test_a_sweep_over_a_schedule_parameter_runs_end_to_end(sonar_env, tmp_path, 
         assert (schedule.schedule, schedule.decay_rate, schedule.decay_steps) == ("exponential_decay", rate, 2)
     folds = [pd.read_csv(out / "smoke" / c / "folds.csv") for c in table["cell"]]
     assert not folds[0]["test_loss"].equals(folds[1]["test_loss"])  # the decay rate mattered
+
+
+def test_a_fused_sweep_compiles_one_program_for_all_its_cells(sonar_env, tmp_path):
+    from dropout_lab.engines import fused
+
+    before = fused.trace_count()
+    result = invoke("run", CONFIGS / "smoke.yaml", "--engine", "fused", "--sweep", "model.layers[1].rate=0.0,0.2,0.4",
+                    "--set", "training.batch_size=11", "--out", tmp_path, "--no-plots", "-q")  # batch 11: a new program
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "smoke").glob("*/folds.csv"))) == 3
+    assert fused.trace_count() - before == 1  # three cells, one program

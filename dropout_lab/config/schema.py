@@ -12,7 +12,7 @@ import json
 import typing
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, PlainValidator, field_validator, model_validator
+from pydantic import Field, PlainValidator, field_validator, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..layers import LAYERS
@@ -208,6 +208,18 @@ class TrainingConfig(Section):
     epochs: PositiveInt
     batch_size: PositiveInt
     engine: Annotated[str, choice(ENGINES)] = "scikeras"
+    # the fused engine compiles its program with XLA: true, false (graph mode) or "auto"
+    # (XLA when the program's work repays the compile: see engines/fused.py, use_xla)
+    xla: Annotated[bool | str, expect("true, false or auto", lambda v: isinstance(v, bool) or v == "auto")] = False
+
+    @model_serializer(mode="wrap")
+    def _omit_default_xla(self, handler) -> Any:
+        # added after configs were first hashed: left out while it holds its default, so
+        # a config that does not set it resolves to the same text and hash as before
+        data = handler(self)
+        if isinstance(data, dict) and data.get("xla") is False:
+            del data["xla"]
+        return data
 
 
 # --- evaluation ---

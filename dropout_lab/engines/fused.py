@@ -60,6 +60,7 @@ or, as an engine (:mod:`dropout_lab.engines.base`), ``train(cfg, dataset, splits
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import time
 from collections.abc import Iterator, Sequence
@@ -82,6 +83,7 @@ from .stacking import bc as _bc
 from .stacking import lanes as _lanes
 
 NAME = "fused"
+_log = logging.getLogger(__name__)
 STACKS = True  # trains many splits as one program: an executor gives it a repeat (or a run) at a time
 
 tf.config.experimental.enable_op_determinism()
@@ -104,7 +106,7 @@ _FIELDS = {
     "alpha_dropout": {"type", "rate"},
     "gaussian_noise": {"type", "stddev"},
     "flatten": {"type"},
-    "training": {"optimizer", "loss", "epochs", "batch_size", "engine"},
+    "training": {"optimizer", "loss", "epochs", "batch_size", "engine", "xla"},
 }
 _KERAS_EPSILON = 1e-7  # keras.backend.epsilon(): MaxNorm's
 # Layers that act on each value alone (in training only): the engine draws their noise.
@@ -201,11 +203,45 @@ def train(cfg: Experiment, dataset: Dataset, splits: Sequence[Split], jobs: int 
     check(cfg, dataset)
     X, y = dataset.X.astype("float32"), dataset.y
     tasks = [Task(cfg, X[s.train], y[s.train], X[s.test], y[s.test], s.model_seed) for s in splits]
-    for split, out in zip(splits, train_tasks(tasks, history=cfg.evaluation.history), strict=True):
+    jit = use_xla(cfg, dataset)
+    for split, out in zip(splits, train_tasks(tasks, history=cfg.evaluation.history, jit=jit), strict=True):
         history = None
         if cfg.evaluation.history:
             history = out["history"].rename(columns=_HISTORY_NAMES).assign(repeat=split.repeat, fold=split.fold)
         yield fold_result(split, dataset, out["train_proba"], out["test_proba"], out["fit_seconds"], history)
+
+
+# ``training.xla: auto`` compiles with XLA when a run's work (models x training rows x
+# epochs x weights per model) reaches this; measured on 2 cores (README, "XLA").
+XLA_AUTO_WORK = 1e9
+
+
+def program_work(cfg: Experiment, dataset: Dataset) -> float:
+    """A run's training work as ``auto`` weighs it: models (every planned split) x training
+    rows per model x epochs x weights per model."""
+    from ..splits import plan
+
+    splits = plan(cfg, dataset.y)
+    rows = sum(len(s.train) for s in splits) / max(len(splits), 1)
+    return len(splits) * rows * cfg.training.epochs * _n_weights(cfg, dataset.n_features)
+
+
+def _n_weights(cfg: Experiment, n_in: int) -> int:
+    total = 0
+    for layer in cfg.model.layers:
+        if layer.type == "dense":
+            total += (n_in + 1) * layer.units
+            n_in = layer.units
+    return total
+
+
+def use_xla(cfg: Experiment, dataset: Dataset) -> bool:
+    """Whether a run of ``cfg`` on ``dataset`` compiles with XLA: ``training.xla``, with
+    ``auto`` resolved by the run's whole plan (so a resumed run keeps its mode)."""
+    xla = cfg.training.xla
+    if xla == "auto":
+        return program_work(cfg, dataset) >= XLA_AUTO_WORK
+    return bool(xla)
 
 
 _HISTORY_NAMES = {"loss": "train_loss", "accuracy": "train_accuracy", "val_loss": "test_loss",
@@ -569,6 +605,17 @@ def _scores(head: Head, logits, y, valid):
     return loss, hits
 
 
+_traces = 0  # programs traced (and, with XLA, compiled) in this process: see trace_count
+
+
+def trace_count() -> int:
+    """How many programs this process has traced so far (each trace is a compile; with XLA
+    the slow one).  A program is built once per architecture (:func:`architecture_key`
+    without the epochs, which are an argument) and traced again only for new array shapes:
+    the cells of a sweep over rates, penalties, optimizer settings or seeds share one."""
+    return _traces
+
+
 @functools.lru_cache(maxsize=32)
 def _program(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, history: bool, jit: bool):
     """The whole training run of one architecture as one ``tf.function``: a loop over
@@ -649,6 +696,9 @@ def _program(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, h
 
     @tf.function(autograph=False, jit_compile=jit)
     def run(**a):
+        global _traces
+        _traces += 1  # runs while tracing only
+        _log.debug("fused engine: tracing a program for %s (XLA: %s)", layers, jit)
         weights = list(a["weights"])
         slots = [tf.zeros_like(w) for w in weights for _ in range(n_slots)]
         slots += optim.initial_state(name, tf.size(a["n_train"]))

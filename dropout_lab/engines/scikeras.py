@@ -42,7 +42,11 @@ tf.config.experimental.enable_op_determinism()
 def check(cfg: Experiment, dataset: Dataset) -> None:
     """Every model the config schema accepts, this engine trains, as long as each sample's
     output is one value per output unit: samples of more than one axis (an image or
-    sequence view) must be flattened by the layers before the output layer."""
+    sequence view) must be flattened by the layers before the output layer.
+    ``training.xla: true`` is the fused engine's and refused here (``auto`` means graph mode)."""
+    if cfg.training.xla is True:
+        raise ConfigError("training.xla = true is for the fused engine (`training.engine: fused`); "
+                          "the SciKeras engine trains in graph mode")
     if len(dataset.input_shape) > 1:
         net = build_model(cfg.model, cfg.training, dataset.input_shape)
         shape = tuple(net.output_shape[1:])

@@ -45,7 +45,6 @@ from ..comparison import comparison_markdown, comparison_table, setup_of
 from ..config import Experiment, dump_config
 from ..config.diff import config_difference, show_value
 from ..errors import ResultsError
-from ..plots import accuracy_distribution, confusion_plot, learning_curve
 from .tables import summarize, summary_markdown
 
 _UMASK = os.umask(0o022)
@@ -222,6 +221,8 @@ def write_run(
     if history is not None:
         files["history.csv"] = history.to_csv(index=False)
     figures = {}
+    if plots:
+        from ..plots import accuracy_distribution, confusion_plot, learning_curve  # matplotlib: only to draw
     if predictions is not None:
         # 9 significant digits: a float32 probability reads back exactly
         files["predictions.csv"] = predictions.to_csv(index=False, float_format="%.9g")
@@ -281,6 +282,8 @@ def write_comparison(
     evaluated unlike the others."""
     _atomic_write(out / "summary.csv", comparison_table(summaries, setups).to_csv(index=False))
     if scores:
+        from ..plots import accuracy_distribution  # matplotlib: only to draw
+
         _atomic_savefig(accuracy_distribution(scores, "Test accuracy by config"), out / "comparison.png")
     return _atomic_write(out / "summary.md", comparison_markdown(summaries, setups))
 

@@ -307,9 +307,9 @@ _LAYER_ROW = {"layer": "<", "type": "<", "output": "<", "units": ">", "activatio
 
 
 def _score_columns() -> list[str]:
-    from .scoring import columns
+    from .scoring import compare_choices
 
-    return columns()
+    return compare_choices()
 
 
 @main.command()
@@ -317,7 +317,8 @@ def _score_columns() -> list[str]:
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True,
               help="Output format of the table.")
 @click.option("--metric", type=click.Choice(_score_columns()), default="test_accuracy", show_default=True,
-              help="The folds.csv score to compare (a loss: lower is better).")
+              help="The folds.csv score to compare; a bare metric name (ece) means its test_ column "
+                   "(loss, brier, ece: lower is better).")
 @_report_errors
 def compare(run_dirs, fmt, metric) -> None:
     """Compare a score (test accuracy by default) of runs evaluated on the same folds, pair by pair.
@@ -327,6 +328,7 @@ def compare(run_dirs, fmt, metric) -> None:
     """
     from .compare import compare_json, compare_markdown, compare_runs
     from .results import read_run
+    from .scoring import score_column
 
     if len(run_dirs) < 2:
         raise click.UsageError("compare needs at least two run directories")
@@ -334,7 +336,7 @@ def compare(run_dirs, fmt, metric) -> None:
     labels = _run_labels(runs)
     table = compare_runs({label: run.folds for label, run in zip(labels, runs, strict=True)},
                          checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)},
-                         metric=metric)
+                         metric=score_column(metric))
     if fmt == "md":
         click.echo(compare_markdown(table), nl=False)
     elif fmt == "csv":

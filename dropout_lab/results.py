@@ -9,6 +9,9 @@ A run of config ``NAME`` writes ``OUT/NAME/``::
     predictions.csv     every held-out row's predicted probabilities, per repeat and fold
     confusion.csv       true x predicted class counts over every fold and repeat
     confusion.png       the same as a picture
+    reliability.csv     per confidence bin: mean accuracy and confidence over folds, rows (mc_* too with
+                        Monte Carlo dropout)
+    reliability.png     the same as a reliability diagram
     run.json            seed, library versions, dataset checksum, config hash, times
     history.csv         per-epoch train/test loss and accuracy (holdout, or k-fold with history)
     learning_curve.png  the history as a plot
@@ -46,8 +49,8 @@ from .comparison import comparison_markdown, comparison_table, setup_of  # noqa:
 from .config import Experiment, dump_config
 from .config.diff import config_difference, show_value
 from .errors import ResultsError
-from .folds import FoldResult
-from .plots import accuracy_distribution, confusion_plot, learning_curve
+from .folds import ENTROPY_COLUMNS, STOPPING_COLUMNS, FoldResult
+from .plots import accuracy_distribution, confusion_plot, learning_curve, reliability_diagram
 from .stats import accuracy_ci, mean_ci
 
 _UMASK = os.umask(0o022)
@@ -60,8 +63,10 @@ RUN_FILES = ("config.yaml", "folds.csv", "summary.csv", "summary.md", "run.json"
 
 def summary_metrics(folds: pd.DataFrame) -> list[str]:
     """The score columns of ``folds`` a summary covers: test and train accuracy first, then
-    the others in ``folds.csv`` order (a score undefined in every fold, e.g. AUC, is left out)."""
-    others = [c for c in scoring.columns() if c not in METRICS and c in folds.columns and folds[c].notna().any()]
+    the others in ``folds.csv`` order (a score undefined in every fold, e.g. AUC, is left out),
+    Monte Carlo dropout's and early stopping's columns when the run has them."""
+    every = [*scoring.columns(), *scoring.mc_columns(), *ENTROPY_COLUMNS, *STOPPING_COLUMNS]
+    others = [c for c in every if c not in METRICS and c in folds.columns and folds[c].notna().any()]
     return [*METRICS, *others]
 
 
@@ -279,8 +284,18 @@ def write_run(
         files["predictions.csv"] = predictions.to_csv(index=False, float_format="%.9g")
         table = scoring.confusion(predictions, classes)
         files["confusion.csv"] = table.to_csv()
+        bins = cfg.evaluation.calibration_bins
+        modes = {"standard inference": ""}
+        if cfg.evaluation.inference.mc:
+            modes[f"Monte Carlo dropout, T = {cfg.evaluation.inference.samples}"] = scoring.MC_PREFIX
+        tables = {label: scoring.reliability_over_folds(predictions, classes, bins, prefix)
+                  for label, prefix in modes.items()}
+        files["reliability.csv"] = pd.concat(
+            [t.assign(mode="mc_dropout" if prefix else "standard") for t, prefix in zip(
+                tables.values(), modes.values(), strict=True)], ignore_index=True).to_csv(index=False)
         if plots:
             figures["confusion.png"] = confusion_plot(table, f"{cfg.name}: confusion matrix")
+            figures["reliability.png"] = reliability_diagram(tables, f"{cfg.name}: reliability")
     if plots and history is not None:
         figures["learning_curve.png"] = learning_curve(history, cfg.name)
     if plots and len(folds) > 1:
@@ -370,7 +385,9 @@ class Journal:
         history = result.history
         entry = {"row": result.row(), "history": None if history is None else history.to_dict(orient="list"),
                  "test_index": np.asarray(result.test_index).tolist(),
-                 "test_proba": np.asarray(result.test_proba, dtype=np.float64).tolist()}
+                 "test_proba": np.asarray(result.test_proba, dtype=np.float64).tolist(),
+                 "mc_test_proba": None if result.mc_test_proba is None
+                 else np.asarray(result.mc_test_proba, dtype=np.float64).tolist()}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "a") as handle:
@@ -391,11 +408,16 @@ class Journal:
 
 def _fold_from_entry(entry: dict) -> FoldResult:
     row, history = entry["row"], entry["history"]
+    mc = entry.get("mc_test_proba")
     scores = {name: row[name] for name in scoring.columns()}
+    if mc is not None:
+        scores.update({name: row[name] for name in [*scoring.mc_columns(), *ENTROPY_COLUMNS]})
+    stopping = {name: int(row[name]) for name in STOPPING_COLUMNS} if STOPPING_COLUMNS[0] in row else None
     return FoldResult(int(row["repeat"]), int(row["fold"]), int(row["split_seed"]), int(row["model_seed"]),
                       int(row["n_train"]), int(row["n_test"]), scores, np.asarray(entry["test_index"], dtype=np.int64),
                       np.asarray(entry["test_proba"], dtype=np.float64), float(row["fit_seconds"]),
-                      None if history is None else pd.DataFrame(history))
+                      None if history is None else pd.DataFrame(history),
+                      None if mc is None else np.asarray(mc, dtype=np.float64), stopping)
 
 
 def write_text(path: Path, text: str) -> Path:

@@ -35,7 +35,7 @@ from .splits import Split, derive_seed, plan, repeat_seed, splits  # noqa: F401 
 
 tf.config.experimental.enable_op_determinism()
 
-FOLD_COLUMNS = fold_columns()
+FOLD_COLUMNS = fold_columns()  # a standard run's columns
 
 
 @dataclass
@@ -76,7 +76,8 @@ def evaluate(
     histories = [r.history for r in ordered if r.history is not None]
     history = pd.concat(histories, ignore_index=True)[HISTORY_COLUMNS] if histories else None
     predictions = pd.concat([r.predictions(dataset) for r in ordered], ignore_index=True)
-    return RunResult(pd.DataFrame([r.row() for r in ordered], columns=FOLD_COLUMNS), history,
+    columns = fold_columns(cfg.evaluation.inference.mc, cfg.training.early_stopping is not None)
+    return RunResult(pd.DataFrame([r.row() for r in ordered], columns=columns), history,
                      predictions=predictions)
 
 

@@ -16,6 +16,8 @@ from pydantic import Field, PlainValidator, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..layers import LAYERS
+from .inference import DEFAULT_BINS, CalibrationBins, InferenceConfig, OmitDefaults, is_standard
+from .stopping import EarlyStoppingConfig
 from .sweep_rules import check_sweep
 from .types import (
     Bool,
@@ -174,20 +176,31 @@ class RMSpropConfig(Section):
 OptimizerConfig = Annotated[SGDConfig | AdamConfig | RMSpropConfig, Field(discriminator="name")]
 
 
-class TrainingConfig(Section):
+class TrainingConfig(OmitDefaults):
+    """``early_stopping`` (see :mod:`.stopping`): none unless given."""
+
+    _OMITTED_AT_DEFAULT = {"early_stopping": lambda v: v is None}
+
     optimizer: OptimizerConfig
     loss: Loss = "binary_crossentropy"
     epochs: PositiveInt
     batch_size: PositiveInt
     engine: Annotated[str, choice(ENGINES)] = "scikeras"
+    early_stopping: EarlyStoppingConfig | None = None
 
 
 # --- evaluation ---
 
-class _Protocol(Section):
+class _Protocol(OmitDefaults):
+    """``inference`` and ``calibration_bins``: see :mod:`.inference`."""
+
+    _OMITTED_AT_DEFAULT = {"inference": is_standard, "calibration_bins": lambda v: v == DEFAULT_BINS}
+
     protocol: str
     standardize: Bool = True
     repeats: PositiveInt = 1
+    inference: InferenceConfig = InferenceConfig()
+    calibration_bins: CalibrationBins = DEFAULT_BINS
 
 
 class KFoldConfig(_Protocol):

@@ -489,7 +489,7 @@ def test_forward_pass_with_noise_layers_flatten_and_penalties_equals_keras():
     weights = stacked([net.get_weights() for net in nets])
     logits = fused._forward(fused._layer_plan(cfg), weights, tf.constant(np.stack([X, X])))
     for m, net in enumerate(nets):
-        np.testing.assert_allclose(tf.sigmoid(logits[m]).numpy(), net.predict(X, verbose=0)[:, 0], rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(tf.sigmoid(logits[m]).numpy(), net.predict(X, verbose=0), rtol=1e-6, atol=1e-7)
 
 
 def _keras_draws(monkeypatch, draws: list[np.ndarray]) -> None:

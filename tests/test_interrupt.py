@@ -12,7 +12,9 @@ import pytest
 from .conftest import CONFIGS, ROOT
 
 HINT = "run the same command again to continue from there (--fresh starts over)"
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+def env() -> dict:
+    """The subprocess's environment, read when the test runs (after fixtures set the data dir)."""
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 # A run whose first fold ends with a Ctrl-C that arrives while a weakref callback runs, as
 # TensorFlow's WeakKeyDictionary callbacks do while models are collected: Python can only
@@ -45,7 +47,7 @@ main(["run", *sys.argv[1:]])
 
 def test_an_interrupt_swallowed_by_a_weakref_callback_still_stops_the_run(sonar_env, tmp_path):
     args = [str(CONFIGS / "smoke.yaml"), "--set", "training.epochs=1", "--out", str(tmp_path), "-q"]
-    proc = subprocess.run([sys.executable, "-c", SWALLOWED, *args], capture_output=True, text=True, env=ENV,
+    proc = subprocess.run([sys.executable, "-c", SWALLOWED, *args], capture_output=True, text=True, env=env(),
                           timeout=300)
     assert "Exception ignored" in proc.stderr and "KeyboardInterrupt" in proc.stderr  # it was swallowed there
     assert proc.returncode == 130, proc.stderr
@@ -58,7 +60,7 @@ def start(out):
     proc = subprocess.Popen(
         [sys.executable, "-m", "dropout_lab", "run", str(CONFIGS / "smoke.yaml"), "--set", "training.epochs=20",
          "--set", "evaluation.n_splits=5", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env())
     lines = []
     threading.Thread(target=lambda: lines.extend(iter(proc.stderr.readline, "")), daemon=True).start()
     return proc, lines

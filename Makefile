@@ -10,7 +10,7 @@ export DROPOUT_LAB_DATA ?= $(if $(SHARED),$(abspath ../shared/data),)
 CIRCLES := configs/circles_overfit.yaml configs/circles_dropout.yaml configs/circles_input_dropout.yaml configs/circles_maxnorm.yaml
 JOBS   ?= 2
 
-.PHONY: install test test-slow check-reference reference sonar circles reproduce bench lint clean
+.PHONY: install test test-slow check-reference reference sonar circles regularizers mc-dropout reproduce bench lint clean
 
 install: $(VENV)/.installed
 
@@ -44,6 +44,22 @@ sonar: install
 # 4 configs x 30 repeats x 4000 epochs: the fused engine does it in minutes (SciKeras would take hours).
 circles: install
 	$(BIN)/dropout-lab run $(CIRCLES) --engine fused --out $(OUT)/circles
+
+# The regularizer study (README, "Regularizer study"): the fused engine trains what it can,
+# SciKeras batch normalization, early stopping and their unregularized reference; then the tables.
+REG_SCIKERAS := $(foreach d,sonar circles,$(foreach v,none_scikeras batchnorm early_stopping,configs/regularizers/$(d)_$(v).yaml))
+REG_FUSED    := $(filter-out $(REG_SCIKERAS),$(wildcard configs/regularizers/*.yaml))
+regularizers: install
+	$(BIN)/dropout-lab run $(REG_FUSED) --out $(OUT)/regularizers --quiet
+	$(BIN)/dropout-lab run $(REG_SCIKERAS) --out $(OUT)/regularizers --jobs $(JOBS) --quiet
+	$(BIN)/python -m dropout_lab.study $(OUT)/regularizers | tee $(OUT)/regularizers/study.md
+
+# Standard vs Monte Carlo dropout inference (T = 50) on the three Sonar models (fused engine).
+mc-dropout: install
+	$(BIN)/dropout-lab run configs/sonar_baseline.yaml --engine fused --out $(OUT)/mc_dropout --quiet
+	$(BIN)/dropout-lab run configs/sonar_input.yaml configs/sonar_hidden.yaml --engine fused --out $(OUT)/mc_dropout \
+		--quiet --set 'evaluation.inference={mode: mc_dropout, samples: 50}'
+	$(BIN)/python -m dropout_lab.study $(OUT)/mc_dropout | tee $(OUT)/mc_dropout/study.md
 
 # Every tutorial study, then reproduction.md: each published figure against the measured one.
 reproduce: install

@@ -10,14 +10,14 @@ export DROPOUT_LAB_DATA ?= $(if $(SHARED),$(abspath ../shared/data),)
 CIRCLES := configs/circles_overfit.yaml configs/circles_dropout.yaml configs/circles_input_dropout.yaml configs/circles_maxnorm.yaml
 JOBS   ?= 2
 
-.PHONY: install test test-slow check-reference reference sonar circles regularizers mc-dropout reproduce bench lint clean
+.PHONY: install test test-slow check-reference reference sonar circles tips regularizers mc-dropout reproduce bench bench-executors lint clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray,mlflow]'
 	touch $@
 
 test: install
@@ -61,6 +61,17 @@ mc-dropout: install
 		--quiet --set 'evaluation.inference={mode: mc_dropout, samples: 50}'
 	$(BIN)/python -m dropout_lab.study $(OUT)/mc_dropout | tee $(OUT)/mc_dropout/study.md
 
+# The dropout tips study (README, "The tutorial's tips, measured"): sonar_tips.yaml and its variants,
+# 41 runs x 5 x 10 folds with the fused engine; then each run against the baseline and the hidden
+# model (corrected t-test) into tips.md, and the differences plotted into differences.png.
+TIPS := $(sort $(wildcard configs/sonar_tips*.yaml))
+
+tips: install
+	$(BIN)/dropout-lab run $(TIPS) --out $(OUT)/tips --quiet
+	$(BIN)/dropout-lab compare $(OUT)/tips --against sonar_tips_baseline --against sonar_tips_hidden \
+		--plot $(OUT)/tips/differences.png > $(OUT)/tips/tips.md
+	cat $(OUT)/tips/tips.md
+
 # Every tutorial study, then reproduction.md: each published figure against the measured one.
 reproduce: install
 	$(BIN)/dropout-lab run configs/sonar_baseline.yaml configs/sonar_input.yaml configs/sonar_hidden.yaml \
@@ -72,6 +83,11 @@ reproduce: install
 # The tutorial loop against dropout-lab's engines; BENCH_ARGS="--epochs 50 --rounds 1" for a quick look.
 bench: install
 	$(BIN)/python benchmarks/bench_engines.py $(BENCH_ARGS)
+
+# A Sonar rate sweep (6 cells x 10 folds, SciKeras) with --jobs 1, --jobs 2 and --executor ray:
+# wall time, speed-up, the driver's peak memory, and Ray's start-up cost on its own.
+bench-executors: install
+	$(BIN)/python benchmarks/bench_executors.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check dropout_lab tests

@@ -14,7 +14,8 @@ from .config import Experiment, check_against_data, dump_config, load_config, lo
 from .data import DATASETS, Dataset, load_dataset, resolve_data_dir
 from .errors import ConfigError, DataError, DropoutLabError, ResultsError
 from .folds import FoldResult, Split
-from .results import Journal, read_run, summarize, write_comparison, write_run
+from .journal import Journal
+from .results import read_run, summarize, write_comparison, write_run
 from .shapes import check_shapes
 from .stats import accuracy_ci, corrected_resampled_ttest, mean_ci, paired_ttest
 
@@ -27,6 +28,8 @@ _LAZY = {
     "RunResult": "runner",
     "train_tasks": "engines.fused",
     "get_engine": "engines",
+    "run_all": "orchestrate",
+    "Outcome": "orchestrate",
 }
 
 __all__ = [

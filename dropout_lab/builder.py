@@ -1,8 +1,8 @@
 """Config → compiled ``keras.Model``.
 
-Layers come from the layer registry (:mod:`dropout_lab.layers`), optimizers from the
-lookup table below; a name missing from a table is an error that lists the valid ones
-(the config schema normally catches it first).
+Layers come from the layer registry (:mod:`dropout_lab.layers`), optimizers and
+learning-rate schedules from the lookup tables below; a name missing from a table is an
+error that lists the valid ones (the config schema normally catches it first).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import math
 
 import keras
 
-from .config import ModelConfig, TrainingConfig
+from .config import ModelConfig, Schedule, TrainingConfig
+from .config.types import Section
 from .errors import ConfigError
 from .layers import LAYERS, build_layer
 from .shapes import format_shape
@@ -20,9 +21,17 @@ OPTIMIZERS = {
     "sgd": keras.optimizers.SGD,
     "adam": keras.optimizers.Adam,
     "rmsprop": keras.optimizers.RMSprop,
+    "nadam": keras.optimizers.Nadam,
+    "adamw": keras.optimizers.AdamW,
+}
+SCHEDULES = {
+    "exponential_decay": keras.optimizers.schedules.ExponentialDecay,
+    "inverse_time_decay": keras.optimizers.schedules.InverseTimeDecay,
+    "cosine_decay": keras.optimizers.schedules.CosineDecay,
+    "piecewise_constant": keras.optimizers.schedules.PiecewiseConstantDecay,
 }
 
-__all__ = ["LAYERS", "OPTIMIZERS", "build_model", "build_optimizer", "layer_table"]
+__all__ = ["LAYERS", "OPTIMIZERS", "SCHEDULES", "build_learning_rate", "build_model", "build_optimizer", "layer_table"]
 
 
 def _lookup(table: dict, name: str, what: str):
@@ -32,9 +41,20 @@ def _lookup(table: dict, name: str, what: str):
         raise ConfigError(f"unknown {what} {name!r}; valid: {', '.join(table)}") from None
 
 
+def build_learning_rate(learning_rate: float | Schedule) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """A float, or the ``keras.optimizers.schedules`` object a schedule section names."""
+    if not isinstance(learning_rate, Section):
+        return float(learning_rate)  # Keras refuses an int
+    params = learning_rate.model_dump(mode="json", exclude={"schedule"})
+    return _lookup(SCHEDULES, learning_rate.schedule, "learning-rate schedule")(**params)
+
+
 def build_optimizer(training: TrainingConfig) -> keras.optimizers.Optimizer:
-    params = training.optimizer.model_dump(exclude={"name"})
-    return _lookup(OPTIMIZERS, training.optimizer.name, "optimizer")(**params)
+    """The Keras optimizer ``training.optimizer`` names, with its learning rate or schedule."""
+    opt = training.optimizer
+    # json mode: numbers as the schema types them (Keras refuses `momentum=0`, an int)
+    params = opt.model_dump(mode="json", exclude={"name", "learning_rate"})
+    return _lookup(OPTIMIZERS, opt.name, "optimizer")(learning_rate=build_learning_rate(opt.learning_rate), **params)
 
 
 def build_model(model: ModelConfig, training: TrainingConfig, input_shape: tuple[int, ...] | int) -> keras.Model:

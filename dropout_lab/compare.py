@@ -5,18 +5,29 @@ Two runs can be compared fold by fold only if they saw the same splits: the same
 (checksum), the same (repeat, fold) pairs, and per pair the same ``split_seed``,
 ``n_train`` and ``n_test``.  ``check_same_folds`` refuses anything else with a
 ``StatsError`` naming the two runs and what differs; ``compare_runs`` then tests every
-pair (i < j) on the differences ``b - a`` of their test accuracies (see ``stats``).
+pair (i < j) on the differences ``b - a`` of their test accuracies (see ``stats``), or,
+``against`` some of the runs, every other run against each of those (``b`` the run, ``a``
+the reference): one table of a study's variants against its baseline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pandas as pd
 
-from .errors import StatsError
+from .errors import ResultsError, StatsError
 from .scoring import higher_is_better, is_proportion
-from .stats import clip_difference, corrected_resampled_ttest, p_value_text, paired_ttest, verdict
+from .stats import (
+    accuracy_ci,
+    clip_difference,
+    corrected_resampled_ttest,
+    mean_ci,
+    p_value_text,
+    paired_ttest,
+    verdict,
+)
 
 KEY = ["repeat", "fold"]
 SAME_PER_FOLD = ("split_seed", "n_test", "n_train")
@@ -26,8 +37,10 @@ DEFAULT_METRIC = "test_accuracy"
 
 
 def compare_runs(folds: Mapping[str, pd.DataFrame], checksums: Mapping[str, str | None] | None = None,
-                 confidence: float = 0.95, metric: str = DEFAULT_METRIC) -> pd.DataFrame:
-    """One row per pair of runs (in the given order, i < j), testing run_b - run_a on ``metric``.
+                 confidence: float = 0.95, metric: str = DEFAULT_METRIC, against: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per pair of runs (in the given order, i < j), testing run_b - run_a on ``metric``;
+    with ``against`` (names of some of the runs), one row per reference and other run instead,
+    testing run - reference (run_a = the reference), references in the order given.
 
     ``folds`` maps a run's name to its fold table (columns ``repeat, fold, split_seed,
     n_train, n_test`` and ``metric``); ``checksums``, when given, maps it to its dataset
@@ -42,15 +55,66 @@ def compare_runs(folds: Mapping[str, pd.DataFrame], checksums: Mapping[str, str 
         raise StatsError(f"need at least two runs to compare; got {len(names)}")
     for name in names:
         check_metric(name, folds[name], metric)
+    for reference in against:
+        if reference not in folds:
+            raise StatsError(f"cannot compare against {reference!r}: not one of the runs ({', '.join(names)})")
     first = names[0]
     for name in names[1:]:
         check_same_folds(first, folds[first], name, folds[name],
                          None if checksums is None else (checksums[first], checksums[name]))
-    rows = []
-    for i, name_a in enumerate(names):
-        for name_b in names[i + 1:]:
-            rows.append(_compare_pair(name_a, folds[name_a], name_b, folds[name_b], confidence, metric))
+    if against:
+        pairs = [(ref, name) for ref in dict.fromkeys(against) for name in names if name != ref]
+    else:
+        pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+    rows = [_compare_pair(a, folds[a], b, folds[b], confidence, metric) for a, b in pairs]
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def run_means(folds: Mapping[str, pd.DataFrame], confidence: float = 0.95,
+              metric: str = DEFAULT_METRIC) -> pd.DataFrame:
+    """Per run: ``run``, ``runs`` (repeats x folds), the mean of ``metric`` and its t-based
+    interval ``ci_lo``/``ci_hi`` (clipped to [0, 1] for a proportion; NaN with a single run)."""
+    interval = accuracy_ci if is_proportion(metric) else mean_ci
+    rows = []
+    for name, table in folds.items():
+        ci = interval(table[metric], confidence)
+        rows.append({"run": name, "runs": ci.n, "mean": ci.mean, "ci_lo": ci.lo, "ci_hi": ci.hi})
+    return pd.DataFrame(rows, columns=["run", "runs", "mean", "ci_lo", "ci_hi"])
+
+
+def against_markdown(table: pd.DataFrame, means: pd.DataFrame) -> str:
+    """``compare_runs(..., against=...)``'s table as Markdown: one row per run with the mean
+    of the compared metric and its interval, then per reference the difference from it with its
+    corrected interval and p; then the pairs that differ significantly."""
+    refs = list(dict.fromkeys(table["run_a"]))
+    first = table.iloc[0]
+    by_pair = {(row.run_a, row.run_b): row for row in table.itertuples(index=False)}
+    confidence = f"{first['confidence']:.0%}"
+    lines = [
+        f"# {first['metric'].replace('_', ' ').capitalize()} against " + ", ".join(refs),
+        "",
+        f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = run - reference; "
+        f"{confidence} CI and p from the corrected resampled t-test (Nadeau & Bengio 2003) with "
+        f"n_test/n_train = {first['n_test']:.4g}/{first['n_train']:.4g}; p not adjusted for the "
+        f"{len(table)} comparisons.",
+        "",
+        f"| run | runs | {first['metric'].replace('_', ' ')} [" + confidence + " CI] | "
+        + " | ".join(f"diff vs {ref} [{confidence} CI] | p" for ref in refs) + " |",
+        "|---|---|---|" + "---|---|" * len(refs),
+    ]
+    for row in means.itertuples(index=False):
+        ci = "" if pd.isna(row.ci_lo) else f" [{row.ci_lo:.4f}, {row.ci_hi:.4f}]"
+        cells = [row.run, str(row.runs), f"{row.mean:.4f}{ci}"]
+        for ref in refs:
+            pair = by_pair.get((ref, row.run))
+            cells += (["(reference)", ""] if pair is None else
+                      [f"{pair.diff:+.4f} [{pair.ci_lo:+.4f}, {pair.ci_hi:+.4f}]", p_value_text(pair.p)])
+        lines.append("| " + " | ".join(cells) + " |")
+    significant = table[table["p"] < 1 - first["confidence"]]
+    lines += ["", f"Significant (corrected p < {1 - first['confidence']:.2g}): "
+              + (f"{len(significant)} of {len(table)} comparisons." if len(significant) else "none.")]
+    lines += [f"- {text}" for text in significant["verdict"]]
+    return "\n".join(lines) + "\n"
 
 
 def check_metric(name: str, folds: pd.DataFrame, metric: str) -> None:
@@ -164,3 +228,81 @@ def _shortest_distinct(a: str, b: str, at_least: int = 12) -> tuple[str, str]:
     differ = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
     keep = max(at_least, differ + 1)
     return tuple(s if len(s) <= keep else s[:keep] + "..." for s in (a, b))
+
+
+def compare_dirs(run_dirs, metric: str = DEFAULT_METRIC, fmt: str = "md", against: Sequence[str] = (),
+                 plot: bool = False):
+    """``dropout-lab compare``: ``(text, figure)``: the table of the runs in ``run_dirs`` as
+    Markdown, CSV or JSON, and with ``plot`` a forest plot of the differences (else None).
+
+    A directory that is not a run brings every run under it (report order; sweep cells
+    labelled ``sweep/cell``).  ``against`` names reference runs (by label, config name or
+    directory; a directory not among the runs is added): each other run is compared with
+    them only.  Raises :class:`~dropout_lab.errors.StatsError` for fewer than two runs.
+    """
+    from .results import read_run
+
+    runs = [read_run(path) for path in _expand_run_dirs(run_dirs)]
+    for ref in against:
+        if Path(ref).is_dir() and not any(run.path.resolve() == Path(ref).resolve() for run in runs):
+            runs.insert(0, read_run(ref))
+    if len(runs) < 2:
+        raise StatsError("compare needs at least two run directories (or a directory holding them)")
+    labels = run_labels(runs)
+    refs = [_reference_label(ref, runs, labels) for ref in against]
+    folds = {label: run.folds for label, run in zip(labels, runs, strict=True)}
+    table = compare_runs(folds, checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)},
+                         metric=metric, against=refs)
+    if fmt == "md":
+        text = against_markdown(table, run_means(folds, metric=metric)) if refs else compare_markdown(table)
+    else:
+        text = table.to_csv(index=False) if fmt == "csv" else compare_json(table)
+    figure = None
+    if plot:
+        from .plots import difference_plot
+
+        what = metric.replace("_", " ").capitalize()
+        title = f"{what} against " + ", ".join(refs) if refs else f"{what}, pair by pair"
+        figure = difference_plot(table, title, order=labels)
+    return text, figure
+
+
+def _expand_run_dirs(paths) -> list[Path]:
+    """Each path that is a run directory, else every run directory under it (report order)."""
+    from .report import find_runs, in_report_order
+
+    out = []
+    for path in map(Path, paths):
+        # an OUT directory holds summary.md and summary.csv too, but never these
+        if not path.is_dir() or any((path / name).exists() for name in ("config.yaml", "folds.csv", "run.json")):
+            out.append(path)  # a run, or what read_run will say is wrong with it
+            continue
+        found, sweeps = find_runs(path)
+        if not found:
+            raise ResultsError(f"{path}: not a run directory, and no run directories under it")
+        out += in_report_order(found, sweeps)
+    return list(dict.fromkeys(out))
+
+
+def _reference_label(ref: str, runs, labels: list[str]) -> str:
+    """The label of the run ``--against`` names: by label, by config name, or by directory."""
+    if ref in labels:
+        return ref
+    named = [label for run, label in zip(runs, labels, strict=True) if run.name == ref]
+    if len(named) == 1:
+        return named[0]
+    if Path(ref).is_dir():
+        for run, label in zip(runs, labels, strict=True):
+            if run.path.resolve() == Path(ref).resolve():
+                return label
+    why = "names more than one of the compared runs" if len(named) > 1 else "is none of the compared runs"
+    raise ResultsError(f"--against {ref}: {why} ({', '.join(labels)})")
+
+
+def run_labels(runs) -> list[str]:
+    """Each run's config name (a sweep cell's prefixed by its sweep's directory); with the
+    directory added where names repeat, and a number where even that does."""
+    names = [f"{run.path.parent.name}/{run.name}" if (run.path.parent / "sweep.yaml").is_file() else run.name
+             for run in runs]
+    labels = [name if names.count(name) == 1 else f"{name} ({run.path})" for name, run in zip(names, runs, strict=True)]
+    return [label if labels.count(label) == 1 else f"{label} #{i}" for i, label in enumerate(labels, 1)]

@@ -168,3 +168,40 @@ def reliability_diagram(tables: dict[str, pd.DataFrame], title: str) -> Figure:
         bottom.set_ylabel("rows")
     fig.suptitle(f"{title}\n({len(table)} equal-width bins; rows: held-out predictions of every fold)", fontsize=11)
     return fig
+
+
+def difference_plot(table: pd.DataFrame, title: str, alpha: float = 0.05, order: list[str] | None = None) -> Figure:
+    """Differences in mean test accuracy with their corrected intervals (a forest plot).
+
+    ``table`` is ``compare.compare_runs``'s: one row per pair, ``run_b - run_a`` = ``diff``
+    with ``ci_lo``/``ci_hi`` and ``p``.  One line per ``run_b``, top to bottom in ``order``
+    (default: the table's), one colour per ``run_a`` (the reference); a filled marker where
+    the corrected p < ``alpha``, an open one elsewhere; the dashed line is no difference.
+    """
+    refs = list(dict.fromkeys(table["run_a"]))
+    runs = [r for r in (order or []) if r in set(table["run_b"])] or list(dict.fromkeys(table["run_b"]))
+    fig = Figure(figsize=(8.5, max(3.0, 0.32 * len(runs) + 1.6)), layout="constrained")
+    ax = fig.subplots()
+    colors = matplotlib.colormaps["tab10"]
+    step = 0.8 / len(refs)
+    for i, ref in enumerate(refs):
+        part = table[table["run_a"] == ref]
+        y = np.array([runs.index(r) for r in part["run_b"]]) + (i - (len(refs) - 1) / 2) * step
+        diff = part["diff"].to_numpy(float)
+        err = np.vstack([diff - part["ci_lo"].to_numpy(float), part["ci_hi"].to_numpy(float) - diff])
+        color = colors(i % 10)
+        ax.errorbar(diff, y, xerr=np.nan_to_num(err), fmt="none", ecolor=color, capsize=3, linewidth=1.2)
+        significant = part["p"].to_numpy(float) < alpha
+        ax.scatter(diff[significant], y[significant], color=color, s=28, zorder=3, label=f"vs {ref}")
+        ax.scatter(diff[~significant], y[~significant], facecolor="white", edgecolor=color, s=28, zorder=3,
+                   label=None if significant.any() else f"vs {ref}")
+    ax.axvline(0.0, color="black", linestyle="--", linewidth=1)
+    ax.set_yticks(range(len(runs)), runs, fontsize=8)
+    ax.set_ylim(len(runs) - 0.5, -0.5)
+    ax.set_xlabel("difference in mean test accuracy (run - reference)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="best", fontsize=8)
+    folds = int(table["folds"].iloc[0])
+    ax.set_title(f"{title}\n(corrected resampled t-test: 95% CI over {folds} paired folds;\n"
+                 f"filled where p < {alpha:g})", fontsize=9)
+    return fig

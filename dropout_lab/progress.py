@@ -84,3 +84,54 @@ def progress(cfg: Experiment, dataset: Dataset, quiet: bool, done: int = 0, stre
 def _is_terminal(stream) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+class Console:
+    """The observer (see ``tracking.Observer``) that prints a command's course: on stdout each
+    run's headline, the comparison, each sweep's table and ``--check`` reports; on stderr
+    warnings, resuming notes and progress (one bar or fold line per run, see ``progress``)."""
+
+    def __init__(self, quiet: bool = False, stream=None):
+        self.quiet = quiet
+        self.stream = stream
+        self._open: dict[int, tuple[contextlib.ExitStack, object]] = {}
+
+    def warning(self, text: str) -> None:
+        click.echo(f"Warning: {text}", err=True)
+
+    def run_started(self, run, resumed: int) -> None:
+        if resumed and not self.quiet:
+            click.echo(f"{run.cfg.name}: resuming, {resumed} finished folds saved in {run.journal.path}", err=True)
+        stack = contextlib.ExitStack()
+        show = stack.enter_context(progress(run.cfg, run.dataset, self.quiet, resumed, self.stream))
+        self._open[id(run)] = (stack, show)
+
+    def fold_finished(self, run, fold) -> None:
+        if id(run) in self._open:
+            self._open[id(run)][1](fold.row())
+
+    def run_finished(self, run, record) -> None:
+        if id(run) in self._open:
+            self._open.pop(id(run))[0].close()
+        if record.reused:
+            click.echo(f"{run.cfg.name}: already done, reusing {record.path}")
+        from .results import headline, summarize
+
+        click.echo(f"{headline(run.cfg.name, summarize(record.folds))}  -> {record.path}")
+
+    def comparison_written(self, path, text: str) -> None:
+        click.echo("")
+        click.echo(text, nl=False)
+        click.echo(f"-> {path}")
+
+    def sweep_finished(self, sweep, where, texts) -> None:
+        click.echo("")
+        click.echo(texts["sweep.md"], nl=False)
+        click.echo(f"-> {where / 'sweep.md'}")
+
+    def checked(self, report: str, ok: bool) -> None:
+        click.echo(report, nl=False)
+
+    def close(self) -> None:
+        while self._open:
+            self._open.popitem()[1][0].close()

@@ -53,6 +53,12 @@ def find_runs(root: Path) -> tuple[list[Path], list[Path]]:
     return runs, sorted(sweeps)
 
 
+def in_report_order(run_dirs: list[Path], sweeps: list[Path]) -> list[Path]:
+    """Run directories by their parent directory, a sweep's cells in its table's order."""
+    order = _sweep_order(sweeps)
+    return sorted(run_dirs, key=lambda d: (str(d.parent), order.get(d.parent, {}).get(d.name, math.inf), d.name))
+
+
 def build_report(root: Path, report_dir: Path) -> Report:
     """Read every run under ``root`` and describe them in a report to be written in ``report_dir``.
 
@@ -62,8 +68,7 @@ def build_report(root: Path, report_dir: Path) -> Report:
     if not root.is_dir():
         raise ResultsError(f"{root}: no such directory")
     run_dirs, sweeps = find_runs(root)
-    order = _sweep_order(sweeps)
-    run_dirs.sort(key=lambda d: (str(d.parent), order.get(d.parent, {}).get(d.name, math.inf), d.name))
+    run_dirs = in_report_order(run_dirs, sweeps)
     rows, skipped = [], []
     for run_dir in run_dirs:
         try:
@@ -171,3 +176,16 @@ def _count(n: int, noun: str) -> str:
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def write_full_report(directory: Path, out_file: Path | None = None) -> tuple[list[str], str]:
+    """``dropout-lab report``: write DIR's report (default DIR/report.md and .csv); returns what
+    was left out and the line saying what was written."""
+    from .results import write_report
+
+    target = out_file if out_file is not None else directory / "report.md"
+    found = build_report(directory, target.parent)
+    md, csv = write_report(target, found.markdown, found.csv())
+    runs, sweeps = len(found.table), len(found.sweeps)
+    also = f" and {sweeps} sweep{'s' * (sweeps != 1)}" if sweeps else ""
+    return list(found.skipped), f"{runs} run{'s' * (runs != 1)}{also} -> {md}, {csv}"

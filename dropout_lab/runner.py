@@ -72,11 +72,17 @@ def evaluate(
         results[result.key] = result
         if on_fold:
             on_fold(result)
+    return assemble(dataset, results)
+
+
+def assemble(dataset: Dataset, results: dict[tuple[int, int], FoldResult]) -> RunResult:
+    """A run's tables from its folds' results (keyed by (repeat, fold)), in (repeat, fold) order."""
     ordered = [results[key] for key in sorted(results)]
     histories = [r.history for r in ordered if r.history is not None]
     history = pd.concat(histories, ignore_index=True)[HISTORY_COLUMNS] if histories else None
     predictions = pd.concat([r.predictions(dataset) for r in ordered], ignore_index=True)
-    columns = fold_columns(cfg.evaluation.inference.mc, cfg.training.early_stopping is not None)
+    # Monte Carlo dropout's and early stopping's columns when the folds have them
+    columns = fold_columns(any(r.mc_test_proba is not None for r in ordered), any(r.stopping for r in ordered))
     return RunResult(pd.DataFrame([r.row() for r in ordered], columns=columns), history,
                      predictions=predictions)
 
@@ -86,7 +92,18 @@ def run_experiment(cfg: Experiment, dataset: Dataset, on_fold=None, done=None, j
     started = datetime.now(UTC)
     clock = time.perf_counter()
     result = evaluate(cfg, dataset, on_fold, done, jobs)
-    result.info = {
+    threads = {"executor": "processes" if jobs > 1 else "local", "jobs": jobs,
+               "intra_op": 1 if jobs > 1 else tf.config.threading.get_intra_op_parallelism_threads(),
+               "inter_op": 1 if jobs > 1 else tf.config.threading.get_inter_op_parallelism_threads()}
+    result.info = run_info(cfg, dataset, len(done or {}), threads, started, time.perf_counter() - clock)
+    return result
+
+
+def run_info(cfg: Experiment, dataset: Dataset, resumed: int, threads: dict, started: datetime,
+             wall_seconds: float) -> dict:
+    """What run.json records to trace a run's numbers back: config hash, data, versions, run id,
+    how many folds came from the journal, where and on how many threads it trained, times."""
+    return {
         "name": cfg.name,
         "seed": cfg.seed,
         "config_hash": cfg.config_hash(),
@@ -95,19 +112,12 @@ def run_experiment(cfg: Experiment, dataset: Dataset, on_fold=None, done=None, j
                     "input_shape": list(dataset.input_shape), "classes": list(dataset.classes)},
         "versions": versions(),
         "run_id": run_id(cfg, dataset),
-        "resumed_folds": len(done or {}),
-        "threads": {
-            "jobs": jobs,
-            "intra_op": 1 if jobs > 1 else tf.config.threading.get_intra_op_parallelism_threads(),
-            "inter_op": 1 if jobs > 1 else tf.config.threading.get_inter_op_parallelism_threads(),
-            "op_determinism": True,
-            "cpu_count": os.cpu_count(),
-        },
+        "resumed_folds": resumed,
+        "threads": {**threads, "op_determinism": True, "cpu_count": os.cpu_count()},
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "wall_seconds": round(time.perf_counter() - clock, 2),
+        "wall_seconds": round(wall_seconds, 2),
     }
-    return result
 
 
 def run_id(cfg: Experiment, dataset: Dataset) -> str:

@@ -48,7 +48,7 @@ def shaped_csv(monkeypatch, tmp_path):
 
     import numpy as np
 
-    from dropout_lab import cli
+    from dropout_lab import orchestrate
 
     def make(shape: tuple[int, ...]) -> Path:
         n = math.prod(shape)
@@ -56,8 +56,8 @@ def shaped_csv(monkeypatch, tmp_path):
         lines = [",".join([*(f"f{j}" for j in range(n)), "label"])]
         lines += [",".join([*map(str, row), "pq"[i % 2]]) for i, row in enumerate(values)]
         path = write(tmp_path / "shaped.csv", "\n".join(lines) + "\n")
-        real = cli.load_dataset
-        monkeypatch.setattr(cli, "load_dataset", lambda spec, data_dir=None: dataclasses.replace(
+        real = orchestrate.load_dataset
+        monkeypatch.setattr(orchestrate, "load_dataset", lambda spec, data_dir=None: dataclasses.replace(
             real(spec, data_dir), input_shape=tuple(shape)))
         return path
 

@@ -129,6 +129,31 @@ CASES = {
         ["{tmp}/c.yaml: evaluation.n_splits must be an integer in [2, 97] (the smallest class has 97 rows); got 98"]),
     "config: epochs 0": (cfg("training: {epochs: 0}\n"), RUN_C,
                          ["{tmp}/c.yaml: training.epochs must be an integer >= 1; got 0"]),
+    "config: unknown learning-rate schedule": (
+        cfg("training:\n  optimizer: {name: sgd, learning_rate: {schedule: linear, initial_learning_rate: 1.0}}\n"),
+        RUN_C, ["{tmp}/c.yaml: training.optimizer.learning_rate.schedule must be one of: exponential_decay, "
+                "inverse_time_decay, cosine_decay, piecewise_constant; got 'linear'"]),
+    "config: negative decay rate": (
+        cfg("training:\n  optimizer:\n    learning_rate: {schedule: exponential_decay, initial_learning_rate: 1.0,"
+            " decay_steps: 12, decay_rate: -0.9}\n"),
+        RUN_C, ["{tmp}/c.yaml: training.optimizer.learning_rate.decay_rate must be a float > 0; got -0.9"]),
+    "config: momentum 1.5": (cfg("training: {optimizer: {momentum: 1.5}}\n"), RUN_C,
+                             ["{tmp}/c.yaml: training.optimizer.momentum must be a float in [0, 1]; got 1.5"]),
+    "config: piecewise boundaries and values that do not fit": (
+        cfg("training:\n  optimizer:\n    learning_rate: {schedule: piecewise_constant, boundaries: [100, 200],"
+            " values: [0.1, 0.01]}\n"),
+        RUN_C, ["{tmp}/c.yaml: training.optimizer.learning_rate.values must hold one value more than boundaries "
+                "(2 boundaries [100, 200]: 3 values); got [0.1, 0.01]"]),
+    "config: piecewise boundaries not increasing": (
+        cfg("training:\n  optimizer:\n    learning_rate: {schedule: piecewise_constant, boundaries: [200, 100],"
+            " values: [0.1, 0.01, 0.001]}\n"),
+        RUN_C, ["{tmp}/c.yaml: training.optimizer.learning_rate.boundaries must be a non-empty list of strictly "
+                "increasing integers >= 0 (optimizer steps); got [200, 100]"]),
+    "config: a schedule parameter swept out of range": (
+        cfg("training:\n  optimizer:\n    learning_rate: {schedule: inverse_time_decay, initial_learning_rate: 1.0,"
+            " decay_steps: 12, decay_rate: 0.5}\n"),
+        [*RUN_C, "--sweep", "training.optimizer.learning_rate.decay_rate=0.5,-1"],
+        ["{tmp}/c.yaml: training.optimizer.learning_rate.decay_rate must be a float >= 0; got -1"]),
     "config: extends cycle": ({"c.yaml": "extends: b.yaml\n", "b.yaml": "extends: c.yaml\n"}, RUN_C,
                               ["{tmp}/c.yaml: extends forms a cycle: {tmp}/c.yaml -> {tmp}/b.yaml -> {tmp}/c.yaml"]),
     "config: missing extends target": ({"c.yaml": "extends: gone.yaml\n"}, RUN_C,

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from dropout_lab.builder import LAYERS, OPTIMIZERS, build_model, layer_table
+from dropout_lab.builder import LAYERS, OPTIMIZERS, SCHEDULES, build_model, build_optimizer, layer_table
 from dropout_lab.config import load_config
 
 from .conftest import CONFIGS
@@ -65,7 +65,8 @@ def test_max_norm_is_enforced_after_an_update():
         assert norms.max() <= 3.0 + 1e-4
 
 
-@pytest.mark.parametrize("name, cls", [("adam", keras.optimizers.Adam), ("rmsprop", keras.optimizers.RMSprop)])
+@pytest.mark.parametrize("name, cls", [("adam", keras.optimizers.Adam), ("rmsprop", keras.optimizers.RMSprop),
+                                       ("nadam", keras.optimizers.Nadam), ("adamw", keras.optimizers.AdamW)])
 def test_optimizers_by_name(name, cls):
     cfg = load_config(CONFIGS / "sonar_baseline.yaml", [f"training.optimizer={{name: {name}, learning_rate: 0.005}}"])
     net = build_model(cfg.model, cfg.training, input_shape=(60,))
@@ -76,6 +77,7 @@ def test_tables_cover_every_name_the_config_accepts():
     from dropout_lab.config import TAGS as _TAGS
 
     assert set(OPTIMIZERS) == set(_TAGS["name"])
+    assert set(SCHEDULES) == set(_TAGS["schedule"])
     assert set(LAYERS) == set(_TAGS["type"])
 
 
@@ -95,3 +97,43 @@ def test_samples_of_more_than_one_axis_are_reshaped_from_flat_rows():
     flat = build_model(cfg.model, cfg.training, (64,))
     assert flat.input_shape == (None, 64) and type(flat.layers[0]).__name__ == "Dense"
     assert net.predict(np.zeros((2, 64), "float32"), verbose=0).shape == (2, 8, 8, 10)  # dense acts on the last axis
+
+
+S = keras.optimizers.schedules
+
+
+@pytest.mark.parametrize("lr, cls, attributes", [
+    ("{schedule: exponential_decay, initial_learning_rate: 1.0, decay_steps: 12, decay_rate: 0.99, staircase: true}",
+     S.ExponentialDecay, {"initial_learning_rate": 1.0, "decay_steps": 12, "decay_rate": 0.99, "staircase": True}),
+    ("{schedule: inverse_time_decay, initial_learning_rate: 1, decay_steps: 12, decay_rate: 0}",
+     S.InverseTimeDecay, {"initial_learning_rate": 1.0, "decay_steps": 12, "decay_rate": 0.0, "staircase": False}),
+    ("{schedule: cosine_decay, initial_learning_rate: 0.0, decay_steps: 90, alpha: 0.1, warmup_target: 0.5, "
+     "warmup_steps: 10}",
+     S.CosineDecay, {"initial_learning_rate": 0.0, "decay_steps": 90, "alpha": 0.1, "warmup_target": 0.5,
+                     "warmup_steps": 10}),
+    ("{schedule: piecewise_constant, boundaries: [10, 20], values: [1, 0.5, 0.1]}",
+     S.PiecewiseConstantDecay, {"boundaries": [10, 20], "values": [1.0, 0.5, 0.1]}),
+])
+def test_schedules_build_the_keras_schedule_with_the_config_numbers(lr, cls, attributes):
+    cfg = load_config(CONFIGS / "sonar_hidden.yaml", [f"training.optimizer.learning_rate={lr}"])
+    optimizer = build_optimizer(cfg.training)
+    schedule = optimizer._learning_rate
+    assert type(schedule) is cls
+    assert {k: getattr(schedule, k) for k in attributes} == attributes
+    assert float(optimizer.momentum) == pytest.approx(0.9)
+
+
+def test_whole_numbers_reach_keras_as_floats():
+    """Keras refuses an int learning rate or momentum (`learning_rate: 1`, `momentum: 0`)."""
+    cfg = load_config(CONFIGS / "sonar_hidden.yaml", ["training.optimizer.learning_rate=1",
+                                                      "training.optimizer.momentum=0"])
+    optimizer = build_optimizer(cfg.training)
+    assert float(optimizer.learning_rate) == 1.0 and optimizer.momentum == 0.0
+
+
+def test_adamw_weight_decay_and_nadam_betas_reach_keras():
+    cfg = load_config(CONFIGS / "sonar_hidden.yaml", ["training.optimizer={name: adamw, weight_decay: 0.1}"])
+    assert build_optimizer(cfg.training).weight_decay == 0.1
+    cfg = load_config(CONFIGS / "sonar_hidden.yaml", ["training.optimizer={name: nadam, beta_1: 0.8, beta_2: 0.99}"])
+    opt = build_optimizer(cfg.training)
+    assert (opt.beta_1, opt.beta_2) == (0.8, 0.99)

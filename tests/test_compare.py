@@ -6,10 +6,10 @@ import pytest
 from click.testing import CliRunner
 
 from dropout_lab.cli import main
-from dropout_lab.compare import compare_runs
+from dropout_lab.compare import compare_runs, run_means
 from dropout_lab.errors import ResultsError, StatsError
 from dropout_lab.results import read_run
-from dropout_lab.stats import corrected_resampled_ttest, paired_ttest
+from dropout_lab.stats import corrected_resampled_ttest, mean_ci, p_value_text, paired_ttest
 
 from .conftest import write
 
@@ -193,9 +193,10 @@ def test_no_dataset_checksum_cannot_be_checked(tmp_path):
     assert result.exit_code == 1 and "Error: run b: run.json has no dataset.checksum" in result.output
 
 
-def test_a_single_run_dir_is_a_usage_error(runs):
+def test_a_single_run_is_an_error(runs):
+    """One run directory (a directory may hold several, so this is known after reading it)."""
     result = invoke(runs[0])
-    assert result.exit_code == 2 and "at least two run directories" in result.output
+    assert result.exit_code == 1 and result.output.startswith("Error: compare needs at least two run directories")
 
 
 def test_same_config_name_in_two_dirs_is_told_apart(tmp_path):
@@ -230,12 +231,105 @@ def test_duplicate_folds_are_refused_in_the_api():
         compare_runs({"a": frame, "b": frame})
 
 
-def test_compare_on_a_sweep_directory_says_it_is_a_sweep_and_lists_its_cells(tmp_path, runs):
+def test_compare_on_a_sweep_directory_compares_its_cells(tmp_path, runs):
+    """A sweep folder is not a run: its cells are (labelled sweep/cell), with any other run."""
     sweep = tmp_path / "sweep"
     write(sweep / "sweep.yaml", "name: sweep\n")
     cells = [make_run(sweep, name, BASELINE) for name in ("rate=0.0", "rate=0.2")]
-    result = invoke(sweep, runs[0])
-    assert result.exit_code == 1
-    assert result.stderr == (f"Error: {sweep}: is a sweep, not a run; give its cells' run directories instead: "
-                             f"{cells[0]}, {cells[1]}\n")
+    result = invoke(sweep, runs[0], "--format", "csv")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.output))
+    assert {"sweep/rate=0.0", "sweep/rate=0.2"} <= set(table.run_a) | set(table.run_b)
     assert invoke(*cells).exit_code == 0
+
+
+# --- against one or more references ---
+
+def test_compare_runs_against_references_pairs_each_run_with_each_reference():
+    frame = pd.DataFrame({"repeat": 1, "fold": range(1, 11), "split_seed": 7, "n_train": 187, "n_test": 21})
+    folds = {n: frame.assign(test_accuracy=acc) for n, acc in
+             (("base", BASELINE), ("input", INPUT), ("hidden", HIDDEN))}
+    table = compare_runs(folds, against=["hidden", "base"])
+    assert list(zip(table.run_a, table.run_b, strict=True)) == [
+        ("hidden", "base"), ("hidden", "input"), ("base", "input"), ("base", "hidden")]
+    row = table.iloc[2]
+    assert row["diff"] == pytest.approx(corrected_resampled_ttest(
+        [b - a for a, b in zip(BASELINE, INPUT, strict=True)], 187, 21).mean)
+    with pytest.raises(StatsError, match=r"cannot compare against 'nope': not one of the runs \(base, input, hidden\)"):
+        compare_runs(folds, against=["nope"])
+    means = run_means(folds)
+    assert means["run"].tolist() == ["base", "input", "hidden"]
+    ci = mean_ci(HIDDEN)
+    assert (means.iloc[2]["mean"], means.iloc[2]["ci_lo"], means.iloc[2]["ci_hi"]) == (
+        pytest.approx(ci.mean), pytest.approx(ci.lo), pytest.approx(ci.hi))
+
+
+def test_cli_against_a_name_on_a_directory_of_runs(runs, tmp_path):
+    """A directory argument brings every run under it; --against by config name; one row
+    per run with its interval and the differences from each reference."""
+    result = invoke(tmp_path, "--against", "sonar_baseline", "--against", "sonar_hidden")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "# Test accuracy against sonar_baseline, sonar_hidden"
+    header = next(line for line in lines if line.startswith("| run |"))
+    assert header == ("| run | runs | test accuracy [95% CI] | diff vs sonar_baseline [95% CI] | p "
+                      "| diff vs sonar_hidden [95% CI] | p |")
+    rows = {line.split(" | ")[0][2:]: line for line in lines if line.startswith("| sonar_")}
+    assert list(rows) == ["sonar_baseline", "sonar_hidden", "sonar_input"]  # directory order
+    corrected, _ = expected(BASELINE, INPUT)
+    ci = mean_ci(INPUT)
+    assert rows["sonar_input"].startswith(
+        f"| sonar_input | 10 | {ci.mean:.4f} [{ci.lo:.4f}, {ci.hi:.4f}] "
+        f"| {corrected.mean:+.4f} [{corrected.lo:+.4f}, {corrected.hi:+.4f}] | {p_value_text(corrected.p)} |")
+    assert "| sonar_baseline | 10 | " in rows["sonar_baseline"] and "| (reference) |  |" in rows["sonar_baseline"]
+    assert "Significant (corrected p < 0.05): " in result.output
+    csv = pd.read_csv(io.StringIO(invoke(tmp_path, "--against", "sonar_hidden", "--format", "csv").output))
+    assert list(zip(csv.run_a, csv.run_b, strict=True)) == [("sonar_hidden", "sonar_baseline"),
+                                                            ("sonar_hidden", "sonar_input")]
+
+
+def test_cli_against_a_directory_adds_it_and_sweep_cells_carry_their_sweep(tmp_path):
+    base = make_run(tmp_path / "elsewhere", "base", BASELINE)
+    for cell, acc in (("rate=0.2", INPUT), ("rate=0.5", HIDDEN)):
+        make_run(tmp_path / "out" / "sweep", cell, acc)
+    for name in ("sweep.yaml", "sweep.csv", "sweep.md"):
+        write(tmp_path / "out" / "sweep" / name, "cell\nrate=0.2\nrate=0.5\n")
+    for name in ("summary.md", "summary.csv"):  # what `run` with several configs leaves in OUT
+        write(tmp_path / "out" / name, "name\n")
+    result = invoke(tmp_path / "out", "--against", base, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.output))
+    assert list(zip(table.run_a, table.run_b, strict=True)) == [("base", "sweep/rate=0.2"), ("base", "sweep/rate=0.5")]
+
+
+def test_cli_against_errors(runs, tmp_path):
+    result = invoke(tmp_path, "--against", "sonar_nothing")
+    assert result.exit_code == 1 and result.output.strip() == (
+        "Error: --against sonar_nothing: is none of the compared runs (sonar_baseline, sonar_hidden, sonar_input)")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = invoke(empty, runs[0])
+    assert result.exit_code == 1 and result.output.strip() == (
+        f"Error: {empty}: not a run directory, and no run directories under it")
+
+
+def test_cli_plot_draws_one_line_per_run_and_fills_the_significant(runs, tmp_path):
+    result = invoke(*runs, "--against", "sonar_baseline", "--plot", tmp_path / "diff.png")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "diff.png").read_bytes().startswith(b"\x89PNG")
+    assert result.stdout.startswith("# Test accuracy against sonar_baseline")  # the table, as without --plot
+    assert result.stderr.strip() == f"-> {tmp_path / 'diff.png'}"
+
+    from dropout_lab.plots import difference_plot
+
+    frame = pd.DataFrame({"repeat": 1, "fold": range(1, 11), "split_seed": 7, "n_train": 187, "n_test": 21})
+    table = compare_runs({n: frame.assign(test_accuracy=a) for n, a in
+                          (("base", BASELINE), ("input", INPUT), ("hidden", HIDDEN))}, against=["base"])
+    ax = difference_plot(table, "t").axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["input", "hidden"]
+    from matplotlib.collections import PathCollection
+
+    points = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())]
+    filled = sum(len(c.get_offsets()) for c in points if c.get_facecolor()[0][:3].tolist() != [1, 1, 1])
+    assert sum(len(c.get_offsets()) for c in points) == 2
+    assert filled == int((table["p"] < 0.05).sum()) == 1  # hidden, not input

@@ -5,10 +5,10 @@ import pytest
 import tensorflow as tf
 from pydantic import ConfigDict
 
-from dropout_lab.builder import build_model
+from dropout_lab.builder import build_learning_rate, build_model
 from dropout_lab.config import DenseLayer, Experiment, SGDConfig, load_config
 from dropout_lab.data import load_dataset
-from dropout_lab.engines import Task, architecture_key, check_supported, fused, train_tasks
+from dropout_lab.engines import Task, architecture_key, check_supported, fused, optimizers, train_tasks
 from dropout_lab.errors import ConfigError
 from dropout_lab.runner import derive_seed, evaluate, splits
 
@@ -83,18 +83,39 @@ def test_softmax_forward_pass_equals_the_keras_model():
         np.testing.assert_allclose(proba[m], net.predict(X, verbose=0), rtol=1e-6, atol=1e-7)
 
 
+# schedules that change the rate from the first steps on
+EXPONENTIAL = {"schedule": "exponential_decay", "initial_learning_rate": 0.5, "decay_steps": 1, "decay_rate": 0.5}
+INVERSE_TIME = {"schedule": "inverse_time_decay", "initial_learning_rate": 0.05, "decay_steps": 1, "decay_rate": 2.0}
+COSINE_WARMUP = {"schedule": "cosine_decay", "initial_learning_rate": 0.0, "decay_steps": 4, "alpha": 0.1,
+                 "warmup_target": 0.05, "warmup_steps": 1}
+PIECEWISE = {"schedule": "piecewise_constant", "boundaries": [0, 1], "values": [0.3, 0.1, 0.02]}
+
 OPTIMIZERS = [
     {"name": "sgd", "learning_rate": 0.1},
     {"name": "sgd", "learning_rate": 0.1, "momentum": 0.9},
     {"name": "sgd", "learning_rate": 0.1, "momentum": 0.8, "nesterov": True},
+    {"name": "sgd", "learning_rate": 0.1, "momentum": 0.99},
     {"name": "adam", "learning_rate": 0.01},
     {"name": "adam", "learning_rate": 0.02, "beta_1": 0.5, "beta_2": 0.9, "epsilon": 1e-3},
     {"name": "rmsprop", "learning_rate": 0.01},
     {"name": "rmsprop", "learning_rate": 0.01, "rho": 0.8, "momentum": 0.5},
+    {"name": "nadam", "learning_rate": 0.01},
+    {"name": "nadam", "learning_rate": 0.02, "beta_1": 0.5, "beta_2": 0.9, "epsilon": 1e-3},
+    {"name": "adamw", "learning_rate": 0.01},
+    {"name": "adamw", "learning_rate": 0.02, "weight_decay": 0.5, "beta_1": 0.5, "beta_2": 0.9},
+    {"name": "sgd", "learning_rate": EXPONENTIAL, "momentum": 0.9},
+    {"name": "rmsprop", "learning_rate": INVERSE_TIME},
+    {"name": "adamw", "learning_rate": COSINE_WARMUP, "weight_decay": 0.5},
+    {"name": "nadam", "learning_rate": PIECEWISE},
 ]
 
 
-@pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=lambda o: "-".join(f"{v}" for v in o.values()))
+def optimizer_id(opt: dict) -> str:
+    """``sgd-0.1-0.9``; a schedule by its name: ``sgd-exponential_decay-0.9``."""
+    return "-".join(str(v["schedule"] if isinstance(v, dict) else v) for v in opt.values())
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=optimizer_id)
 def test_steps_equal_keras_train_on_batch(optimizer):
     """Three steps (one batch holding all rows, three epochs) from the same weights give
     Keras' weights after each train_on_batch, its reported loss and accuracy, and its
@@ -146,7 +167,7 @@ MULTICLASS_LOSSES = ["categorical_crossentropy", "sparse_categorical_crossentrop
 
 
 @pytest.mark.parametrize("loss", MULTICLASS_LOSSES)
-@pytest.mark.parametrize("optimizer", [OPTIMIZERS[1], OPTIMIZERS[4], OPTIMIZERS[6]], ids=["sgd", "adam", "rmsprop"])
+@pytest.mark.parametrize("optimizer", [OPTIMIZERS[1], OPTIMIZERS[5], OPTIMIZERS[7]], ids=["sgd", "adam", "rmsprop"])
 def test_softmax_steps_equal_keras_train_on_batch(optimizer, loss):
     """As for the binary case: three steps from the same weights give Keras' weights, its
     reported loss and accuracy, and its test loss and accuracy after each step, for a
@@ -196,7 +217,8 @@ def test_softmax_loss_uses_logits_as_keras_does(loss):
     assert net.test_on_batch(X, target)[0] == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("optimizer", [OPTIMIZERS[2], OPTIMIZERS[4]], ids=["sgd-nesterov", "adam"])
+@pytest.mark.parametrize("optimizer", [OPTIMIZERS[2], OPTIMIZERS[5], OPTIMIZERS[-2]],
+                         ids=["sgd-nesterov", "adam", "adamw-cosine_decay"])
 def test_xla_steps_equal_keras_too(optimizer):
     cfg = experiment([dense(6, max_norm=0.5), dense(5, "tanh"), OUTPUT], optimizer, epochs=3, batch_size=8)
     one = task(cfg, n_train=8)
@@ -207,6 +229,73 @@ def test_xla_steps_equal_keras_too(optimizer):
     _, weights = fused._train_group([one], history=False, initial=[initial], jit=True)
     for ours, theirs in zip(weights[0], net.get_weights(), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+# two models per case, stacked: each one's rate at step s must be Keras' schedule(s)
+SCHEDULE_PAIRS = {
+    "exponential_decay": [
+        {"schedule": "exponential_decay", "initial_learning_rate": 1.0, "decay_steps": 12, "decay_rate": 0.99},
+        {"schedule": "exponential_decay", "initial_learning_rate": 0.1, "decay_steps": 7, "decay_rate": 0.5,
+         "staircase": True}],
+    "inverse_time_decay": [
+        {"schedule": "inverse_time_decay", "initial_learning_rate": 1.0, "decay_steps": 12, "decay_rate": 0.5},
+        {"schedule": "inverse_time_decay", "initial_learning_rate": 0.3, "decay_steps": 5, "decay_rate": 2.0,
+         "staircase": True}],
+    "cosine_decay": [
+        {"schedule": "cosine_decay", "initial_learning_rate": 1.0, "decay_steps": 3000, "alpha": 0.1},
+        {"schedule": "cosine_decay", "initial_learning_rate": 0.0, "decay_steps": 2000, "warmup_target": 0.5,
+         "warmup_steps": 300}],
+    "piecewise_constant": [  # different numbers of boundaries: padded per model
+        {"schedule": "piecewise_constant", "boundaries": [10, 2000], "values": [1.0, 0.5, 0.1]},
+        {"schedule": "piecewise_constant", "boundaries": [3], "values": [0.3, 0.03]}],
+}
+# the first steps, the warm-up's end, the boundaries, and the last step of a 10-fold Sonar
+# run (12 steps of 16 rows per epoch x 300 epochs)
+STEPS = [*range(40), 299, 300, 301, 1999, 2000, 2001, 2299, 2300, 3000, 3599]
+
+
+@pytest.mark.parametrize("schedule", sorted(SCHEDULE_PAIRS))
+def test_each_models_rate_is_the_keras_schedule_at_its_step(schedule):
+    cfgs = [experiment([OUTPUT], {"name": "sgd", "learning_rate": lr}) for lr in SCHEDULE_PAIRS[schedule]]
+    assert {optimizers.kind(c) for c in cfgs} == {("sgd", schedule)}
+    hp = optimizers.columns(cfgs)
+    keras_schedules = [build_learning_rate(c.training.optimizer.learning_rate) for c in cfgs]
+    ours = np.stack([optimizers.learning_rate(schedule, hp, tf.constant([s, s])).numpy() for s in STEPS])
+    theirs = np.array([[float(k(s)) for k in keras_schedules] for s in STEPS], "float32")
+    np.testing.assert_allclose(ours, theirs, rtol=2e-7, atol=0)  # within one float32 rounding
+    assert len(np.unique(theirs[:, 0])) >= 3 and len(np.unique(theirs[:, 1])) >= 2  # the rates do change
+    # each model's own step: model 1 at step 0 while model 0 is at the last step
+    mixed = optimizers.learning_rate(schedule, hp, tf.constant([STEPS[-1], 0])).numpy()
+    np.testing.assert_array_equal(mixed, [ours[-1, 0], ours[0, 1]])
+
+
+MANY_STEPS = [
+    {"name": "sgd", "learning_rate": {**EXPONENTIAL, "decay_steps": 20, "decay_rate": 0.3}, "momentum": 0.9},
+    {"name": "sgd", "learning_rate": {**INVERSE_TIME, "initial_learning_rate": 0.5, "decay_steps": 10,
+                                      "staircase": True}, "momentum": 0.99},
+    {"name": "adam", "learning_rate": {**COSINE_WARMUP, "decay_steps": 40, "warmup_steps": 10}},
+    {"name": "rmsprop", "learning_rate": {"schedule": "piecewise_constant", "boundaries": [10, 30],
+                                          "values": [0.01, 0.003, 0.001]}, "momentum": 0.5},
+    {"name": "nadam", "learning_rate": 0.01},
+    {"name": "adamw", "learning_rate": 0.01, "weight_decay": 0.2},
+]
+
+
+@pytest.mark.parametrize("optimizer", MANY_STEPS, ids=optimizer_id)
+def test_many_steps_equal_keras(optimizer):
+    """50 updates (one batch of all 16 rows per epoch) from the same weights give Keras'
+    weights: schedules evaluated at every step, Nadam's running product, AdamW's decay."""
+    cfg = experiment([dense(6), dense(5, "tanh", max_norm=1.0), OUTPUT], optimizer, epochs=50, batch_size=16)
+    one = task(cfg, n_train=16)
+    net = build_model(cfg.model, cfg.training, 4)
+    initial = net.get_weights()
+    for _ in range(50):
+        net.train_on_batch(one.X_train, one.y_train)
+    assert int(net.optimizer.iterations) == 50
+    _, weights = fused._train_group([one], history=False, initial=[initial])
+    for ours, theirs, start in zip(weights[0], net.get_weights(), initial, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+        assert not np.allclose(theirs, start, atol=1e-3)  # they did move
 
 
 def test_xla_is_deterministic_and_close_to_the_graph_engine():
@@ -270,12 +359,17 @@ def test_dropout_masks_are_per_model_inverted_and_rated():
 
 
 @pytest.mark.parametrize(
-    "optimizer", [{"name": "sgd", "momentum": 0.9, "learning_rate": 0.05}, {"name": "adam", "learning_rate": 0.01}]
+    "optimizer",
+    [{"name": "sgd", "momentum": 0.9, "learning_rate": 0.05}, {"name": "adam", "learning_rate": 0.01},
+     {"name": "nadam", "learning_rate": {**EXPONENTIAL, "initial_learning_rate": 0.01, "decay_steps": 3}},
+     {"name": "sgd", "momentum": 0.9, "learning_rate": {**PIECEWISE, "boundaries": [2, 7]}}],
+    ids=optimizer_id,
 )
 def test_padding_rows_and_empty_batches_change_nothing(optimizer):
     """A model alone equals, bit for bit, the same model stacked with one that has more
     rows: padding rows are out of its loss, and its all-padding steps move neither its
-    weights nor its optimizer state (momentum, Adam's moments and step count)."""
+    weights nor its optimizer state (momentum, Adam's moments and step count, Nadam's
+    running product, the step its learning-rate schedule is at)."""
     cfg = experiment([dense(6), {"type": "dropout", "rate": 0.3}, OUTPUT], optimizer, epochs=4, batch_size=8)
     small = task(cfg, n_train=20, seed=1)   # 3 steps per epoch: 8, 8, 4 rows
     big = task(cfg, n_train=45, seed=2, data_seed=1)  # 6 steps: the small one idles 3 of them
@@ -679,3 +773,27 @@ def test_conv_recurrent_pooling_and_batch_norm_are_refused_by_name(kind):
         check_supported(cfg)
     assert f"model.layers[1].type {kind!r} is not supported by the fused engine (it trains dense, " in str(err.value)
     assert str(err.value).endswith("use the SciKeras engine (`training.engine: scikeras`)")
+
+
+def test_the_tips_study_is_fusable_and_paired():
+    """Every run of `make tips` (each config, each sweep cell) trains on the fused engine and
+    is evaluated on the same 5 x 10 folds as the reference model, so all pairs are paired."""
+    from dropout_lab.sweep import expand
+
+    paths = sorted(CONFIGS.glob("sonar_tips*.yaml"))
+    cfgs, names = [], set()
+    for path in paths:
+        sweep = expand(path)
+        cfgs += [cell.cfg for cell in sweep.cells] if sweep else [load_config(path)]
+        names |= {f"{sweep.name}/{cell.name}" for cell in sweep.cells} if sweep else {cfgs[-1].name}
+    assert len(cfgs) == len(names) == 41
+    reference = load_config(CONFIGS / "sonar_tips.yaml")
+    for cfg in cfgs:
+        check_supported(cfg)
+        assert cfg.training.engine == "fused" and cfg.seed == reference.seed
+        assert cfg.evaluation == reference.evaluation and cfg.evaluation.repeats == 5
+        assert cfg.data == reference.data
+    hidden = load_config(CONFIGS / "sonar_hidden.yaml")
+    assert reference.model == hidden.model and reference.training.optimizer == hidden.training.optimizer
+    baseline = next(c for c in cfgs if c.name == "sonar_tips_baseline")
+    assert baseline.model == load_config(CONFIGS / "sonar_baseline.yaml").model

@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from dropout_lab import runner
 from dropout_lab.cli import main
 from dropout_lab.config import load_config
+from dropout_lab.engines import scikeras
 from dropout_lab.errors import ConfigError
 from dropout_lab.results import RUN_FILES, write_run
 from dropout_lab.sweep import cell_name, expand, find_done, key_labels, parse_sweep_option, sweep_files, value_text
@@ -248,13 +248,14 @@ def test_run_a_sweep_then_reuse_every_cell_then_rerun_a_changed_one(sonar_env, t
     before = {cell: (where / cell / "run.json").read_bytes() for cell in ("rate=0.0", "rate=0.5")}
 
     calls = []
-    real = runner.run_experiment
+    real = scikeras.train
 
-    def counting(cfg, *args, **kwargs):
-        calls.append(cfg.name)
-        return real(cfg, *args, **kwargs)
+    def counting(cfg, *rest, **kwargs):
+        if any((split.repeat, split.fold) == (1, 1) for split in rest[1]):  # a unit per split: count runs
+            calls.append(cfg.name)
+        return real(cfg, *rest, **kwargs)
 
-    monkeypatch.setattr(runner, "run_experiment", counting)
+    monkeypatch.setattr(scikeras, "train", counting)  # each unit trains through it
     again = invoke("run", config, *TINY, "-q", "--out", out)
     assert again.exit_code == 0, again.output
     assert calls == []  # nothing trained
@@ -327,3 +328,22 @@ def test_a_swept_csv_path_from_the_command_line_is_relative_to_the_working_direc
     monkeypatch.chdir(tmp_path)
     assert parse_sweep_option("data.path=a.csv,sub/b.csv") == (
         "data.path", [str(tmp_path / "a.csv"), str(tmp_path / "sub" / "b.csv")])
+
+
+@pytest.mark.parametrize("engine", ["fused", "scikeras"])
+def test_a_sweep_over_a_schedule_parameter_runs_end_to_end(sonar_env, tmp_path, engine):
+    """`--sweep training.optimizer.learning_rate.decay_rate=...` on a config whose rate
+    decays: one cell per value, each training with its own schedule (on either engine)."""
+    lr = "{schedule: exponential_decay, initial_learning_rate: 1.0, decay_steps: 2, decay_rate: 0.5}"
+    out = tmp_path / "out"
+    result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--engine", engine, "-q", "--out", out,
+                    "--set", f"training.optimizer.learning_rate={lr}",
+                    "--sweep", "training.optimizer.learning_rate.decay_rate=0.01,0.99")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "smoke" / "sweep.csv")
+    assert table["cell"].tolist() == ["decay_rate=0.01", "decay_rate=0.99"]
+    for cell, rate in (("decay_rate=0.01", 0.01), ("decay_rate=0.99", 0.99)):
+        schedule = load_config(out / "smoke" / cell / "config.yaml").training.optimizer.learning_rate
+        assert (schedule.schedule, schedule.decay_rate, schedule.decay_steps) == ("exponential_decay", rate, 2)
+    folds = [pd.read_csv(out / "smoke" / c / "folds.csv") for c in table["cell"]]
+    assert not folds[0]["test_loss"].equals(folds[1]["test_loss"])  # the decay rate mattered

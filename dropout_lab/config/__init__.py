@@ -2,6 +2,7 @@
 
 - :mod:`.types`: value types and the ``Section`` base (unknown keys are errors);
 - :mod:`.schema`: the sections and :class:`Experiment` (layer kinds from :mod:`dropout_lab.layers`);
+- :mod:`.schedules`: learning-rate schedules (``training.optimizer.learning_rate``);
 - :mod:`.loader`: YAML, ``extends``, ``--set``, sweep cells -> a validated ``Experiment``;
 - :mod:`.keypath`: key paths such as ``model.layers[1].rate``;
 - :mod:`.messages`: validation errors as ``file: key.path must be X; got Y``;
@@ -16,12 +17,22 @@ from .checks import check_against_data, check_output, check_splits
 from .inference import INFERENCE_MODES, MC_DROPOUT_KINDS, InferenceConfig, mc_dropout_layers
 from .keypath import format_loc, parse_key_path, parse_override
 from .loader import dump_config, load_config, load_config_sourced
+from .schedules import (
+    SCHEDULES,
+    CosineDecay,
+    ExponentialDecay,
+    InverseTimeDecay,
+    PiecewiseConstantDecay,
+    Schedule,
+    schedule_of,
+)
 from .schema import (
     ENGINES,
     LOSSES,
     TAGS,
     VIEWS,
     AdamConfig,
+    AdamWConfig,
     CirclesData,
     CsvData,
     DataConfig,
@@ -31,6 +42,7 @@ from .schema import (
     HoldoutConfig,
     KFoldConfig,
     ModelConfig,
+    NadamConfig,
     NpzData,
     OptimizerConfig,
     RandomData,
@@ -44,11 +56,12 @@ from .sweep_rules import sweep_label, sweep_problem
 from .types import ACTIVATIONS, INITIALIZERS
 
 __all__ = [
-    "ACTIVATIONS", "ENGINES", "INITIALIZERS", "LOSSES", "TAGS", "AdamConfig", "CirclesData", "CsvData",
-    "DataConfig", "DenseLayer", "EarlyStoppingConfig", "INFERENCE_MODES", "InferenceConfig", "MC_DROPOUT_KINDS",
-    "MONITORS", "mc_dropout_layers", "DigitsData", "DropoutLayer", "EvaluationConfig", "Experiment", "HoldoutConfig",
-    "KFoldConfig", "ModelConfig", "NpzData", "OptimizerConfig", "RMSpropConfig", "RandomData", "SGDConfig",
-    "SonarData", "TrainingConfig", "VIEWS", "check_against_data", "check_output", "check_splits", "dump_config",
-    "format_loc",
-    "load_config", "load_config_sourced", "parse_key_path", "parse_override", "sweep_label", "sweep_problem",
+    "ACTIVATIONS", "ENGINES", "INITIALIZERS", "LOSSES", "SCHEDULES", "TAGS", "AdamConfig", "AdamWConfig",
+    "CirclesData", "CosineDecay", "CsvData", "DataConfig", "DenseLayer", "DigitsData", "DropoutLayer",
+    "EvaluationConfig", "Experiment", "ExponentialDecay", "HoldoutConfig", "InverseTimeDecay", "KFoldConfig",
+    "ModelConfig", "NadamConfig", "NpzData", "OptimizerConfig", "PiecewiseConstantDecay", "RMSpropConfig",
+    "RandomData", "SGDConfig", "Schedule", "SonarData", "TrainingConfig", "VIEWS", "check_against_data",
+    "check_output", "check_splits", "dump_config", "format_loc", "load_config", "load_config_sourced",
+    "parse_key_path", "parse_override", "schedule_of", "sweep_label", "sweep_problem",
+    "EarlyStoppingConfig", "INFERENCE_MODES", "InferenceConfig", "MC_DROPOUT_KINDS", "MONITORS", "mc_dropout_layers",
 ]

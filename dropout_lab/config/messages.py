@@ -13,7 +13,7 @@ import typing
 from pathlib import Path
 from typing import Annotated, Union
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Tag
 
 from .keypath import format_loc
 from .schema import TAGS, Experiment
@@ -27,18 +27,21 @@ def _unwrap(ann):
 
 
 def _union_members(ann) -> dict | None:
-    """``{tag: member}`` when ``ann`` is a tagged union of sections, else None."""
+    """``{tag: member}`` when ``ann`` is a tagged union, else None: sections tagged by a
+    field of theirs, and members marked with ``pydantic.Tag`` (a number or a schedule)."""
     if typing.get_origin(ann) not in (Union, types.UnionType):
         return None
-    members = [m for m in typing.get_args(ann) if isinstance(m, type) and issubclass(m, BaseModel)]
-    if not members:
-        return None
     out = {}
-    for member in members:
-        for field in TAGS:
-            if field in member.model_fields:
-                out.update({tag: member for tag in typing.get_args(member.model_fields[field].annotation)})
-    return out
+    for arg in typing.get_args(ann):
+        marks = [m for m in getattr(arg, "__metadata__", ()) if isinstance(m, Tag)]
+        member = _unwrap(arg)
+        if marks:
+            out[marks[0].tag] = member
+        elif isinstance(member, type) and issubclass(member, BaseModel):
+            for field in TAGS:
+                if field in member.model_fields:
+                    out.update({tag: member for tag in typing.get_args(member.model_fields[field].annotation)})
+    return out or None
 
 
 def _child(ann, part):
@@ -68,7 +71,7 @@ def clean_loc(err: dict) -> list:
     loc = plain_loc(err)
     if err["type"] == "unknown_key":
         loc.append(err["ctx"]["key"])
-    if err["type"] == "union_tag_invalid":
+    if err["type"] in ("union_tag_invalid", "unknown_tag"):
         loc.append(err["ctx"]["discriminator"].strip("'"))
     return loc
 
@@ -84,12 +87,18 @@ def format_error(path: Path | str, err: dict) -> str:
         return f"{path}: {format_loc([*loc, ctx['key']])} {err['msg']}"
     if kind_ == "missing":
         return f"{path}: {format_loc(loc)} is required"
-    if kind_ in ("union_tag_invalid", "union_tag_not_found"):
+    # unknown_tag: a callable discriminator's error (a learning rate's schedule), no tag in ctx
+    if kind_ in ("union_tag_invalid", "union_tag_not_found", "unknown_tag"):
         field = ctx.get("discriminator", "").strip("'")
         tags = TAGS[field]
         if kind_ == "union_tag_not_found":
             return f"{path}: {format_loc([*loc, field])} is required; expected one of: {', '.join(tags)}"
-        tag = ctx.get("tag")
+        if "tag" in ctx:
+            tag = ctx["tag"]
+        elif isinstance(value, dict) and field in value:
+            tag = value[field]
+        else:
+            return f"{path}: {format_loc([*loc, field])} is required; expected one of: {', '.join(tags)}"
         hint = did_you_mean(tag, tags)
         if len(tags) > _SHORT_LIST:  # what was wrong first, the long list of valid values last
             return f"{path}: {format_loc([*loc, field])} must be one of {len(tags)} values{hint}; got {tag!r}; " \

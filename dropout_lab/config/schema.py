@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from ..layers import LAYERS
 from .inference import DEFAULT_BINS, CalibrationBins, InferenceConfig, OmitDefaults, is_standard
+from .schedules import SCHEDULES, LearningRate
 from .stopping import EarlyStoppingConfig
 from .sweep_rules import check_sweep
 from .types import (
@@ -151,16 +152,19 @@ class ModelConfig(Section):
 
 # --- training ---
 
+# ``learning_rate`` is a float or a schedule (see :mod:`.schedules`); names and defaults
+# are Keras' (keras.optimizers.SGD, Adam, RMSprop, Nadam, AdamW)
+
 class SGDConfig(Section):
     name: Literal["sgd"]
-    learning_rate: PositiveFloat = 0.01
+    learning_rate: LearningRate = 0.01
     momentum: Annotated[float, expect("a float in [0, 1]", lambda v: is_float(v) and 0 <= v <= 1)] = 0.0
     nesterov: Bool = False
 
 
 class AdamConfig(Section):
     name: Literal["adam"]
-    learning_rate: PositiveFloat = 0.001
+    learning_rate: LearningRate = 0.001
     beta_1: Rate = 0.9
     beta_2: Rate = 0.999
     epsilon: PositiveFloat = 1e-7
@@ -168,12 +172,36 @@ class AdamConfig(Section):
 
 class RMSpropConfig(Section):
     name: Literal["rmsprop"]
-    learning_rate: PositiveFloat = 0.001
+    learning_rate: LearningRate = 0.001
     rho: Rate = 0.9
     momentum: Rate = 0.0
 
 
-OptimizerConfig = Annotated[SGDConfig | AdamConfig | RMSpropConfig, Field(discriminator="name")]
+class NadamConfig(Section):
+    """Adam with Nesterov momentum (Dozat 2015), as ``keras.optimizers.Nadam``."""
+
+    name: Literal["nadam"]
+    learning_rate: LearningRate = 0.001
+    beta_1: Rate = 0.9
+    beta_2: Rate = 0.999
+    epsilon: PositiveFloat = 1e-7
+
+
+class AdamWConfig(Section):
+    """Adam with decoupled weight decay (Loshchilov & Hutter 2019), as ``keras.optimizers.AdamW``:
+    before each update every weight (biases included) shrinks by ``weight_decay * learning_rate``."""
+
+    name: Literal["adamw"]
+    learning_rate: LearningRate = 0.001
+    weight_decay: NonNegativeFloat = 0.004
+    beta_1: Rate = 0.9
+    beta_2: Rate = 0.999
+    epsilon: PositiveFloat = 1e-7
+
+
+OptimizerConfig = Annotated[
+    SGDConfig | AdamConfig | RMSpropConfig | NadamConfig | AdamWConfig, Field(discriminator="name")
+]
 
 
 class TrainingConfig(OmitDefaults):
@@ -285,4 +313,5 @@ TAGS = {
     "type": _tags(Layer, "type"),
     "name": _tags(OptimizerConfig, "name"),
     "protocol": _tags(EvaluationConfig, "protocol"),
+    "schedule": tuple(SCHEDULES),
 }

@@ -96,7 +96,7 @@ def did_you_mean(word, options) -> str:
     """`` (did you mean 'x'?)`` for a likely typo of one of ``options``, else ``""``.
 
     Case and underscores are ignored first (``MaxPooling2D`` -> ``max_pooling2d``); then the
-    closest spelling is taken (difflib's ratio >= 0.75).  A word that is an option with more
+    closest spelling is taken (difflib's ratio >= 0.6).  A word that is an option with more
     words joined by ``_`` (``leaky_relu``) names another thing, not a typo of that option:
     no suggestion then.
     """
@@ -109,7 +109,7 @@ def did_you_mean(word, options) -> str:
     else:
         parts = word.split("_")
         candidates = [o for o in options if not (isinstance(o, str) and o != word and o in parts)]
-        close = difflib.get_close_matches(word.lower(), candidates, n=1, cutoff=0.75)
+        close = difflib.get_close_matches(word.lower(), candidates, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

@@ -2,7 +2,9 @@
 
 - :mod:`.scikeras` (the reference): one ``Pipeline(StandardScaler, KerasClassifier)`` per split;
 - :mod:`.fused`: many models of one architecture trained as one stacked TensorFlow program
-  (all folds, repeats and sweep cells together).
+  (all folds, repeats and sweep cells together); :mod:`.optimizers` holds its Keras
+  optimizer updates and learning-rate schedules on per-model columns, :mod:`.stacking` the
+  column and SIMD-packet helpers they share.
 
 ``get_engine(name)`` returns the engine module that ``training.engine: name`` selects.
 The engines (and TensorFlow) are imported on first use.
@@ -13,7 +15,7 @@ from .base import ENGINES, HISTORY_COLUMNS, FoldResult, Split, fold_columns, fol
 _FUSED = ("Task", "architecture_key", "check_supported", "train_tasks")
 
 __all__ = ["ENGINES", "HISTORY_COLUMNS", "FoldResult", "Split", "fold_columns", "fold_result", "get_engine",
-           *_FUSED]
+           "optimizers", *_FUSED]
 
 
 def __getattr__(name):
@@ -21,4 +23,8 @@ def __getattr__(name):
         from . import fused
 
         return getattr(fused, name)
+    if name == "optimizers":
+        import importlib
+
+        return importlib.import_module(".optimizers", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,9 +32,11 @@ What is reproduced from Keras 3 (``keras.Sequential`` + ``fit(shuffle=True)``):
 * ``kernel_regularizer`` (L1/L2) penalties added to each model's loss, as Keras adds the
   layers' losses to the compiled loss (and to the loss it reports, validation included);
 * the update rules of ``keras.optimizers.SGD`` (momentum, Nesterov), ``Adam`` (bias
-  correction folded into the step size, epsilon outside the square root) and
-  ``RMSprop`` (plain, with momentum), with per-model hyper-parameters, followed by
-  ``keras.constraints.MaxNorm`` (axis 0, Keras' epsilon 1e-7) on constrained kernels;
+  correction folded into the step size, epsilon outside the square root), ``RMSprop``
+  (plain, with momentum), ``Nadam`` and ``AdamW``, and the learning-rate schedules of
+  ``keras.optimizers.schedules``, with per-model hyper-parameters and per-model step
+  counts (:mod:`.optimizers`), followed by ``keras.constraints.MaxNorm`` (axis 0, Keras'
+  epsilon 1e-7) on constrained kernels;
 * ``StandardScaler`` fitted per model on its own training part when
   ``evaluation.standardize``;
 * Monte Carlo dropout (``evaluation.inference.mode: mc_dropout``): after training, the
@@ -81,9 +83,13 @@ from ..config import Experiment
 from ..data import Dataset
 from ..errors import ConfigError
 from ..folds import FoldResult, Split, fold_result
+from . import optimizers as optim
 from .heads import HEADS, Head
+from .stacking import bc as _bc
+from .stacking import lanes as _lanes
 
 NAME = "fused"
+STACKS = True  # trains many splits as one program: an executor gives it a repeat (or a run) at a time
 
 tf.config.experimental.enable_op_determinism()
 
@@ -105,12 +111,9 @@ _FIELDS = {
     "alpha_dropout": {"type", "rate"},
     "gaussian_noise": {"type", "stddev"},
     "flatten": {"type"},
-    "sgd": {"name", "learning_rate", "momentum", "nesterov"},
-    "adam": {"name", "learning_rate", "beta_1", "beta_2", "epsilon"},
-    "rmsprop": {"name", "learning_rate", "rho", "momentum", "epsilon"},
     "training": {"optimizer", "loss", "epochs", "batch_size", "engine"},
 }
-_KERAS_EPSILON = 1e-7  # keras.backend.epsilon(): MaxNorm's, and RMSprop's default
+_KERAS_EPSILON = 1e-7  # keras.backend.epsilon(): MaxNorm's
 # Layers that act on each value alone (in training only): the engine draws their noise.
 _NOISE = ("dropout", "gaussian_dropout", "alpha_dropout", "gaussian_noise")
 _LAYER_KINDS = ("dense", *_NOISE, "flatten")
@@ -173,9 +176,15 @@ def check_supported(cfg: Experiment) -> None:
     _check_fields(training, _FIELDS["training"], "training")
     if training.loss not in HEADS or HEADS[training.loss].activation != last.activation:
         _refuse("training.loss", training.loss, f" with a {last.activation} output")
-    if training.optimizer.name not in ("sgd", "adam", "rmsprop"):
-        _refuse("training.optimizer.name", training.optimizer.name)
-    _check_fields(training.optimizer, _FIELDS[training.optimizer.name], "training.optimizer")
+    opt = training.optimizer
+    if opt.name not in optim.FIELDS:
+        _refuse("training.optimizer.name", opt.name)
+    _check_fields(opt, optim.FIELDS[opt.name], "training.optimizer")
+    schedule = optim.kind(cfg)[1]
+    if schedule != optim.CONSTANT:
+        if schedule not in optim.SCHEDULE_FIELDS:
+            _refuse("training.optimizer.learning_rate.schedule", schedule)
+        _check_fields(opt.learning_rate, optim.SCHEDULE_FIELDS[schedule], "training.optimizer.learning_rate")
 
 
 def check(cfg: Experiment, dataset: Dataset) -> None:
@@ -222,8 +231,9 @@ def architecture_key(cfg: Experiment) -> tuple:
     """Tasks with equal keys (and equal feature counts) can be trained as one stack.
 
     The key holds what shapes the program: layer kinds, units, activations and whether
-    a kernel is penalized, the optimizer's kind, epochs and batch size.  Dropout rates,
-    noise levels, penalty factors, max-norm values (or none), initializers, optimizer
+    a kernel is penalized, the loss, the optimizer's kind and its learning-rate schedule's
+    kind (or constant), epochs and batch size.  Dropout rates, noise levels, penalty
+    factors, max-norm values (or none), initializers, optimizer and schedule
     hyper-parameters, standardization, seeds and data may differ.
     """
     layers = tuple(
@@ -232,7 +242,7 @@ def architecture_key(cfg: Experiment) -> tuple:
         for layer in cfg.model.layers
     )
     t = cfg.training
-    return (layers, t.loss, t.optimizer.name, t.epochs, t.batch_size, _mc_samples(cfg))
+    return (layers, t.loss, optim.kind(cfg), t.epochs, t.batch_size, _mc_samples(cfg))
 
 
 def _mc_samples(cfg: Experiment) -> int:
@@ -324,19 +334,6 @@ def _padded(arrays: list[np.ndarray], length: int) -> np.ndarray:
     return out
 
 
-def _hyper(cfg: Experiment) -> dict[str, float]:
-    """Per-model optimizer numbers, each computed as Keras computes it (``1 - beta`` in
-    Python floats, then float32)."""
-    opt = cfg.training.optimizer
-    if opt.name == "sgd":
-        return {"lr": opt.learning_rate, "momentum": opt.momentum, "nesterov": float(opt.nesterov)}
-    if opt.name == "adam":
-        return {"lr": opt.learning_rate, "beta_1": opt.beta_1, "beta_2": opt.beta_2,
-                "one_minus_beta_1": 1 - opt.beta_1, "one_minus_beta_2": 1 - opt.beta_2, "epsilon": opt.epsilon}
-    return {"lr": opt.learning_rate, "rho": opt.rho, "one_minus_rho": 1 - opt.rho, "momentum": opt.momentum,
-            "epsilon": getattr(opt, "epsilon", _KERAS_EPSILON)}
-
-
 def _layer_plan(cfg: Experiment) -> tuple:
     """The layers as the program sees them: ("dense", activation, penalized) or (kind,)."""
     return tuple(
@@ -393,7 +390,6 @@ def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray
     noise = [[task.cfg.model.layers[i] for task in tasks] for i in drops]
     penalties = [_penalty_factors(task.cfg) for task in tasks]
     max_norms = [[task.cfg.model.layers[i].max_norm for task in tasks] for i in dense]
-    hypers = [_hyper(task.cfg) for task in tasks]
     args = dict(
         weights=weights,
         rates=[_column([layer.stddev if layer.type == "gaussian_noise" else layer.rate for layer in ls])
@@ -404,7 +400,7 @@ def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray
                    for k in range(len(dense))],
         norm_on=[tf.constant([m is not None for m in ms]) for ms in max_norms],
         norm_max=[_column([m or 0.0 for m in ms]) for ms in max_norms],
-        hyper={name: _column([h[name] for h in hypers]) for name in hypers[0]},
+        hyper=optim.columns([task.cfg for task in tasks]),
         x_train=tf.constant(_padded([s[0] for s in scaled], _lanes(steps * batch))),
         y_train=tf.constant(_padded([t.y_train.astype("float32") for t in tasks], _lanes(steps * batch))),
         n_train=tf.constant(n_train),
@@ -417,7 +413,7 @@ def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray
         epochs=tf.constant(t0.epochs),
         steps=tf.constant(steps),
     )
-    program = _program(_layer_plan(cfg0), t0.loss, t0.optimizer.name, batch, history, jit, _mc_samples(cfg0))
+    program = _program(_layer_plan(cfg0), t0.loss, optim.kind(cfg0), batch, history, jit, _mc_samples(cfg0))
     return program, args
 
 
@@ -463,27 +459,6 @@ def _train_group(
 # --- the compiled program ---
 
 _U32 = tf.uint32
-_LANES = 16  # floats per AVX-512 packet (and two AVX ones)
-
-
-def _lanes(n: int) -> int:
-    """``n`` rounded up to whole SIMD packets.
-
-    Eigen computes some functions (exp, log1p, tanh, pow, reciprocal...) slightly
-    differently in a packet and in the scalar tail of an array.  With every model's slab
-    of every array a whole number of packets, each model's numbers are computed the same
-    way whatever the number of models stacked with it, so a task gives the same bits
-    alone or in any group.
-    """
-    return -(-n // _LANES) * _LANES
-
-
-def _pow(base: tf.Tensor, exponent: tf.Tensor) -> tf.Tensor:
-    """``base ** exponent`` of ``[models]`` columns, computed in whole packets (see
-    :func:`_lanes`)."""
-    return tf.pow(tf.tile(base[:, None], [1, _LANES]), tf.tile(exponent[:, None], [1, _LANES]))[:, 0]
-
-
 def _u32(value: int) -> tf.Tensor:
     return tf.constant(value, _U32)
 
@@ -505,11 +480,6 @@ def _bits(key: tf.Tensor, counter: tf.Tensor, size) -> tf.Tensor:
     return _fmix(tf.bitwise.bitwise_xor(base[:, None], index[None, :]))
 
 
-def _bc(column: tf.Tensor, like: tf.Tensor) -> tf.Tensor:
-    """A per-model ``[models]`` column reshaped to broadcast against ``like``."""
-    return tf.reshape(column, [-1] + [1] * (len(like.shape) - 1))
-
-
 def _max_norm(w: tf.Tensor, on: tf.Tensor, max_value: tf.Tensor) -> tf.Tensor:
     """``keras.constraints.MaxNorm(max_value, axis=0)`` on each model's kernel."""
     # reduced along the last axis: a reduction over a middle axis rounds differently
@@ -517,33 +487,6 @@ def _max_norm(w: tf.Tensor, on: tf.Tensor, max_value: tf.Tensor) -> tf.Tensor:
     norms = tf.sqrt(tf.reduce_sum(tf.square(tf.transpose(w, [0, 2, 1])), axis=2))[:, None, :]
     desired = tf.clip_by_value(norms, 0.0, _bc(max_value, norms))
     return tf.where(_bc(on, w), w * (desired / (_KERAS_EPSILON + norms)), w)
-
-
-def _update(name: str, w, g, slots, hp, step):
-    """One Keras update of a stacked variable; returns (new w, new slots)."""
-    lr = _bc(hp["lr"], w)
-    if name == "sgd":
-        (m,) = slots
-        momentum = _bc(hp["momentum"], w)
-        m = m * momentum - g * lr
-        return w + tf.where(_bc(hp["nesterov"], w) > 0, m * momentum - g * lr, m), (m,)
-    if name == "adam":
-        m, v = slots
-        alpha = hp["lr"] * tf.sqrt(1 - _pow(hp["beta_2"], step)) / (1 - _pow(hp["beta_1"], step))
-        alpha = _bc(alpha, w)
-        m = m + (g - m) * _bc(hp["one_minus_beta_1"], w)
-        v = v + (tf.square(g) - v) * _bc(hp["one_minus_beta_2"], w)
-        return w - (m * alpha) / (tf.sqrt(v) + _bc(hp["epsilon"], w)), (m, v)
-    velocity, momentum_slot = slots
-    velocity = _bc(hp["rho"], w) * velocity + _bc(hp["one_minus_rho"], w) * tf.square(g)
-    # divide_no_nan: a plain x / sqrt(y) is rewritten by grappler into x * rsqrt(y), whose
-    # SIMD and scalar results differ (see _lanes); the denominator is never 0 here
-    increment = tf.math.divide_no_nan(lr * g, tf.sqrt(velocity + _bc(hp["epsilon"], w)))
-    momentum_slot = _bc(hp["momentum"], w) * momentum_slot + increment
-    return w - momentum_slot, (velocity, momentum_slot)
-
-
-_N_SLOTS = {"sgd": 1, "adam": 2, "rmsprop": 2}
 
 
 def _uniform(words: tf.Tensor) -> tf.Tensor:
@@ -653,11 +596,18 @@ def _scores(head: Head, logits, y, valid):
 
 
 @functools.lru_cache(maxsize=32)
-def _program(layers: tuple, loss: str, optimizer: str, batch: int, history: bool, jit: bool, mc_samples: int = 0):
+def _program(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, history: bool, jit: bool,
+             mc_samples: int = 0):
     """The whole training run of one architecture as one ``tf.function``: a loop over
     epochs around a loop over steps, then the final predictions (and, with
-    ``mc_samples``, the mean of that many Monte Carlo dropout passes over the test rows)."""
-    n_slots = _N_SLOTS[optimizer]
+    ``mc_samples``, the mean of that many Monte Carlo dropout passes over the test rows).
+
+    ``optimizer`` is :func:`optimizers.kind`: (optimizer name, schedule name).  ``slots``
+    holds each variable's optimizer slots, then the optimizer's per-model state (Nadam's
+    running product), all kept as they are for a model without rows in a step.
+    """
+    name = optimizer[0]
+    n_slots = optim.N_SLOTS[name]
     head = HEADS[loss]
 
     def train_step(a, s, order, weights, slots, step_count, sums):
@@ -686,15 +636,19 @@ def _program(layers: tuple, loss: str, optimizer: str, batch: int, history: bool
             loss = loss + penalty
         active = count > 0  # a model without rows in this step keeps everything
         new_count = step_count + tf.cast(active, tf.int32)
+        # the learning rate at the model's own update count, as Keras' schedule(iterations)
+        state = slots[len(weights) * n_slots:]
+        numbers, new_state = optim.step_numbers(optimizer, a["hyper"], step_count, tuple(state))
         new_weights, new_slots = [], []
         for j, (w, g) in enumerate(zip(weights, grads, strict=True)):
             old = slots[j * n_slots : (j + 1) * n_slots]
-            w2, s2 = _update(optimizer, w, g, old, a["hyper"], tf.cast(new_count, tf.float32))
+            w2, s2 = optim.update(name, w, g, old, numbers)
             if j % 2 == 0:
                 w2 = _max_norm(w2, a["norm_on"][j // 2], a["norm_max"][j // 2])
             keep = _bc(active, w)
             new_weights.append(tf.where(keep, w2, w))
             new_slots += [tf.where(keep, n, o) for n, o in zip(s2, old, strict=True)]
+        new_slots += [tf.where(active, n, o) for n, o in zip(new_state, state, strict=True)]
         sums = (sums[0] + loss * count, sums[1] + hits, sums[2] + count)
         return new_weights, new_slots, new_count, sums
 
@@ -725,6 +679,7 @@ def _program(layers: tuple, loss: str, optimizer: str, batch: int, history: bool
     def run(**a):
         weights = list(a["weights"])
         slots = [tf.zeros_like(w) for w in weights for _ in range(n_slots)]
+        slots += optim.initial_state(name, tf.size(a["n_train"]))
         step_count = tf.zeros_like(a["n_train"])
         curves = tf.TensorArray(tf.float32, size=a["epochs"] if history else 0)
         _, weights, _, _, curves = tf.while_loop(

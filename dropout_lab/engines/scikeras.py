@@ -41,6 +41,7 @@ from ..splits import stopping_seed, validation_split
 from .mc_dropout import mc_predict_proba
 
 NAME = "scikeras"
+STACKS = False  # one model per split: an executor can spread the splits
 
 tf.get_logger().setLevel("ERROR")  # silence tf.function retracing chatter: each fold is a new model
 tf.config.experimental.enable_op_determinism()

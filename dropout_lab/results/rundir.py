@@ -1,4 +1,4 @@
-"""Result tables and the files a run leaves behind; the only module that writes files.
+"""Run directories: writing and reading them, atomically; the only module that writes result files.
 
 A run of config ``NAME`` writes ``OUT/NAME/``::
 
@@ -40,75 +40,21 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
-from . import scoring
-from .comparison import comparison_markdown, comparison_table, setup_of  # noqa: F401  (public here too)
-from .config import Experiment, dump_config
-from .config.diff import config_difference, show_value
-from .errors import ResultsError
-from .folds import ENTROPY_COLUMNS, STOPPING_COLUMNS, FoldResult
-from .plots import accuracy_distribution, confusion_plot, learning_curve, reliability_diagram
-from .stats import accuracy_ci, mean_ci
+from .. import scoring
+from ..comparison import comparison_markdown, comparison_table, setup_of
+from ..config import Experiment, dump_config
+from ..config.diff import config_difference, show_value
+from ..errors import ResultsError
+from ..plots import accuracy_distribution, confusion_plot, learning_curve, reliability_diagram
+from .tables import summarize, summary_markdown
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read the process umask (the only way is to set it and put it back)
-
-METRICS = ("test_accuracy", "train_accuracy")  # first in a summary; then the other scores folds.csv has
 READ_FOLD_COLUMNS = ("repeat", "fold", "split_seed", "n_train", "n_test", "test_accuracy")
 RUN_FILES = ("config.yaml", "folds.csv", "summary.csv", "summary.md", "run.json")
-
-
-def summary_metrics(folds: pd.DataFrame) -> list[str]:
-    """The score columns of ``folds`` a summary covers: test and train accuracy first, then
-    the others in ``folds.csv`` order (a score undefined in every fold, e.g. AUC, is left out),
-    Monte Carlo dropout's and early stopping's columns when the run has them."""
-    every = [*scoring.columns(), *scoring.mc_columns(), *ENTROPY_COLUMNS, *STOPPING_COLUMNS]
-    others = [c for c in every if c not in METRICS and c in folds.columns and folds[c].notna().any()]
-    return [*METRICS, *others]
-
-
-def summarize(folds: pd.DataFrame) -> pd.DataFrame:
-    """Per score over all (repeat, fold) rows where it is defined: mean; std as the
-    tutorial prints it (numpy's ``results.std()``, ddof=0); the standard error and a
-    t-based 95% interval of the mean (from the sample std, ddof=1), clipped to [0, 1] for
-    proportions such as accuracies (``stats.accuracy_ci``); min; max; n.
-    """
-    stats = {}
-    for metric in summary_metrics(folds):
-        values = folds[metric].dropna()
-        interval = accuracy_ci if scoring.is_proportion(metric) else mean_ci
-        ci = interval(values) if len(values) > 1 else None  # one run has no interval
-        stats[metric] = {"mean": values.mean(), "std": values.std(ddof=0),
-                         "sem": ci.se if ci else float("nan"),
-                         "ci95_low": ci.lo if ci else float("nan"), "ci95_high": ci.hi if ci else float("nan"),
-                         "min": values.min(), "max": values.max(), "n": len(values)}
-    table = pd.DataFrame(stats).T
-    table["n"] = table["n"].astype(int)
-    table.index.name = "metric"
-    return table
-
-
-def headline(name: str, summary: pd.DataFrame) -> str:
-    """The tutorial's form: ``sonar_hidden: 83.59% (7.31%)`` (mean and std of test accuracy)."""
-    row = summary.loc["test_accuracy"]
-    return f"{name}: {row['mean']:.2%} ({row['std']:.2%})"
-
-
-def summary_markdown(name: str, summary: pd.DataFrame) -> str:
-    lines = [f"# {name}", "", headline(name, summary), "",
-             "| metric | mean | std | sem | 95% interval | min | max | runs |", "|---|---|---|---|---|---|---|---|"]
-    for metric, row in summary.iterrows():
-        lines.append(
-            f"| {metric} | {row['mean']:.4f} | {row['std']:.4f} | {row['sem']:.4f} "
-            f"| [{row['ci95_low']:.4f}, {row['ci95_high']:.4f}] | {row['min']:.4f} | {row['max']:.4f} "
-            f"| {int(row['n'])} |"
-        )
-    lines += ["", "std: as the tutorial prints it (ddof=0); sem and the t-based 95% interval of the mean use ddof=1; "
-              "the interval is clipped to [0, 1]."]
-    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
@@ -352,80 +298,21 @@ def write_comparison(
     return _atomic_write(out / "summary.md", comparison_markdown(summaries, setups))
 
 
-class Journal:
-    """The finished folds of one run, appended durably as each completes.
-
-    One JSON line per fold (its row and per-epoch history), flushed and fsync'ed, in
-    ``OUT/.journal/<name>.<run_id>.jsonl``.  A run killed at any point and started again
-    with the same command reads it back and trains only the missing folds; a run with
-    another id (changed config, data or library versions) never sees it.  The journal is
-    removed once the run's directory is written.
-    """
-
-    def __init__(self, out: Path, name: str, run_id: str):
-        self.path = out / ".journal" / f"{name}.{run_id}.jsonl"
-        self._name = name
-
-    def load(self) -> dict[tuple[int, int], FoldResult]:
-        """Folds finished by an earlier attempt; a torn last line (a kill mid-write) is ignored,
-        and so is a line without the fold's predictions (written by an older version)."""
-        done = {}
-        if not self.path.is_file():
-            return done
-        for line in self.path.read_text().splitlines():
-            try:
-                entry = json.loads(line)
-                result = _fold_from_entry(entry)
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-                continue
-            done[result.key] = result
-        return done
-
-    def append(self, result: FoldResult) -> None:
-        history = result.history
-        entry = {"row": result.row(), "history": None if history is None else history.to_dict(orient="list"),
-                 "test_index": np.asarray(result.test_index).tolist(),
-                 "test_proba": np.asarray(result.test_proba, dtype=np.float64).tolist(),
-                 "mc_test_proba": None if result.mc_test_proba is None
-                 else np.asarray(result.mc_test_proba, dtype=np.float64).tolist()}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a") as handle:
-                handle.write(json.dumps(entry) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-        except OSError as exc:
-            raise ResultsError(f"{self.path}: cannot record a finished fold: {exc.strerror}") from None
-
-    def discard(self, every_id: bool = False) -> None:
-        """Remove this run's journal, or with ``every_id`` every journal of this config name."""
-        pattern = f"{self._name}.*.jsonl" if every_id else self.path.name
-        for path in self.path.parent.glob(pattern):
-            path.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            self.path.parent.rmdir()  # only when empty
-
-
-def _fold_from_entry(entry: dict) -> FoldResult:
-    row, history = entry["row"], entry["history"]
-    mc = entry.get("mc_test_proba")
-    scores = {name: row[name] for name in scoring.columns()}
-    if mc is not None:
-        scores.update({name: row[name] for name in [*scoring.mc_columns(), *ENTROPY_COLUMNS]})
-    stopping = {name: int(row[name]) for name in STOPPING_COLUMNS} if STOPPING_COLUMNS[0] in row else None
-    return FoldResult(int(row["repeat"]), int(row["fold"]), int(row["split_seed"]), int(row["model_seed"]),
-                      int(row["n_train"]), int(row["n_test"]), scores, np.asarray(entry["test_index"], dtype=np.int64),
-                      np.asarray(entry["test_proba"], dtype=np.float64), float(row["fit_seconds"]),
-                      None if history is None else pd.DataFrame(history),
-                      None if mc is None else np.asarray(mc, dtype=np.float64), stopping)
-
-
 def write_text(path: Path, text: str) -> Path:
     """Write a text file atomically (temporary file + rename)."""
     try:
         return _atomic_write(path, text)
     except OSError as exc:
         raise ResultsError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+def write_figure(path: Path, figure) -> Path:
+    """Save a matplotlib figure as PNG atomically (temporary file + rename)."""
+    try:
+        _atomic_savefig(figure, path)
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot write: {exc.strerror}") from None
+    return path
 
 
 def write_sweep(where: Path, texts: dict[str, str], figure=None) -> Path:

@@ -1,0 +1,39 @@
+"""Result tables (``tables``) and run directories (``rundir``); see each module.
+
+``Journal`` (the resume journal) lives in :mod:`dropout_lab.journal`, beside the orchestration
+that drives it, and is re-exported here for older imports.
+"""
+
+from ..journal import Journal
+from .rundir import (
+    RUN_FILES,
+    SavedRun,
+    check_run_dir,
+    find_done,
+    prepare_out_dir,
+    read_run,
+    update_comparison,
+    write_comparison,
+    write_figure,
+    write_report,
+    write_run,
+    write_sweep,
+    write_text,
+)
+from .tables import (
+    METRICS,
+    comparison_markdown,
+    comparison_table,
+    headline,
+    setup_of,
+    summarize,
+    summary_markdown,
+    summary_metrics,
+)
+
+__all__ = [
+    "METRICS", "RUN_FILES", "Journal", "SavedRun", "check_run_dir", "comparison_markdown", "comparison_table",
+    "find_done", "headline", "prepare_out_dir", "read_run", "setup_of", "summarize", "summary_markdown",
+    "summary_metrics", "update_comparison", "write_comparison", "write_report", "write_run", "write_sweep",
+    "write_figure", "write_text",
+]

@@ -1,0 +1,63 @@
+"""Summary tables of a run's folds and the comparison of several runs (no files written here)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import scoring
+from ..comparison import comparison_markdown, comparison_table, setup_of  # noqa: F401  (public here too)
+from ..folds import ENTROPY_COLUMNS, STOPPING_COLUMNS
+from ..stats import accuracy_ci, mean_ci
+
+METRICS = ("test_accuracy", "train_accuracy")  # first in a summary; then the other scores folds.csv has
+
+
+def summary_metrics(folds: pd.DataFrame) -> list[str]:
+    """The score columns of ``folds`` a summary covers: test and train accuracy first, then
+    the others in ``folds.csv`` order (a score undefined in every fold, e.g. AUC, is left out),
+    Monte Carlo dropout's and early stopping's columns when the run has them."""
+    every = [*scoring.columns(), *scoring.mc_columns(), *ENTROPY_COLUMNS, *STOPPING_COLUMNS]
+    others = [c for c in every if c not in METRICS and c in folds.columns and folds[c].notna().any()]
+    return [*METRICS, *others]
+
+
+def summarize(folds: pd.DataFrame) -> pd.DataFrame:
+    """Per score over all (repeat, fold) rows where it is defined: mean; std as the
+    tutorial prints it (numpy's ``results.std()``, ddof=0); the standard error and a
+    t-based 95% interval of the mean (from the sample std, ddof=1), clipped to [0, 1] for
+    proportions such as accuracies (``stats.accuracy_ci``); min; max; n.
+    """
+    stats = {}
+    for metric in summary_metrics(folds):
+        values = folds[metric].dropna()
+        interval = accuracy_ci if scoring.is_proportion(metric) else mean_ci
+        ci = interval(values) if len(values) > 1 else None  # one run has no interval
+        stats[metric] = {"mean": values.mean(), "std": values.std(ddof=0),
+                         "sem": ci.se if ci else float("nan"),
+                         "ci95_low": ci.lo if ci else float("nan"), "ci95_high": ci.hi if ci else float("nan"),
+                         "min": values.min(), "max": values.max(), "n": len(values)}
+    table = pd.DataFrame(stats).T
+    table["n"] = table["n"].astype(int)
+    table.index.name = "metric"
+    return table
+
+
+def headline(name: str, summary: pd.DataFrame) -> str:
+    """The tutorial's form: ``sonar_hidden: 83.59% (7.31%)`` (mean and std of test accuracy)."""
+    row = summary.loc["test_accuracy"]
+    return f"{name}: {row['mean']:.2%} ({row['std']:.2%})"
+
+
+def summary_markdown(name: str, summary: pd.DataFrame) -> str:
+    lines = [f"# {name}", "", headline(name, summary), "",
+             "| metric | mean | std | sem | 95% interval | min | max | runs |", "|---|---|---|---|---|---|---|---|"]
+    for metric, row in summary.iterrows():
+        lines.append(
+            f"| {metric} | {row['mean']:.4f} | {row['std']:.4f} | {row['sem']:.4f} "
+            f"| [{row['ci95_low']:.4f}, {row['ci95_high']:.4f}] | {row['min']:.4f} | {row['max']:.4f} "
+            f"| {int(row['n'])} |"
+        )
+    lines += ["", "std: as the tutorial prints it (ddof=0); sem and the t-based 95% interval of the mean use ddof=1; "
+              "the interval is clipped to [0, 1]."]
+    return "\n".join(lines) + "\n"
+

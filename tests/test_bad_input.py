@@ -192,7 +192,8 @@ CASES = {
          "mc_dropout would equal standard inference; got mode 'mc_dropout'"]),
     "config: early stopping monitor unknown (issue 12)": (
         cfg("training: {early_stopping: {monitor: val_acc}}\n"), RUN_C,
-        ["{tmp}/c.yaml: training.early_stopping.monitor must be one of: val_loss, val_accuracy; got 'val_acc'"]),
+        ["{tmp}/c.yaml: training.early_stopping.monitor must be one of: val_loss, val_accuracy "
+         "(did you mean 'val_accuracy'?); got 'val_acc'"]),
     "config: early stopping validation_fraction 0 (issue 12)": (
         cfg("training: {early_stopping: {validation_fraction: 0}}\n"), RUN_C,
         ["{tmp}/c.yaml: training.early_stopping.validation_fraction must be a float in (0, 1); got 0"]),

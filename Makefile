@@ -15,7 +15,7 @@ DIGITS_CNN  := configs/digits_cnn_dropout_none.yaml configs/digits_cnn_dropout.y
 DIGITS_LSTM := configs/digits_lstm.yaml configs/digits_lstm_dropout.yaml \
                configs/digits_lstm_input_dropout.yaml configs/digits_lstm_variational.yaml
 
-.PHONY: install test test-slow check-reference reference sonar circles tips digits-studies reproduce reproduce-fast bench bench-executors lint clean
+.PHONY: install test test-slow check-reference reference sonar circles tips digits-studies regularizers mc-dropout reproduce reproduce-fast bench bench-executors lint clean
 
 install: $(VENV)/.installed
 
@@ -63,6 +63,21 @@ digits-studies: install
 		> $(OUT)/digits/cnn.md && cat $(OUT)/digits/cnn.md
 	$(BIN)/dropout-lab compare $(foreach c,$(DIGITS_LSTM),$(OUT)/digits/$(basename $(notdir $(c)))) \
 		--against digits_lstm > $(OUT)/digits/lstm.md && cat $(OUT)/digits/lstm.md
+# The regularizer study (README, "Regularizer study"): the fused engine trains what it can,
+# SciKeras batch normalization, early stopping and their unregularized reference; then the tables.
+REG_SCIKERAS := $(foreach d,sonar circles,$(foreach v,none_scikeras batchnorm early_stopping,configs/regularizers/$(d)_$(v).yaml))
+REG_FUSED    := $(filter-out $(REG_SCIKERAS),$(wildcard configs/regularizers/*.yaml))
+regularizers: install
+	$(BIN)/dropout-lab run $(REG_FUSED) --out $(OUT)/regularizers --quiet
+	$(BIN)/dropout-lab run $(REG_SCIKERAS) --out $(OUT)/regularizers --jobs $(JOBS) --quiet
+	$(BIN)/python -m dropout_lab.study $(OUT)/regularizers | tee $(OUT)/regularizers/study.md
+
+# Standard vs Monte Carlo dropout inference (T = 50) on the three Sonar models (fused engine).
+mc-dropout: install
+	$(BIN)/dropout-lab run configs/sonar_baseline.yaml --engine fused --out $(OUT)/mc_dropout --quiet
+	$(BIN)/dropout-lab run configs/sonar_input.yaml configs/sonar_hidden.yaml --engine fused --out $(OUT)/mc_dropout \
+		--quiet --set 'evaluation.inference={mode: mc_dropout, samples: 50}'
+	$(BIN)/python -m dropout_lab.study $(OUT)/mc_dropout | tee $(OUT)/mc_dropout/study.md
 
 # The dropout tips study (README, "The tutorial's tips, measured"): sonar_tips.yaml and its variants,
 # 41 runs x 5 x 10 folds with the fused engine; then each run against the baseline and the hidden

@@ -132,9 +132,9 @@ def validate(configs, overrides, sweep_items, data_dir) -> None:
 
 
 def _score_columns() -> list[str]:
-    from .scoring import columns
+    from .scoring import compare_choices
 
-    return columns()
+    return compare_choices()
 
 
 @main.command()
@@ -145,7 +145,8 @@ def _score_columns() -> list[str]:
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True,
               help="Output format of the table.")
 @click.option("--metric", type=click.Choice(_score_columns()), default="test_accuracy", show_default=True,
-              help="The folds.csv score to compare (a loss: lower is better).")
+              help="The folds.csv score to compare; a bare metric name (ece) means its test_ column "
+                   "(loss, brier, ece: lower is better).")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also draw the differences and their intervals into FILE (PNG).")
 @_report_errors
@@ -159,8 +160,9 @@ def compare(run_dirs, references, fmt, metric, plot_file) -> None:
     Markdown table has one row per run.
     """
     from .compare import compare_dirs
+    from .scoring import score_column
 
-    text, figure = compare_dirs(run_dirs, metric, fmt, against=references, plot=plot_file is not None)
+    text, figure = compare_dirs(run_dirs, score_column(metric), fmt, against=references, plot=plot_file is not None)
     click.echo(text, nl=False)
     if figure is not None:
         from .results import write_figure

@@ -20,21 +20,30 @@ from .splits import Split
 
 HISTORY_COLUMNS = ["repeat", "fold", "epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy"]
 ID_COLUMNS = ["repeat", "fold", "split_seed", "model_seed", "n_train", "n_test"]
+# written only when the run has them: early stopping's epochs (see ``training.early_stopping``)
+STOPPING_COLUMNS = ["stopped_epoch", "best_epoch"]
+ENTROPY_COLUMNS = ["test_entropy_correct", "test_entropy_wrong", "mc_test_entropy_correct", "mc_test_entropy_wrong"]
 
 
-def fold_columns() -> list[str]:
+def fold_columns(mc: bool = False, stopping: bool = False) -> list[str]:
     """``folds.csv``'s columns: the split's identity; train and test accuracy and test loss
     (where folds.csv always had them); the training time; then every other score, train and
-    test (see :func:`dropout_lab.scoring.columns`)."""
+    test (see :func:`dropout_lab.scoring.columns`).  With Monte Carlo dropout (``mc``) the
+    held-out part's scores under it (``mc_test_<metric>``) and the mean predictive entropies
+    of right and wrong predictions follow; with early stopping (``stopping``) the epoch each
+    fold stopped at (``stopped_epoch``: epochs trained) and its best epoch (``best_epoch``)."""
     scores = scoring.columns()
-    return [*ID_COLUMNS, *scores[:3], "fit_seconds", *scores[3:]]
+    extra = [*scoring.mc_columns(), *ENTROPY_COLUMNS] if mc else []
+    return [*ID_COLUMNS, *scores[:3], "fit_seconds", *scores[3:], *extra, *(STOPPING_COLUMNS if stopping else [])]
 
 
 @dataclass(eq=False)
 class FoldResult:
     """What training one split gave: its scores, the held-out rows' predicted
     probabilities (``(n_test, K)``, in the data's class order), the training time and,
-    when recorded, the per-epoch history (:data:`HISTORY_COLUMNS`)."""
+    when recorded, the per-epoch history (:data:`HISTORY_COLUMNS`); with Monte Carlo
+    dropout the held-out rows' averaged probabilities ``mc_test_proba`` (their scores are in
+    ``scores``), with early stopping its epochs (``stopping``: :data:`STOPPING_COLUMNS`)."""
 
     repeat: int
     fold: int
@@ -47,6 +56,8 @@ class FoldResult:
     test_proba: np.ndarray
     fit_seconds: float
     history: pd.DataFrame | None = None
+    mc_test_proba: np.ndarray | None = None
+    stopping: dict[str, int] | None = None
 
     @property
     def key(self) -> tuple[int, int]:
@@ -56,20 +67,27 @@ class FoldResult:
         """The split's row of ``folds.csv``."""
         row = {"repeat": self.repeat, "fold": self.fold, "split_seed": self.split_seed,
                "model_seed": self.model_seed, "n_train": self.n_train, "n_test": self.n_test,
-               **self.scores, "fit_seconds": round(self.fit_seconds, 3)}
-        return {name: row[name] for name in fold_columns()}
+               **self.scores, **(self.stopping or {}), "fit_seconds": round(self.fit_seconds, 3)}
+        return {name: row[name] for name in fold_columns(self.mc_test_proba is not None, self.stopping is not None)}
 
     def predictions(self, dataset: Dataset) -> pd.DataFrame:
         """The held-out rows' predictions (see :func:`dropout_lab.scoring.predictions_frame`)."""
         return scoring.predictions_frame(self.test_index, self.repeat, self.fold, dataset.y[self.test_index],
-                                         self.test_proba, dataset.classes)
+                                         self.test_proba, dataset.classes, self.mc_test_proba)
 
 
 def fold_result(split: Split, dataset: Dataset, proba_train, proba_test, seconds: float,
-                history: pd.DataFrame | None = None) -> FoldResult:
-    """Score one trained split from its predicted probabilities (the one scoring path)."""
+                history: pd.DataFrame | None = None, *, bins: int = scoring.DEFAULT_BINS,
+                mc_proba_test=None, stopping: dict[str, int] | None = None) -> FoldResult:
+    """Score one trained split from its predicted probabilities (the one scoring path);
+    ``mc_proba_test``: the held-out rows' Monte Carlo dropout probabilities, scored too."""
     K = dataset.n_classes
     proba_test = scoring.as_proba(proba_test, K)
-    scores = scoring.score_split(dataset.y[split.train], proba_train, dataset.y[split.test], proba_test, K)
+    y_test = dataset.y[split.test]
+    scores = scoring.score_split(dataset.y[split.train], proba_train, y_test, proba_test, K, bins)
+    if mc_proba_test is not None:
+        mc_proba_test = scoring.as_proba(mc_proba_test, K)
+        scores.update(scoring.score_mc(y_test, proba_test, mc_proba_test, K, bins))
     return FoldResult(split.repeat, split.fold, split.split_seed, split.model_seed, len(split.train),
-                      len(split.test), scores, np.asarray(split.test), proba_test, seconds, history)
+                      len(split.test), scores, np.asarray(split.test), proba_test, seconds, history,
+                      mc_proba_test, stopping)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import scoring
 from .errors import ResultsError
-from .folds import FoldResult
+from .folds import ENTROPY_COLUMNS, STOPPING_COLUMNS, FoldResult
 
 
 class Journal:
@@ -52,7 +52,9 @@ class Journal:
         history = result.history
         entry = {"row": result.row(), "history": None if history is None else history.to_dict(orient="list"),
                  "test_index": np.asarray(result.test_index).tolist(),
-                 "test_proba": np.asarray(result.test_proba, dtype=np.float64).tolist()}
+                 "test_proba": np.asarray(result.test_proba, dtype=np.float64).tolist(),
+                 "mc_test_proba": None if result.mc_test_proba is None
+                 else np.asarray(result.mc_test_proba, dtype=np.float64).tolist()}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "a") as handle:
@@ -73,8 +75,13 @@ class Journal:
 
 def _fold_from_entry(entry: dict) -> FoldResult:
     row, history = entry["row"], entry["history"]
+    mc = entry.get("mc_test_proba")
     scores = {name: row[name] for name in scoring.columns()}
+    if mc is not None:
+        scores.update({name: row[name] for name in [*scoring.mc_columns(), *ENTROPY_COLUMNS]})
+    stopping = {name: int(row[name]) for name in STOPPING_COLUMNS} if STOPPING_COLUMNS[0] in row else None
     return FoldResult(int(row["repeat"]), int(row["fold"]), int(row["split_seed"]), int(row["model_seed"]),
                       int(row["n_train"]), int(row["n_test"]), scores, np.asarray(entry["test_index"], dtype=np.int64),
                       np.asarray(entry["test_proba"], dtype=np.float64), float(row["fit_seconds"]),
-                      None if history is None else pd.DataFrame(history))
+                      None if history is None else pd.DataFrame(history),
+                      None if mc is None else np.asarray(mc, dtype=np.float64), stopping)

@@ -138,6 +138,38 @@ def confusion_plot(table: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
+def reliability_diagram(tables: dict[str, pd.DataFrame], title: str) -> Figure:
+    """Reliability diagrams side by side, one per inference mode (``tables``: label ->
+    :func:`dropout_lab.scoring.reliability_over_folds`): per confidence bin, the mean
+    accuracy over folds as a bar and the mean confidence as a dot on the diagonal's scale;
+    below, the rows in each bin over every fold."""
+    fig = Figure(figsize=(5.2 * len(tables) + 0.6, 6.2), layout="constrained")
+    axes = fig.subplots(2, len(tables), height_ratios=[3, 1], squeeze=False, sharex=True)
+    for column, (label, table) in enumerate(tables.items()):
+        top, bottom = axes[0, column], axes[1, column]
+        width = float(table["hi"].iloc[0] - table["lo"].iloc[0])
+        centers = (table["lo"] + table["hi"]).to_numpy(float) / 2
+        full = table["count"].to_numpy() > 0
+        top.bar(centers[full], table["accuracy"].to_numpy(float)[full], width=width * 0.9, color="#1f77b4",
+                alpha=0.75, label="accuracy (mean over folds)")
+        top.plot(centers[full], table["confidence"].to_numpy(float)[full], "o", color="#d62728", markersize=4,
+                 label="confidence (mean over folds)")
+        top.plot([0, 1], [0, 1], "--", color="grey", linewidth=1, label="perfect calibration")
+        top.set_xlim(0, 1)
+        top.set_ylim(0, 1.02)
+        top.set_ylabel("accuracy in the bin")
+        top.set_title(label, fontsize=10)
+        top.grid(alpha=0.3)
+        top.legend(loc="upper left", fontsize=8)
+        bottom.bar(centers, table["count"].to_numpy(float), width=width * 0.9, color="grey")
+        for x, n in zip(centers[full], table["count"].to_numpy()[full], strict=True):
+            bottom.text(x, n, str(int(n)), ha="center", va="bottom", fontsize=7)
+        bottom.set_xlabel("top-class confidence")
+        bottom.set_ylabel("rows")
+    fig.suptitle(f"{title}\n({len(table)} equal-width bins; rows: held-out predictions of every fold)", fontsize=11)
+    return fig
+
+
 def difference_plot(table: pd.DataFrame, title: str, alpha: float = 0.05, order: list[str] | None = None) -> Figure:
     """Differences in mean test accuracy with their corrected intervals (a forest plot).
 

@@ -35,7 +35,7 @@ from .splits import Split, derive_seed, plan, repeat_seed, splits  # noqa: F401 
 
 tf.config.experimental.enable_op_determinism()
 
-FOLD_COLUMNS = fold_columns()
+FOLD_COLUMNS = fold_columns()  # a standard run's columns
 
 
 @dataclass
@@ -81,7 +81,9 @@ def assemble(dataset: Dataset, results: dict[tuple[int, int], FoldResult]) -> Ru
     histories = [r.history for r in ordered if r.history is not None]
     history = pd.concat(histories, ignore_index=True)[HISTORY_COLUMNS] if histories else None
     predictions = pd.concat([r.predictions(dataset) for r in ordered], ignore_index=True)
-    return RunResult(pd.DataFrame([r.row() for r in ordered], columns=FOLD_COLUMNS), history,
+    # Monte Carlo dropout's and early stopping's columns when the folds have them
+    columns = fold_columns(any(r.mc_test_proba is not None for r in ordered), any(r.stopping for r in ordered))
+    return RunResult(pd.DataFrame([r.row() for r in ordered], columns=columns), history,
                      predictions=predictions)
 
 

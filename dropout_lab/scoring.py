@@ -11,7 +11,15 @@ multi-class, the most probable class (``argmax``, the first on ties, as Keras'
 ``CategoricalAccuracy``).
 
 Each entry of :data:`METRICS` is one column per part in ``folds.csv``
-(``train_<name>``, ``test_<name>``); adding a metric is one entry.
+(``train_<name>``, ``test_<name>``); adding a metric is one entry.  With Monte Carlo
+dropout (``evaluation.inference.mode: mc_dropout``) the held-out part is scored a second
+time from the averaged stochastic passes: ``mc_test_<name>`` (see :data:`MC_PREFIX`).
+
+Calibration: ``loss`` is the negative log-likelihood (NLL) of the true class; ``brier``
+is Brier's multi-class score, the mean over rows of ``sum_k (p_k - [y == k])**2`` for
+every K, binary included (there it is twice the binary ``mean((p - y)**2)``, and lies in
+[0, 2]); ``ece`` is the expected calibration error over ``bins`` equal-width bins of the
+top-class confidence (bins ``((b-1)/B, b/B]``): ``sum_b n_b/n * |accuracy_b - confidence_b|``.
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ if TYPE_CHECKING:
 # sklearn.metrics is imported by the functions that use it, so that `import dropout_lab` stays fast
 
 PARTS = ("train", "test")
+MC_PREFIX = "mc_"  # mc_test_<metric>: the held-out part scored with Monte Carlo dropout
+DEFAULT_BINS = 15  # evaluation.calibration_bins' default
 
 
 def as_proba(proba, n_classes: int) -> np.ndarray:
@@ -55,17 +65,17 @@ def _positive_or_all(proba: np.ndarray) -> np.ndarray:
     return proba[:, 1] if proba.shape[1] == 2 else proba
 
 
-def _accuracy(y, proba, pred) -> float:
+def _accuracy(y, proba, pred, **_) -> float:
     return float(np.mean(pred == y))
 
 
-def _log_loss(y, proba, pred) -> float:
+def _log_loss(y, proba, pred, **_) -> float:
     from sklearn.metrics import log_loss
 
     return float(log_loss(y, _positive_or_all(proba), labels=list(range(proba.shape[1]))))
 
 
-def _auc(y, proba, pred) -> float:
+def _auc(y, proba, pred, **_) -> float:
     """ROC AUC; one-vs-rest, macro-averaged for K > 2.  NaN when a class of the data is
     missing from ``y`` (it is then undefined)."""
     from sklearn.metrics import roc_auc_score
@@ -80,19 +90,76 @@ def _auc(y, proba, pred) -> float:
     return float(roc_auc_score(y, rows, multi_class="ovr", average="macro", labels=list(range(proba.shape[1]))))
 
 
-def _f1_macro(y, proba, pred) -> float:
+def _f1_macro(y, proba, pred, **_) -> float:
     """The mean of the per-class F1 over the classes in ``y`` or the predictions."""
     from sklearn.metrics import f1_score
 
     return float(f1_score(y, pred, average="macro", zero_division=0))
 
 
-def _balanced_accuracy(y, proba, pred) -> float:
+def _balanced_accuracy(y, proba, pred, **_) -> float:
     """The mean recall over the classes present in ``y`` (sklearn's ``balanced_accuracy_score``)."""
     cm = _counts(y, pred, proba.shape[1])
     support = cm.sum(axis=1)
     present = support > 0
     return float(np.mean(np.diag(cm)[present] / support[present]))
+
+
+def _brier(y, proba, pred, **_) -> float:
+    """Brier's multi-class score: mean over rows of the squared distance to the one-hot label."""
+    onehot = np.eye(proba.shape[1])[y]
+    return float(np.mean(np.sum((proba.astype(np.float64) - onehot) ** 2, axis=1)))
+
+
+def confidence(proba: np.ndarray) -> np.ndarray:
+    """The top-class confidence of each row: the probability of its predicted class."""
+    return proba[np.arange(len(proba)), predict(proba)].astype(np.float64)
+
+
+def bin_index(conf: np.ndarray, bins: int) -> np.ndarray:
+    """Each confidence's equal-width bin ``((b-1)/B, b/B]`` as 0..B-1 (0 goes to the first)."""
+    return np.clip(np.ceil(np.asarray(conf, np.float64) * bins).astype(np.int64) - 1, 0, bins - 1)
+
+
+def reliability(y, proba, bins: int = DEFAULT_BINS) -> pd.DataFrame:
+    """Per equal-width bin of the top-class confidence: its edges, the rows in it
+    (``count``), their mean confidence and their accuracy (NaN for an empty bin)."""
+    import pandas as pd
+
+    proba = np.asarray(proba)
+    conf = confidence(proba)
+    hit = (predict(proba) == np.asarray(y, dtype=np.int64)).astype(np.float64)
+    which = bin_index(conf, bins)
+    count = np.bincount(which, minlength=bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_conf = np.bincount(which, conf, minlength=bins) / count
+        accuracy = np.bincount(which, hit, minlength=bins) / count
+    edges = np.arange(bins + 1) / bins
+    return pd.DataFrame({"bin": np.arange(1, bins + 1), "lo": edges[:-1], "hi": edges[1:], "count": count,
+                         "confidence": mean_conf, "accuracy": accuracy})
+
+
+def _ece(y, proba, pred, bins: int = DEFAULT_BINS, **_) -> float:
+    table = reliability(y, proba, bins)
+    full = table[table["count"] > 0]
+    return float(np.sum(full["count"] / len(y) * np.abs(full["accuracy"] - full["confidence"])))
+
+
+def entropy(proba: np.ndarray) -> np.ndarray:
+    """Each row's predictive entropy ``-sum_k p_k log p_k`` (nats; 0 log 0 = 0)."""
+    p = np.asarray(proba, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, -p * np.log(p), 0.0)
+    return terms.sum(axis=1)
+
+
+def entropy_split(y, proba) -> dict[str, float]:
+    """Mean predictive entropy of the rows predicted right and of those predicted wrong
+    (NaN when there are none)."""
+    proba = np.asarray(proba)
+    h, hit = entropy(proba), predict(proba) == np.asarray(y, dtype=np.int64)
+    return {"entropy_correct": float(h[hit].mean()) if hit.any() else math.nan,
+            "entropy_wrong": float(h[~hit].mean()) if (~hit).any() else math.nan}
 
 
 def _counts(y, pred, n_classes: int) -> np.ndarray:
@@ -104,7 +171,7 @@ def _counts(y, pred, n_classes: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Metric:
-    """One score: ``fn(y, proba, pred) -> float``, what it means, which way is better, and
+    """One score: ``fn(y, proba, pred, bins=...) -> float``, what it means, which way is better, and
     whether it is a proportion (in [0, 1], so its intervals are cut at the bounds)."""
 
     name: str
@@ -121,6 +188,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("auc", _auc, "ROC AUC; one-vs-rest, macro-averaged over the classes for K > 2"),
     Metric("f1_macro", _f1_macro, "F1 per class, averaged with equal weights"),
     Metric("balanced_accuracy", _balanced_accuracy, "recall per class, averaged with equal weights"),
+    Metric("brier", _brier, "Brier score: mean over rows of sum over classes of (p - one-hot label)**2, in [0, 2]",
+           higher_is_better=False, proportion=False),
+    Metric("ece", _ece, "expected calibration error over evaluation.calibration_bins equal-width bins of the "
+           "top-class confidence", higher_is_better=False, proportion=True),
 )
 
 # the columns folds.csv had before the other metrics, kept in their place
@@ -133,8 +204,26 @@ def columns() -> list[str]:
     return [*_FIRST, *(c for c in every if c not in _FIRST)]
 
 
+def mc_columns() -> list[str]:
+    """The held-out part's scores under Monte Carlo dropout, in ``folds.csv`` order."""
+    return [f"{MC_PREFIX}test_{metric.name}" for metric in METRICS]
+
+
+def score_column(name: str) -> str:
+    """A score column from a name as ``compare --metric`` takes it: a column of
+    ``folds.csv`` as it is (``test_ece``, ``mc_test_loss``), a bare metric name as its
+    held-out column (``ece`` -> ``test_ece``)."""
+    return f"test_{name}" if any(m.name == name for m in METRICS) else name
+
+
+def compare_choices() -> list[str]:
+    """What ``compare --metric`` accepts: every score column, then the bare metric names."""
+    return [*columns(), *mc_columns(), *(m.name for m in METRICS)]
+
+
 def metric_of(column: str) -> Metric | None:
-    """The metric of a score column (``test_loss``, ``train_auc``...), or None."""
+    """The metric of a score column (``test_loss``, ``train_auc``, ``mc_test_ece``...), or None."""
+    column = column.removeprefix(MC_PREFIX)
     name = column.split("_", 1)[1] if column.startswith(tuple(f"{p}_" for p in PARTS)) else column
     return next((m for m in METRICS if m.name == name), None)
 
@@ -151,27 +240,40 @@ def is_proportion(column: str) -> bool:
     return metric.proportion if metric else False
 
 
-def score(y: np.ndarray, proba, n_classes: int, part: str) -> dict[str, float]:
-    """Every metric of one part (``train`` or ``test``): ``{"<part>_<metric>": value}``."""
+def score(y: np.ndarray, proba, n_classes: int, part: str, bins: int = DEFAULT_BINS) -> dict[str, float]:
+    """Every metric of one part (``train``, ``test`` or ``mc_test``): ``{"<part>_<metric>": value}``."""
     proba = as_proba(proba, n_classes)
     y = np.asarray(y, dtype=np.int64)
     pred = predict(proba)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # sklearn's notes on ill-defined scores; the values say it
-        return {f"{part}_{metric.name}": metric.fn(y, proba, pred) for metric in METRICS}
+        return {f"{part}_{metric.name}": metric.fn(y, proba, pred, bins=bins) for metric in METRICS}
 
 
-def score_split(y_train, proba_train, y_test, proba_test, n_classes: int) -> dict[str, float]:
+def score_split(y_train, proba_train, y_test, proba_test, n_classes: int, bins: int = DEFAULT_BINS) -> dict[str, float]:
     """The scores of one split, train and test, keyed and ordered as :func:`columns`."""
-    values = {**score(y_train, proba_train, n_classes, "train"), **score(y_test, proba_test, n_classes, "test")}
+    values = {**score(y_train, proba_train, n_classes, "train", bins),
+              **score(y_test, proba_test, n_classes, "test", bins)}
     return {name: values[name] for name in columns()}
+
+
+def score_mc(y_test, proba_test, mc_proba_test, n_classes: int, bins: int = DEFAULT_BINS) -> dict[str, float]:
+    """The held-out part scored from Monte Carlo dropout's averaged probabilities
+    (``mc_test_<metric>``), and the mean predictive entropy of right and wrong predictions
+    under both inference modes (``test_entropy_correct``, ``mc_test_entropy_wrong``...)."""
+    mc = as_proba(mc_proba_test, n_classes)
+    values = score(y_test, mc, n_classes, f"{MC_PREFIX}test", bins)
+    for prefix, proba in (("test", as_proba(proba_test, n_classes)), (f"{MC_PREFIX}test", mc)):
+        values.update({f"{prefix}_{k}": v for k, v in entropy_split(y_test, proba).items()})
+    return values
 
 
 # --- out-of-fold predictions and the confusion matrix ---
 
-def predictions_frame(index, repeat: int, fold: int, y, proba, classes) -> pd.DataFrame:
+def predictions_frame(index, repeat: int, fold: int, y, proba, classes, mc_proba=None) -> pd.DataFrame:
     """One split's held-out rows: ``row`` (the row's index in the data), ``repeat``,
-    ``fold``, ``true`` and ``predicted`` (class names) and ``p_<class>`` per class."""
+    ``fold``, ``true`` and ``predicted`` (class names) and ``p_<class>`` per class; with
+    Monte Carlo dropout also ``mc_p_<class>`` (the mean over the stochastic passes)."""
     import pandas as pd  # pandas only for tables: the CLI's --help reads the metric names
 
     proba = as_proba(proba, len(classes))
@@ -180,6 +282,10 @@ def predictions_frame(index, repeat: int, fold: int, y, proba, classes) -> pd.Da
                           "true": names[np.asarray(y, dtype=np.int64)], "predicted": names[predict(proba)]})
     for k, name in enumerate(classes):
         frame[f"p_{name}"] = proba[:, k].astype(np.float64)
+    if mc_proba is not None:
+        mc_proba = as_proba(mc_proba, len(classes))
+        for k, name in enumerate(classes):
+            frame[f"{MC_PREFIX}p_{name}"] = mc_proba[:, k].astype(np.float64)
     return frame
 
 
@@ -195,3 +301,23 @@ def confusion(predictions: pd.DataFrame, classes) -> pd.DataFrame:
                          columns=classes)
     table.columns.name = "predicted"
     return table
+
+
+def reliability_over_folds(predictions: pd.DataFrame, classes, bins: int = DEFAULT_BINS,
+                           prefix: str = "") -> pd.DataFrame:
+    """The reliability table of a run from its ``predictions.csv`` rows: per bin, the mean
+    over (repeat, fold) of each fold's confidence and accuracy (folds with rows in the bin),
+    and the rows in it over every fold (``count``).  ``prefix`` ``"mc_"`` reads the Monte
+    Carlo dropout probabilities."""
+    import pandas as pd
+
+    index = {str(name): k for k, name in enumerate(classes)}
+    columns = [f"{prefix}p_{name}" for name in classes]
+    tables = []
+    for _, part in predictions.groupby(["repeat", "fold"], sort=True):
+        y = part["true"].astype(str).map(index).to_numpy()
+        tables.append(reliability(y, part[columns].to_numpy(np.float64), bins))
+    every = pd.concat(tables)
+    out = every.groupby("bin", sort=True).agg(lo=("lo", "first"), hi=("hi", "first"), count=("count", "sum"),
+                                              confidence=("confidence", "mean"), accuracy=("accuracy", "mean"))
+    return out.reset_index()

@@ -67,3 +67,21 @@ def plan(cfg: Experiment, y: np.ndarray) -> list[Split]:
         for fold, (train, test) in enumerate(splits(cfg, y, split_seed), start=1):
             out.append(Split(repeat, fold, split_seed, derive_seed(split_seed, fold), train, test))
     return out
+
+
+def validation_split(train: np.ndarray, y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Early stopping's validation rows, carved from a split's training rows ``train``
+    (indices into ``y``): a stratified random ``fraction`` of them (at least one row of each
+    class, ``ceil(fraction * len(train))`` rows), seeded by ``seed``.  Returns the rows the
+    model fits on and the validation rows, each sorted; never a row outside ``train``.
+    Raises ``ValueError`` when the fraction cannot hold a row of each class on both sides."""
+    from sklearn.model_selection import train_test_split
+
+    train = np.asarray(train)
+    fit, val = train_test_split(train, test_size=fraction, stratify=y[train], random_state=seed)
+    return np.sort(fit), np.sort(val)
+
+
+def stopping_seed(model_seed: int) -> int:
+    """The seed of a fold's early-stopping validation split, derived from its model seed."""
+    return derive_seed(model_seed, 1)

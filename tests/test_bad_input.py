@@ -177,6 +177,38 @@ CASES = {
     "config: --sweep with an empty value (issue 9)": (
         {}, [*RUN, "--sweep", "model.layers[1].rate=0.1,"],
         ["--sweep 'model.layers[1].rate=0.1,': the last of the 2 comma-separated values is empty"]),
+    # --- inference modes and early stopping (issue 12) ---
+    "config: mc_dropout samples 0 (issue 12)": (
+        cfg("evaluation: {inference: {mode: mc_dropout, samples: 0}}\n"), RUN_C,
+        ["{tmp}/c.yaml: evaluation.inference.samples must be an integer >= 1; got 0"]),
+    "config: an unknown inference mode (issue 12)": (
+        cfg("evaluation: {inference: {mode: mc}}\n"), RUN_C,
+        ["{tmp}/c.yaml: evaluation.inference.mode must be one of: standard, mc_dropout; got 'mc'"]),
+    "config: mc_dropout on a model without dropout (issue 12)": (
+        cfg(MODEL.format("{type: dense, units: 8}") + "evaluation: {inference: {mode: mc_dropout, samples: 5}}\n"),
+        RUN_C,
+        ["{tmp}/c.yaml: evaluation.inference.mode mc_dropout needs a dropout layer (dropout, spatial_dropout1d, "
+         "spatial_dropout2d, gaussian_dropout, alpha_dropout) with a rate above 0; the model has none, so "
+         "mc_dropout would equal standard inference; got mode 'mc_dropout'"]),
+    "config: early stopping monitor unknown (issue 12)": (
+        cfg("training: {early_stopping: {monitor: val_acc}}\n"), RUN_C,
+        ["{tmp}/c.yaml: training.early_stopping.monitor must be one of: val_loss, val_accuracy "
+         "(did you mean 'val_accuracy'?); got 'val_acc'"]),
+    "config: early stopping validation_fraction 0 (issue 12)": (
+        cfg("training: {early_stopping: {validation_fraction: 0}}\n"), RUN_C,
+        ["{tmp}/c.yaml: training.early_stopping.validation_fraction must be a float in (0, 1); got 0"]),
+    "config: early stopping validation_fraction 1 (issue 12)": (
+        cfg("training: {early_stopping: {validation_fraction: 1.0}}\n"), RUN_C,
+        ["{tmp}/c.yaml: training.early_stopping.validation_fraction must be a float in (0, 1); got 1.0"]),
+    "config: early stopping validation part too small for every class (issue 12)": (
+        cfg("training: {early_stopping: {validation_fraction: 0.005}}\n"), RUN_C,
+        ["{tmp}/c.yaml: training.early_stopping.validation_fraction must leave at least one row of each of the "
+         "2 classes in the validation part and in the rest of the training part (repeat 1, fold 1 trains on "
+         "138 rows: 1 would validate); got 0.005"]),
+    "config: early stopping on the fused engine (issue 12)": (
+        cfg("training: {engine: fused, early_stopping: {patience: 3}}\n"), RUN_C,
+        ["training.early_stopping =", "is not supported by the fused engine; use the SciKeras engine "
+         "(`training.engine: scikeras`)"]),
     # --- a user CSV (dataset: csv) ---
     "csv: missing file": (CSV_CONFIG, RUN_CSV, ["{tmp}/d.csv: no such data file"]),
     "csv: empty file": ({**CSV_CONFIG, "d.csv": ""}, RUN_CSV, ["{tmp}/d.csv: the file has no data rows"]),

@@ -13,7 +13,7 @@ from dropout_lab.results import RUN_FILES
 from .conftest import CONFIGS, write
 
 TINY = ["--set", "training.epochs=1", "--set", "evaluation.n_splits=2"]
-PREDICTIONS = ["predictions.csv", "confusion.csv"]
+PREDICTIONS = ["predictions.csv", "confusion.csv", "reliability.csv"]
 
 
 def invoke(*args):
@@ -24,7 +24,7 @@ def test_run_smoke_writes_the_five_files_and_a_plot(sonar_env, tmp_path):
     result = invoke("run", CONFIGS / "smoke.yaml", "--out", tmp_path)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "smoke").iterdir()) == sorted(
-        [*RUN_FILES, *PREDICTIONS, "confusion.png", "test_accuracy.png"])
+        [*RUN_FILES, *PREDICTIONS, "confusion.png", "reliability.png", "test_accuracy.png"])
     assert result.stdout.startswith("smoke: ") and "%" in result.stdout
     assert "smoke: 3-fold CV, 2 epochs, sonar (208 rows)" in result.stderr
 

@@ -7,11 +7,14 @@
 - :mod:`.keypath`: key paths such as ``model.layers[1].rate``;
 - :mod:`.messages`: validation errors as ``file: key.path must be X; got Y``;
 - :mod:`.sweep_rules`: the shape of a ``sweep`` mapping;
+- :mod:`.inference`: ``evaluation.inference`` (standard or Monte Carlo dropout), calibration bins;
+- :mod:`.stopping`: ``training.early_stopping``;
 - :mod:`.checks`: checks that need the data, before training.
 """
 
 from ..layers import DenseLayer, DropoutLayer
 from .checks import check_against_data, check_output, check_splits
+from .inference import INFERENCE_MODES, MC_DROPOUT_KINDS, InferenceConfig, mc_dropout_layers
 from .keypath import format_loc, parse_key_path, parse_override
 from .loader import dump_config, load_config, load_config_sourced
 from .schedules import (
@@ -48,6 +51,7 @@ from .schema import (
     SonarData,
     TrainingConfig,
 )
+from .stopping import MONITORS, EarlyStoppingConfig
 from .sweep_rules import sweep_label, sweep_problem
 from .types import ACTIVATIONS, INITIALIZERS
 
@@ -59,4 +63,5 @@ __all__ = [
     "RandomData", "SGDConfig", "Schedule", "SonarData", "TrainingConfig", "VIEWS", "check_against_data",
     "check_output", "check_splits", "dump_config", "format_loc", "load_config", "load_config_sourced",
     "parse_key_path", "parse_override", "schedule_of", "sweep_label", "sweep_problem",
+    "EarlyStoppingConfig", "INFERENCE_MODES", "InferenceConfig", "MC_DROPOUT_KINDS", "MONITORS", "mc_dropout_layers",
 ]

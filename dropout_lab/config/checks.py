@@ -5,6 +5,8 @@
 is probably not what was meant:
 
 - :func:`check_output`: the output layer and the loss fit the data's classes;
+- :func:`check_inference`: Monte Carlo dropout needs a dropout layer;
+- early stopping's validation part (carved from each training part) holds every class;
 - the protocol's sizes: k-fold needs at least 2 rows of every class and at most as many
   folds as the smallest class has rows; holdout must leave rows to train and to test on;
 - every split the run will train (the same plan the engines use, every repeat): each
@@ -49,6 +51,7 @@ def check_against_data(cfg: Experiment, dataset, source: Source) -> list[str]:
     """Every check of ``cfg`` against its loaded ``dataset`` (a :class:`~dropout_lab.data.Dataset`)
     before training; raises ``ConfigError``, returns warnings."""
     check_output(cfg, dataset.n_classes, source, dataset.name)
+    check_inference(cfg, source)
     return check_splits(cfg, dataset.y, source, classes=dataset.classes, input_shape=dataset.input_shape)
 
 
@@ -66,6 +69,7 @@ def check_splits(cfg: Experiment, y, source: Source, *, classes: Sequence[str] |
     split_plan = _plan(cfg, y, source)
     for split in split_plan:
         _check_split(cfg, y, split, source, names)
+        _check_validation(cfg, y, split, source, names)
     if input_shape is not None:
         _check_model_size(cfg, tuple(input_shape), len(split_plan), source)
     warnings = []
@@ -185,6 +189,40 @@ def _check_split(cfg: Experiment, y: np.ndarray, split, source: Source, names: d
         f"(class counts: train {_counts_text(train, names)}; test {_counts_text(test, names)}); "
         f"every training part must hold every class: {hint}"
     )
+
+
+def _check_validation(cfg: Experiment, y: np.ndarray, split, source: Source, names: dict[int, str]) -> None:
+    """Early stopping's validation part must hold a row of every class, and so must the rest."""
+    stopping = cfg.training.early_stopping
+    if stopping is None:
+        return
+    from ..splits import stopping_seed, validation_split
+
+    try:
+        validation_split(split.train, y, stopping.validation_fraction, stopping_seed(split.model_seed))
+    except ValueError:
+        n = len(split.train)
+        k = len({int(v) for v in y[split.train]})
+        where = f"repeat {split.repeat}" + (f", fold {split.fold}" if cfg.evaluation.protocol != "holdout" else "")
+        raise ConfigError(
+            f"{_where(source, 'training', 'early_stopping', 'validation_fraction')}: "
+            f"training.early_stopping.validation_fraction must leave at least one row of each of the {k} classes "
+            f"in the validation part and in the rest of the training part ({where} trains on {n} rows: "
+            f"{stopping.validation_rows(n)} would validate); got {stopping.validation_fraction}"
+        ) from None
+
+
+def check_inference(cfg: Experiment, source: Source) -> None:
+    """Monte Carlo dropout needs a dropout layer with a rate above 0: without one its
+    passes would all equal standard inference (an error, not a warning)."""
+    from .inference import MC_DROPOUT_KINDS, mc_dropout_layers
+
+    if cfg.evaluation.inference.mc and not mc_dropout_layers(cfg.model.layers):
+        raise ConfigError(
+            f"{_where(source, 'evaluation', 'inference', 'mode')}: evaluation.inference.mode mc_dropout needs a "
+            f"dropout layer ({', '.join(MC_DROPOUT_KINDS)}) with a rate above 0; the model has none, so "
+            f"mc_dropout would equal standard inference; got mode 'mc_dropout'"
+        )
 
 
 def _protocol(cfg: Experiment, rows: int) -> str:

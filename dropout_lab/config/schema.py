@@ -12,11 +12,13 @@ import json
 import typing
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, PlainValidator, field_validator, model_serializer, model_validator
+from pydantic import Field, PlainValidator, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..layers import LAYERS
+from .inference import DEFAULT_BINS, CalibrationBins, InferenceConfig, OmitDefaults, is_standard
 from .schedules import SCHEDULES, LearningRate
+from .stopping import EarlyStoppingConfig
 from .sweep_rules import check_sweep
 from .types import (
     Bool,
@@ -202,32 +204,36 @@ OptimizerConfig = Annotated[
 ]
 
 
-class TrainingConfig(Section):
+class TrainingConfig(OmitDefaults):
+    """``early_stopping`` (see :mod:`.stopping`): none unless given.  Keys added after
+    configs were first hashed are left out of the resolved config while they hold their
+    default, so a config that does not set them keeps its text and hash."""
+
+    _OMITTED_AT_DEFAULT = {"early_stopping": lambda v: v is None, "xla": lambda v: v is False}
+
     optimizer: OptimizerConfig
     loss: Loss = "binary_crossentropy"
     epochs: PositiveInt
     batch_size: PositiveInt
     engine: Annotated[str, choice(ENGINES)] = "scikeras"
+    early_stopping: EarlyStoppingConfig | None = None
     # the fused engine compiles its program with XLA: true, false (graph mode) or "auto"
     # (XLA when the program's work repays the compile: see engines/fused.py, use_xla)
     xla: Annotated[bool | str, expect("true, false or auto", lambda v: isinstance(v, bool) or v == "auto")] = False
 
-    @model_serializer(mode="wrap")
-    def _omit_default_xla(self, handler) -> Any:
-        # added after configs were first hashed: left out while it holds its default, so
-        # a config that does not set it resolves to the same text and hash as before
-        data = handler(self)
-        if isinstance(data, dict) and data.get("xla") is False:
-            del data["xla"]
-        return data
-
 
 # --- evaluation ---
 
-class _Protocol(Section):
+class _Protocol(OmitDefaults):
+    """``inference`` and ``calibration_bins``: see :mod:`.inference`."""
+
+    _OMITTED_AT_DEFAULT = {"inference": is_standard, "calibration_bins": lambda v: v == DEFAULT_BINS}
+
     protocol: str
     standardize: Bool = True
     repeats: PositiveInt = 1
+    inference: InferenceConfig = InferenceConfig()
+    calibration_bins: CalibrationBins = DEFAULT_BINS
 
 
 class KFoldConfig(_Protocol):

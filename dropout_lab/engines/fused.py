@@ -38,7 +38,14 @@ What is reproduced from Keras 3 (``keras.Sequential`` + ``fit(shuffle=True)``):
   counts (:mod:`.optimizers`), followed by ``keras.constraints.MaxNorm`` (axis 0, Keras'
   epsilon 1e-7) on constrained kernels;
 * ``StandardScaler`` fitted per model on its own training part when
-  ``evaluation.standardize``.
+  ``evaluation.standardize``;
+* Monte Carlo dropout (``evaluation.inference.mode: mc_dropout``): after training, the
+  test rows go through ``samples`` forward passes with the dropout layers
+  (``dropout``, ``gaussian_dropout``, ``alpha_dropout``; not ``gaussian_noise``) drawing
+  fresh masks from a per-model key derived from the seed, and the mean probability is the
+  prediction (``mc_test_proba``).
+
+Early stopping (``training.early_stopping``) is refused: the SciKeras engine does it.
 
 What is not reproduced: Keras' random streams.  Initial weights come from the Keras
 initializers seeded from the task's ``seed``; shuffles and dropout masks from this
@@ -112,6 +119,7 @@ _KERAS_EPSILON = 1e-7  # keras.backend.epsilon(): MaxNorm's
 # Layers that act on each value alone (in training only): the engine draws their noise.
 _NOISE = ("dropout", "gaussian_dropout", "alpha_dropout", "gaussian_noise")
 _LAYER_KINDS = ("dense", *_NOISE, "flatten")
+_MC_KINDS = ("dropout", "gaussian_dropout", "alpha_dropout")  # what Monte Carlo dropout keeps on
 # keras.layers.AlphaDropout's constants: selu's alpha and scale
 _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
@@ -208,7 +216,8 @@ def train(cfg: Experiment, dataset: Dataset, splits: Sequence[Split], jobs: int 
         history = None
         if cfg.evaluation.history:
             history = out["history"].rename(columns=_HISTORY_NAMES).assign(repeat=split.repeat, fold=split.fold)
-        yield fold_result(split, dataset, out["train_proba"], out["test_proba"], out["fit_seconds"], history)
+        yield fold_result(split, dataset, out["train_proba"], out["test_proba"], out["fit_seconds"], history,
+                          bins=cfg.evaluation.calibration_bins, mc_proba_test=out.get("mc_test_proba"))
 
 
 # ``training.xla: auto`` compiles with XLA when a run's work (models x training rows x
@@ -269,7 +278,13 @@ def architecture_key(cfg: Experiment) -> tuple:
         for layer in cfg.model.layers
     )
     t = cfg.training
-    return (layers, t.loss, optim.kind(cfg), t.epochs, t.batch_size)
+    return (layers, t.loss, optim.kind(cfg), t.epochs, t.batch_size, _mc_samples(cfg))
+
+
+def _mc_samples(cfg: Experiment) -> int:
+    """Monte Carlo dropout's passes over the test rows; 0 for standard inference."""
+    inference = cfg.evaluation.inference
+    return inference.samples if inference.mc else 0
 
 
 def train_tasks(tasks: Sequence[Task], history: bool = False, jit: bool = False) -> list[dict]:
@@ -279,7 +294,8 @@ def train_tasks(tasks: Sequence[Task], history: bool = False, jit: bool = False)
     compiled program.  Each dict holds the scores of :func:`dropout_lab.scoring.score_split`
     (``train_accuracy`` on the whole training part, dropout off, ``test_accuracy``,
     ``test_loss``, ...), ``train_proba`` and ``test_proba`` (``(n, K)`` predicted
-    probabilities), ``n_train``, ``n_test``, ``fit_seconds`` (the group's
+    probabilities), with Monte Carlo dropout ``mc_test_proba`` (the mean over its passes),
+    ``n_train``, ``n_test``, ``fit_seconds`` (the group's
     training time divided by its size; ``group_seconds`` is the whole) and, when
     ``history``, a ``history`` DataFrame of :data:`HISTORY_COLUMNS`: per epoch the mean
     training loss and accuracy over its batches (training mode, before each update, as
@@ -316,6 +332,11 @@ def _check_data(task: Task, i: int) -> None:
             raise ValueError(f"task {i}: y_{part} must hold class indices 0..{K - 1} only")
     if task.X_train.shape[1] != task.X_test.shape[1]:
         raise ValueError(f"task {i}: X_train has {task.X_train.shape[1]} features, X_test {task.X_test.shape[1]}")
+
+
+def _mc_key(seed: int) -> int:
+    """Monte Carlo dropout's key, apart from the training streams of :func:`_seeds`."""
+    return int(np.random.SeedSequence(int(seed), spawn_key=(2,)).generate_state(1)[0])
 
 
 def _seeds(seed: int, n_dense: int) -> tuple[list[int], int, int]:
@@ -424,10 +445,12 @@ def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray
         n_test=tf.constant(n_test),
         shuffle_key=tf.constant(np.array([k[1] for k in keys], "uint32")),
         dropout_key=tf.constant(np.array([k[2] for k in keys], "uint32")),
+        mc_key=tf.constant(np.array([_mc_key(task.seed) for task in tasks], "uint32")),
         epochs=tf.constant(t0.epochs),
         steps=tf.constant(steps),
     )
-    return _program(_layer_plan(cfg0), t0.loss, optim.kind(cfg0), batch, history, jit), args
+    program = _program(_layer_plan(cfg0), t0.loss, optim.kind(cfg0), batch, history, jit, _mc_samples(cfg0))
+    return program, args
 
 
 def _train_group(
@@ -441,8 +464,8 @@ def _train_group(
     n_train, n_test = args["n_train"].numpy(), args["n_test"].numpy()
     epochs = tasks[0].cfg.training.epochs
     start = time.perf_counter()
-    final, p_train, p_test, curves = program(**args)
-    p_train, p_test = p_train.numpy(), p_test.numpy()
+    final, p_train, p_test, curves, p_mc = program(**args)
+    p_train, p_test, p_mc = p_train.numpy(), p_test.numpy(), p_mc.numpy()
     seconds = time.perf_counter() - start
     results = []
     K = n_classes(tasks[0].cfg)
@@ -458,6 +481,8 @@ def _train_group(
             "fit_seconds": round(seconds / len(tasks), 3),
             "group_seconds": round(seconds, 3),
         }
+        if _mc_samples(task.cfg):
+            row["mc_test_proba"] = scoring.as_proba(p_mc[m, : n_test[m]], K)
         if history:
             table = pd.DataFrame(curves.numpy()[:, m, :].astype("float64"), columns=HISTORY_COLUMNS[1:])
             table.insert(0, "epoch", np.arange(1, epochs + 1))
@@ -562,14 +587,15 @@ def _penalty(layers: tuple, weights, penalties) -> tf.Tensor | None:
     return total
 
 
-def _forward(layers: tuple, weights, x, dropout=None):
+def _forward(layers: tuple, weights, x, dropout=None, active=_NOISE):
     """Logits ``[models, rows, units]`` of the stacked net (the output layer's activation
     left off: see :data:`~dropout_lab.engines.heads.HEADS`).
 
     ``dropout``, in training only, is ``(rates, scales, key, counter)``: noise layer
     (dropout or another of ``_NOISE``) ``d`` draws its masks from stream
     ``counter * n_noise_layers + d``, where ``counter`` is each model's count of updates
-    so far, so a model's masks do not depend on the models it is stacked with.
+    so far, so a model's masks do not depend on the models it is stacked with.  Only the
+    noise layers whose kind is in ``active`` draw noise (Monte Carlo dropout: the dropout kinds).
     """
     n_drop = sum(kind[0] in _NOISE for kind in layers)
     last = max(i for i, kind in enumerate(layers) if kind[0] == "dense")
@@ -583,7 +609,7 @@ def _forward(layers: tuple, weights, x, dropout=None):
             h = h if i == last else _ACTIVATIONS[kind[1]](h)
             k += 1
         elif kind[0] in _NOISE:
-            if dropout is not None:
+            if dropout is not None and kind[0] in active:
                 rates, scales, key, counter = dropout
                 h = _noise(kind[0], h, rates[d], scales[d], key, counter * n_drop + d)
             d += 1  # flatten: the rows are flat already
@@ -617,9 +643,11 @@ def trace_count() -> int:
 
 
 @functools.lru_cache(maxsize=32)
-def _program(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, history: bool, jit: bool):
+def _program(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, history: bool, jit: bool,
+             mc_samples: int = 0):
     """The whole training run of one architecture as one ``tf.function``: a loop over
-    epochs around a loop over steps, then the final predictions.
+    epochs around a loop over steps, then the final predictions (and, with
+    ``mc_samples``, the mean of that many Monte Carlo dropout passes over the test rows).
 
     ``optimizer`` is :func:`optimizers.kind`: (optimizer name, schedule name).  ``slots``
     holds each variable's optimizer slots, then the optimizer's per-model state (Nadam's
@@ -712,6 +740,18 @@ def _program(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, h
         p_train = head.proba(_forward(layers, weights, a["x_train"]))
         p_test = head.proba(_forward(layers, weights, a["x_test"]))
         stacked = curves.stack() if history else tf.zeros([0, tf.size(step_count), 4])
-        return weights, p_train, p_test, stacked
+        p_mc = _mc_dropout(a, weights, mc_samples, p_test) if mc_samples else tf.zeros([0])
+        return weights, p_train, p_test, stacked, p_mc
+
+    def _mc_dropout(a, weights, samples, like):
+        """The mean test probabilities of ``samples`` passes, dropout layers drawing masks
+        from each model's ``mc_key`` and pass number ``t`` (stream ``t * n_noise + d``)."""
+        def body(t, total):
+            noise = (a["rates"], a["scales"], a["mc_key"], tf.cast(tf.fill(tf.shape(a["n_test"]), t), _U32))
+            logits = _forward(layers, weights, a["x_test"], noise, active=_MC_KINDS)
+            return t + 1, total + head.proba(logits)
+
+        _, total = tf.while_loop(lambda t, _: t < samples, body, (tf.constant(0), tf.zeros_like(like)))
+        return total / float(samples)
 
     return run

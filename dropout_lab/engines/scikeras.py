@@ -7,6 +7,12 @@ because the classifier is given ``loss=``), class indices otherwise.  The encode
 told every class of the data, so ``classes_`` and the probability columns are the
 data's classes in order even when a training part lacks one.
 
+With ``evaluation.inference.mode: mc_dropout`` the held-out part is also predicted by
+Monte Carlo dropout (:mod:`.mc_dropout`), seeded by the split's model seed.  With
+``training.early_stopping`` the model fits on the training part minus a stratified
+validation part carved from it (:func:`dropout_lab.splits.validation_split`), which
+Keras' ``EarlyStopping`` watches; the test part is never seen before scoring.
+
 :func:`fit_split` is a pure function of (config, data, split); :func:`train` runs it
 over many splits, in worker processes when asked.
 """
@@ -31,6 +37,8 @@ from ..config import Experiment
 from ..data import Dataset
 from ..errors import ConfigError
 from ..folds import FoldResult, Split, fold_result
+from ..splits import stopping_seed, validation_split
+from .mc_dropout import mc_predict_proba
 
 NAME = "scikeras"
 STACKS = False  # one model per split: an executor can spread the splits
@@ -108,35 +116,82 @@ def _keras_targets(cfg: Experiment, y: np.ndarray, n_classes: int) -> np.ndarray
     return y
 
 
+class _TestCurve(keras.callbacks.Callback):
+    """Records the test part's loss and accuracy after each epoch (``evaluation.history``
+    when the validation data is early stopping's); evaluating changes no weight."""
+
+    def __init__(self, X, y):
+        super().__init__()
+        self.X, self.y, self.rows = X, y, []
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss, accuracy = self.model.evaluate(self.X, self.y, verbose=0, batch_size=len(self.X))
+        self.rows.append((loss, accuracy))
+
+
+def _scaled(cfg: Experiment, X: np.ndarray, fit_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``X[rows]`` scaled as the pipeline scales it after fitting on ``X[fit_rows]``."""
+    return StandardScaler().fit(X[fit_rows]).transform(X[rows]) if cfg.evaluation.standardize else X[rows]
+
+
 def fit_split(cfg: Experiment, dataset: Dataset, split: Split) -> FoldResult:
     """Fit one fresh pipeline on ``split.train``, score it on ``split.train`` and ``split.test``.
 
     With ``evaluation.history`` the test part is Keras' validation data, so that the
-    per-epoch curves are recorded; it does not change the training.
+    per-epoch curves are recorded; it does not change the training.  With early stopping
+    the model fits on ``split.train`` minus its validation rows (the training scores are
+    still over the whole training part); see the module's docstring.
     """
     X, y = dataset.X.astype("float32"), dataset.y
     train, test = split.train, split.test
+    stopping = cfg.training.early_stopping
+    fit_rows = train
     keras.utils.set_random_seed(split.model_seed)
     pipe = make_pipeline(cfg, split.model_seed, dataset)
-    fit_params = {}
-    if cfg.evaluation.history:
-        X_val = StandardScaler().fit(X[train]).transform(X[test]) if cfg.evaluation.standardize else X[test]
-        fit_params["model__validation_data"] = (X_val, _keras_targets(cfg, y[test], dataset.n_classes))
+    fit_params, callbacks, curve = {}, [], None
+    if stopping is not None:
+        fit_rows, val_rows = validation_split(train, y, stopping.validation_fraction, stopping_seed(split.model_seed))
+        fit_params["model__validation_data"] = (_scaled(cfg, X, fit_rows, val_rows),
+                                                _keras_targets(cfg, y[val_rows], dataset.n_classes))
+        stopper = keras.callbacks.EarlyStopping(monitor=stopping.monitor, patience=stopping.patience,
+                                                min_delta=stopping.min_delta,
+                                                restore_best_weights=stopping.restore_best_weights)
+        callbacks.append(stopper)
+        if cfg.evaluation.history:
+            curve = _TestCurve(_scaled(cfg, X, fit_rows, test), _keras_targets(cfg, y[test], dataset.n_classes))
+            callbacks.append(curve)
+    elif cfg.evaluation.history:
+        fit_params["model__validation_data"] = (_scaled(cfg, X, train, test),
+                                                _keras_targets(cfg, y[test], dataset.n_classes))
+    if callbacks:
+        pipe.set_params(model__callbacks=callbacks)
     start = time.perf_counter()
-    pipe.fit(X[train], y[train], **fit_params)
+    pipe.fit(X[fit_rows], y[fit_rows], **fit_params)
     seconds = time.perf_counter() - start
     # one predict call for both parts: each predict on a new model costs a tf.function trace
     both = pipe.predict_proba(X[np.concatenate([train, test])])
+    h = pipe.named_steps["model"].history_
     history = None
     if cfg.evaluation.history:
-        h = pipe.named_steps["model"].history_
+        tests = curve.rows if curve is not None else list(zip(h["val_loss"], h["val_accuracy"], strict=True))
         history = pd.DataFrame({
             "repeat": split.repeat, "fold": split.fold, "epoch": np.arange(1, len(h["loss"]) + 1),
             "train_loss": h["loss"], "train_accuracy": h["accuracy"],
-            "test_loss": h["val_loss"], "test_accuracy": h["val_accuracy"],
+            "test_loss": [t[0] for t in tests], "test_accuracy": [t[1] for t in tests],
         })
+    mc_proba = None
+    if cfg.evaluation.inference.mc:
+        net = pipe.named_steps["model"].model_
+        mc_proba = mc_predict_proba(net, pipe[:-1].transform(X[test]).astype("float32"),
+                                    cfg.evaluation.inference.samples, split.model_seed)
+    epochs = None
+    if stopping is not None:
+        trained = len(h["loss"])
+        best = getattr(stopper, "best_epoch", None)
+        epochs = {"stopped_epoch": trained, "best_epoch": int(best) + 1 if best is not None else trained}
     keras.backend.clear_session()
-    return fold_result(split, dataset, both[: len(train)], both[len(train):], seconds, history)
+    return fold_result(split, dataset, both[: len(train)], both[len(train):], seconds, history,
+                       bins=cfg.evaluation.calibration_bins, mc_proba_test=mc_proba, stopping=epochs)
 
 
 def _fit_in_worker(cfg: Experiment, dataset: Dataset, split: Split) -> FoldResult:

@@ -9,6 +9,9 @@ A run of config ``NAME`` writes ``OUT/NAME/``::
     predictions.csv     every held-out row's predicted probabilities, per repeat and fold
     confusion.csv       true x predicted class counts over every fold and repeat
     confusion.png       the same as a picture
+    reliability.csv     per confidence bin: mean accuracy and confidence over folds, rows (mc_* too with
+                        Monte Carlo dropout)
+    reliability.png     the same as a reliability diagram
     run.json            seed, library versions, dataset checksum, config hash, times
     history.csv         per-epoch train/test loss and accuracy (holdout, or k-fold with history)
     learning_curve.png  the history as a plot
@@ -222,14 +225,29 @@ def write_run(
         files["history.csv"] = history.to_csv(index=False)
     figures = {}
     if plots:
-        from ..plots import accuracy_distribution, confusion_plot, learning_curve  # matplotlib: only to draw
+        from ..plots import (  # matplotlib: only to draw
+            accuracy_distribution,
+            confusion_plot,
+            learning_curve,
+            reliability_diagram,
+        )
     if predictions is not None:
         # 9 significant digits: a float32 probability reads back exactly
         files["predictions.csv"] = predictions.to_csv(index=False, float_format="%.9g")
         table = scoring.confusion(predictions, classes)
         files["confusion.csv"] = table.to_csv()
+        bins = cfg.evaluation.calibration_bins
+        modes = {"standard inference": ""}
+        if cfg.evaluation.inference.mc:
+            modes[f"Monte Carlo dropout, T = {cfg.evaluation.inference.samples}"] = scoring.MC_PREFIX
+        tables = {label: scoring.reliability_over_folds(predictions, classes, bins, prefix)
+                  for label, prefix in modes.items()}
+        files["reliability.csv"] = pd.concat(
+            [t.assign(mode="mc_dropout" if prefix else "standard") for t, prefix in zip(
+                tables.values(), modes.values(), strict=True)], ignore_index=True).to_csv(index=False)
         if plots:
             figures["confusion.png"] = confusion_plot(table, f"{cfg.name}: confusion matrix")
+            figures["reliability.png"] = reliability_diagram(tables, f"{cfg.name}: reliability")
     if plots and history is not None:
         figures["learning_curve.png"] = learning_curve(history, cfg.name)
     if plots and len(folds) > 1:

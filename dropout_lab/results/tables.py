@@ -6,6 +6,7 @@ import pandas as pd
 
 from .. import scoring
 from ..comparison import comparison_markdown, comparison_table, setup_of  # noqa: F401  (public here too)
+from ..folds import ENTROPY_COLUMNS, STOPPING_COLUMNS
 from ..stats import accuracy_ci, mean_ci
 
 METRICS = ("test_accuracy", "train_accuracy")  # first in a summary; then the other scores folds.csv has
@@ -13,8 +14,10 @@ METRICS = ("test_accuracy", "train_accuracy")  # first in a summary; then the ot
 
 def summary_metrics(folds: pd.DataFrame) -> list[str]:
     """The score columns of ``folds`` a summary covers: test and train accuracy first, then
-    the others in ``folds.csv`` order (a score undefined in every fold, e.g. AUC, is left out)."""
-    others = [c for c in scoring.columns() if c not in METRICS and c in folds.columns and folds[c].notna().any()]
+    the others in ``folds.csv`` order (a score undefined in every fold, e.g. AUC, is left out),
+    Monte Carlo dropout's and early stopping's columns when the run has them."""
+    every = [*scoring.columns(), *scoring.mc_columns(), *ENTROPY_COLUMNS, *STOPPING_COLUMNS]
+    others = [c for c in every if c not in METRICS and c in folds.columns and folds[c].notna().any()]
     return [*METRICS, *others]
 
 

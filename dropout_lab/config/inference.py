@@ -1,0 +1,79 @@
+"""How a trained model is evaluated: ``evaluation.inference`` and ``evaluation.calibration_bins``.
+
+``inference.mode: standard`` is Keras' default: every dropout layer is the identity at
+prediction.  ``mode: mc_dropout`` (Monte Carlo dropout, Gal & Ghahramani 2016) keeps the
+dropout layers (:data:`MC_DROPOUT_KINDS`) in training mode at prediction and averages the
+predicted probabilities of ``samples`` stochastic passes; every other layer (batch
+normalization, Gaussian noise, a recurrent layer's own dropout) stays in inference mode.
+The held-out part is then scored both ways on the same trained model (``test_*`` and
+``mc_test_*`` columns).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar
+
+from pydantic import model_serializer, model_validator
+from pydantic_core import PydanticCustomError
+
+from .types import PositiveInt, Section, choice, expect, is_int
+
+INFERENCE_MODES = ("standard", "mc_dropout")
+# the layer kinds Monte Carlo dropout keeps stochastic at prediction
+MC_DROPOUT_KINDS = ("dropout", "spatial_dropout1d", "spatial_dropout2d", "gaussian_dropout", "alpha_dropout")
+DEFAULT_SAMPLES = 50
+DEFAULT_BINS = 15
+
+CalibrationBins = Annotated[int, expect("an integer >= 1", lambda v: is_int(v) and v >= 1)]
+
+
+class InferenceConfig(Section):
+    """``{mode: standard}`` or ``{mode: mc_dropout, samples: T}`` (T stochastic passes, default 50)."""
+
+    mode: Annotated[str, choice(INFERENCE_MODES)] = "standard"
+    samples: PositiveInt = DEFAULT_SAMPLES
+
+    @model_validator(mode="after")
+    def _samples_only_for_mc(self) -> InferenceConfig:
+        if self.mode == "standard" and "samples" in self.model_fields_set:
+            raise PydanticCustomError(
+                "expected_output", "samples applies to mode mc_dropout only; got mode {mode!r} with samples {n}",
+                {"mode": self.mode, "n": self.samples})
+        return self
+
+    @model_serializer(mode="wrap")
+    def _plain(self, handler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and self.mode == "standard":
+            data.pop("samples", None)
+        return data
+
+    @property
+    def mc(self) -> bool:
+        return self.mode == "mc_dropout"
+
+
+class OmitDefaults(Section):
+    """A section whose options added after configs were first hashed (``_OMITTED_AT_DEFAULT``:
+    key -> function of the value saying it is the default) are not written while they hold
+    their default, so a config that does not use them resolves to the same text and hash."""
+
+    _OMITTED_AT_DEFAULT: ClassVar[dict[str, Any]] = {}
+
+    @model_serializer(mode="wrap")
+    def _omit_defaults(self, handler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for key, is_default in self._OMITTED_AT_DEFAULT.items():
+                if key in data and is_default(getattr(self, key)):
+                    del data[key]
+        return data
+
+
+def is_standard(inference: InferenceConfig) -> bool:
+    return inference.mode == "standard"
+
+
+def mc_dropout_layers(layers) -> list[int]:
+    """Indices of the layers Monte Carlo dropout keeps stochastic (with a rate above 0)."""
+    return [i for i, layer in enumerate(layers) if layer.type in MC_DROPOUT_KINDS and layer.rate > 0]

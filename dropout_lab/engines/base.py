@@ -26,7 +26,8 @@ from ..config import ENGINES as _ENGINE_NAMES
 from ..errors import ConfigError
 from ..folds import HISTORY_COLUMNS, FoldResult, Split, fold_columns, fold_result
 
-__all__ = ["ENGINES", "HISTORY_COLUMNS", "FoldResult", "Split", "fold_columns", "fold_result", "get_engine"]
+__all__ = ["ENGINES", "HISTORY_COLUMNS", "FoldResult", "Split", "fold_columns", "fold_result", "get_engine",
+           "supports_of"]
 
 ENGINES = {name: name for name in _ENGINE_NAMES}  # training.engine -> module in this package
 
@@ -36,3 +37,15 @@ def get_engine(name: str) -> ModuleType:
     if name not in ENGINES:
         raise ConfigError(f"unknown engine {name!r}; valid: {', '.join(ENGINES)}")
     return importlib.import_module(f"{__package__}.{ENGINES[name]}")
+
+
+def supports_of(check):
+    """An engine's ``supports(cfg, dataset) -> bool``, from its ``check`` (which raises ``ConfigError``)."""
+    def supports(cfg, dataset) -> bool:
+        try:
+            check(cfg, dataset)
+        except ConfigError:
+            return False
+        return True
+
+    return supports

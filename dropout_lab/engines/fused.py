@@ -85,6 +85,7 @@ from ..data import Dataset
 from ..errors import ConfigError
 from ..folds import FoldResult, Split, fold_result
 from . import optimizers as optim
+from .base import supports_of
 from .heads import HEADS, Head
 from .stacking import bc as _bc
 from .stacking import lanes as _lanes
@@ -197,12 +198,7 @@ def check(cfg: Experiment, dataset: Dataset) -> None:
         _refuse("data input_shape", dataset.input_shape, " (dense nets on flat rows only)")
 
 
-def supports(cfg: Experiment, dataset: Dataset) -> bool:
-    try:
-        check(cfg, dataset)
-    except ConfigError:
-        return False
-    return True
+supports = supports_of(check)  # whether check(cfg, dataset) passes
 
 
 def train(cfg: Experiment, dataset: Dataset, splits: Sequence[Split], jobs: int = 1) -> Iterator[FoldResult]:

@@ -38,6 +38,7 @@ from ..data import Dataset
 from ..errors import ConfigError
 from ..folds import FoldResult, Split, fold_result
 from ..splits import stopping_seed, validation_split
+from .base import supports_of
 from .mc_dropout import mc_predict_proba
 
 NAME = "scikeras"
@@ -67,12 +68,7 @@ def check(cfg: Experiment, dataset: Dataset) -> None:
             )
 
 
-def supports(cfg: Experiment, dataset: Dataset) -> bool:
-    try:
-        check(cfg, dataset)
-    except ConfigError:
-        return False
-    return True
+supports = supports_of(check)  # whether check(cfg, dataset) passes
 
 
 class DataClassifier(KerasClassifier):

@@ -36,3 +36,20 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
+
+
+def count_trained_runs(monkeypatch) -> list[str]:
+    """From now on, the name of each config the SciKeras engine starts training (counted
+    once per run, at its split (1, 1): a unit may be one split): the list, filled as runs go."""
+    from dropout_lab.engines import scikeras
+
+    calls = []
+    real = scikeras.train
+
+    def counting(cfg, *rest, **kwargs):
+        if any((split.repeat, split.fold) == (1, 1) for split in rest[1]):
+            calls.append(cfg.name)
+        return real(cfg, *rest, **kwargs)
+
+    monkeypatch.setattr(scikeras, "train", counting)  # each unit trains through it
+    return calls

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from dropout_lab.cli import main
 from dropout_lab.results import RUN_FILES
 
-from .conftest import CONFIGS, write
+from .conftest import CONFIGS, count_trained_runs, write
 
 TINY = ["--set", "training.epochs=1", "--set", "evaluation.n_splits=2"]
 PREDICTIONS = ["predictions.csv", "confusion.csv", "reliability.csv"]
@@ -201,20 +201,10 @@ def test_a_finished_run_of_another_config_is_kept_unless_replace(sonar_env, tmp_
 
 
 def test_a_finished_run_is_reused_unless_fresh(sonar_env, tmp_path, monkeypatch):
-    from dropout_lab.engines import scikeras
-
     args = ["run", CONFIGS / "smoke.yaml", *TINY, "-q", "--out", tmp_path]
     assert invoke(*args).exit_code == 0
     info = (tmp_path / "smoke" / "run.json").read_bytes()
-    calls = []
-    real = scikeras.train
-
-    def counting(cfg, *rest, **kwargs):
-        if any((split.repeat, split.fold) == (1, 1) for split in rest[1]):  # a unit per split: count runs
-            calls.append(cfg.name)
-        return real(cfg, *rest, **kwargs)
-
-    monkeypatch.setattr(scikeras, "train", counting)  # each unit trains through it
+    calls = count_trained_runs(monkeypatch)
     again = invoke(*args)
     assert again.exit_code == 0, again.output
     assert calls == [] and f"smoke: already done, reusing {tmp_path / 'smoke'}" in again.stdout

@@ -47,6 +47,17 @@ def task(cfg, n_train, n_test=10, seed=1, data_seed=0):
     return Task(cfg, X[:n_train], y[:n_train], X[n_train:], y[n_train:], seed)
 
 
+def keras_steps(net, one: Task, steps: int = 3, labels=lambda y: y) -> tuple[list, list]:
+    """Keras' own run of ``steps`` full-batch steps on ``one``'s training rows: after each,
+    the logs ``train_on_batch`` reports and ``test_on_batch`` on the test rows."""
+    logs, val = [], []
+    for _ in range(steps):
+        net.reset_metrics()
+        logs.append(net.train_on_batch(one.X_train, labels(one.y_train)))
+        val.append(net.test_on_batch(one.X_test, labels(one.y_test)))
+    return logs, val
+
+
 def stacked(arrays):
     return [tf.constant(np.stack(a)) for a in zip(*arrays, strict=True)]
 
@@ -127,11 +138,7 @@ def test_steps_equal_keras_train_on_batch(optimizer):
     one = task(cfg, n_train=8, n_test=10)
     net = build_model(cfg.model, cfg.training, 4)
     initial = net.get_weights()
-    keras_logs, keras_val = [], []
-    for _ in range(3):
-        net.reset_metrics()
-        keras_logs.append(net.train_on_batch(one.X_train, one.y_train))
-        keras_val.append(net.test_on_batch(one.X_test, one.y_test))
+    keras_logs, keras_val = keras_steps(net, one)
     rows, weights = fused._train_group([one], history=True, initial=[initial])
     for ours, theirs in zip(weights[0], net.get_weights(), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
@@ -183,11 +190,7 @@ def test_softmax_steps_equal_keras_train_on_batch(optimizer, loss):
     def labels(y):
         return np.eye(4, dtype="float32")[y] if loss == "categorical_crossentropy" else y
 
-    keras_logs, keras_val = [], []
-    for _ in range(3):
-        net.reset_metrics()
-        keras_logs.append(net.train_on_batch(one.X_train, labels(one.y_train)))
-        keras_val.append(net.test_on_batch(one.X_test, labels(one.y_test)))
+    keras_logs, keras_val = keras_steps(net, one, labels=labels)
     rows, weights = fused._train_group([one], history=True, initial=[initial])
     for ours, theirs in zip(weights[0], net.get_weights(), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
@@ -662,11 +665,7 @@ def test_kernel_penalties_equal_keras_regularizers(optimizer):
     one = task(cfg, n_train=8, n_test=10)
     net = build_model(cfg.model, cfg.training, 4)
     initial = net.get_weights()
-    keras_logs, keras_val = [], []
-    for _ in range(3):
-        net.reset_metrics()
-        keras_logs.append(net.train_on_batch(one.X_train, one.y_train))
-        keras_val.append(net.test_on_batch(one.X_test, one.y_test))
+    keras_logs, keras_val = keras_steps(net, one)
     rows, weights = fused._train_group([one], history=True, initial=[initial])
     for ours, theirs in zip(weights[0], net.get_weights(), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)

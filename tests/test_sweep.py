@@ -6,12 +6,11 @@ from click.testing import CliRunner
 
 from dropout_lab.cli import main
 from dropout_lab.config import load_config
-from dropout_lab.engines import scikeras
 from dropout_lab.errors import ConfigError
 from dropout_lab.results import RUN_FILES, write_run
 from dropout_lab.sweep import cell_name, expand, find_done, key_labels, parse_sweep_option, sweep_files, value_text
 
-from .conftest import CONFIGS, write
+from .conftest import CONFIGS, count_trained_runs, write
 
 BASE = f"extends: {CONFIGS / 'smoke.yaml'}\n"  # layers: dense, dropout(0.2), dense, dropout(0.2), dense(1)
 RATE = "model.layers[1].rate"
@@ -247,15 +246,7 @@ def test_run_a_sweep_then_reuse_every_cell_then_rerun_a_changed_one(sonar_env, t
     assert "| 0.5 | 2 |" in (where / "sweep.md").read_text() and "rate=0.0: " in result.stdout
     before = {cell: (where / cell / "run.json").read_bytes() for cell in ("rate=0.0", "rate=0.5")}
 
-    calls = []
-    real = scikeras.train
-
-    def counting(cfg, *rest, **kwargs):
-        if any((split.repeat, split.fold) == (1, 1) for split in rest[1]):  # a unit per split: count runs
-            calls.append(cfg.name)
-        return real(cfg, *rest, **kwargs)
-
-    monkeypatch.setattr(scikeras, "train", counting)  # each unit trains through it
+    calls = count_trained_runs(monkeypatch)
     again = invoke("run", config, *TINY, "-q", "--out", out)
     assert again.exit_code == 0, again.output
     assert calls == []  # nothing trained

@@ -177,14 +177,11 @@ class RMSpropConfig(Section):
     momentum: Rate = 0.0
 
 
-class NadamConfig(Section):
-    """Adam with Nesterov momentum (Dozat 2015), as ``keras.optimizers.Nadam``."""
+class NadamConfig(AdamConfig):
+    """Adam with Nesterov momentum (Dozat 2015), as ``keras.optimizers.Nadam``: Adam's keys
+    and defaults."""
 
     name: Literal["nadam"]
-    learning_rate: LearningRate = 0.001
-    beta_1: Rate = 0.9
-    beta_2: Rate = 0.999
-    epsilon: PositiveFloat = 1e-7
 
 
 class AdamWConfig(Section):

@@ -66,6 +66,9 @@ def main() -> None:
 @_data_dir_option
 @click.option("--engine", type=click.Choice(ENGINES), default=None,
               help="Training engine (same as --set training.engine=NAME) [default: the config's, else scikeras].")
+@click.option("--xla/--no-xla", default=None,
+              help="Compile the fused engine's programs with XLA, or not (same as --set training.xla=true|false) "
+                   "[default: the config's, else auto: XLA when a run's work repays the compile].")
 @click.option("--executor", type=click.Choice(EXECUTORS), default=None,
               help="Where units train: in this process, in --jobs local processes, or on Ray "
                    "[default: processes if --jobs > 1, else local].")

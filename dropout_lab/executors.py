@@ -7,7 +7,9 @@ that iterates it records anything (journal, run directories, tracking).  Every e
 gives the same numbers: each split's result depends only on (config, data, split).
 
 ``local``
-    one after another in this process (folds streamed as each finishes);
+    one after another in this process (folds streamed as each finishes), except that the
+    units of an engine that stacks (fused) are trained by one call: every split of the
+    command that shares an architecture is one model of one program;
 ``processes``
     ``jobs`` loky worker processes (joblib), TensorFlow on one thread in each;
 ``ray``
@@ -79,6 +81,18 @@ def train_unit(cfg: Experiment, dataset: Dataset, splits: Sequence[Split], threa
     return list(get_engine(cfg.training.engine).train(cfg, dataset, list(splits), 1))
 
 
+def _train_stacked(units: Sequence[Unit], datasets: dict[str, Dataset], on_start) -> Iterator[Event]:
+    """Units of an engine that stacks (fused) trained by one ``train_runs`` call: every split
+    of the command that shares an architecture is one model of one program."""
+    from .engines import get_engine
+
+    for unit in units:
+        on_start(unit)
+    engine = get_engine(units[0].cfg.training.engine)
+    for index, folds in engine.train_runs([(u.cfg, datasets[u.data_key], u.splits) for u in units]):
+        yield units[index], folds, None
+
+
 def _test_kill_hook() -> None:
     path = os.environ.get(KILL_HOOK)
     if path:
@@ -90,7 +104,8 @@ def _test_kill_hook() -> None:
 
 
 class LocalExecutor:
-    """Each unit in this process, one after another; each fold is yielded as it finishes."""
+    """Each unit in this process, one after another, each fold yielded as it finishes; the
+    units of a stacking engine together, by one call (see the module docstring)."""
 
     name = "local"
     parallel = False
@@ -105,7 +120,16 @@ class LocalExecutor:
             ) -> Iterator[Event]:
         from .engines import get_engine
 
+        stacked: dict[str, list[Unit]] = {}  # engine -> its units, trained as one call
         for unit in units:
+            if hasattr(get_engine(unit.cfg.training.engine), "train_runs"):
+                stacked.setdefault(unit.cfg.training.engine, []).append(unit)
+        for unit in units:
+            batch = stacked.get(unit.cfg.training.engine)
+            if batch:
+                if unit is batch[0]:
+                    yield from _train_stacked(batch, datasets, on_start)
+                continue
             on_start(unit)
             engine = get_engine(unit.cfg.training.engine)
             for fold in engine.train(unit.cfg, datasets[unit.data_key], list(unit.splits), 1):

@@ -148,7 +148,8 @@ def load_sweeps(config_files, overrides, sweep_items, data_dir, out: Path | None
 
 
 def run_all(configs: Sequence[str | Path], out: str | Path = "results", *, overrides: Sequence[str] = (),
-            sweep: Sequence[str] = (), repeats: int | None = None, engine: str | None = None, data_dir=None,
+            sweep: Sequence[str] = (), repeats: int | None = None, engine: str | None = None,
+            xla: bool | None = None, data_dir=None,
             executor: str | None = None, jobs: int = 1, address: str | None = None, fresh: bool = False,
             replace: bool = False, plots: bool = True, quiet: bool = False, check: str | Path | None = None,
             track: str | None = None, tracking_uri: str | None = None, experiment: str | None = None,
@@ -178,7 +179,8 @@ def run_all(configs: Sequence[str | Path], out: str | Path = "results", *, overr
             pool = make_executor(executor, jobs, address)
             tracker = make_tracker(track, tracking_uri, experiment, tracking_strict, warn)
             overrides = (*overrides, *([f"evaluation.repeats={repeats}"] if repeats is not None else []),
-                         *([f"training.engine={engine}"] if engine is not None else []))
+                         *([f"training.engine={engine}"] if engine is not None else []),
+                         *([f"training.xla={str(xla).lower()}"] if xla is not None else []))
             sweeps = load_sweeps(configs, overrides, sweep, data_dir, out, warn, replace)
             plain = [path for path in configs if path not in sweeps]
             loaded = load_configs(plain, overrides, data_dir, warn)

@@ -1,4 +1,4 @@
-"""Statistics over fold scores: confidence intervals and paired t-tests. Pure functions, no I/O.
+"""Statistics over fold scores: confidence intervals, paired t-tests, Welch's test. Pure functions, no I/O.
 
 Paired differences ``d_1 .. d_J`` are one score minus another on the same fold (``J`` =
 repeats x folds).  With ``m`` their mean and ``s^2 = sum((d_j - m)^2) / (J - 1)`` their
@@ -138,6 +138,34 @@ def paired_ttest(diffs, confidence: float = 0.95) -> TTest:
     ``corrected_resampled_ttest``.
     """
     return _ttest(diffs, 0.0, confidence, corrected=False)
+
+
+def welch_ttest(a, b) -> tuple[float, float]:
+    """Welch's two-sample t-test of ``mean(a) == mean(b)`` (unequal variances): ``(t, p)``.
+
+    ``a`` and ``b`` are each a sequence of values, or a summary ``(mean, std, n)`` with the
+    sample standard deviation (ddof=1).  ``t = (m_a - m_b) / sqrt(v_a/n_a + v_b/n_b)`` and
+    the Welch-Satterthwaite degrees of freedom; two-sided ``p``, equal to
+    ``scipy.stats.ttest_ind(a, b, equal_var=False)`` on values.
+    """
+    (ma, va, na), (mb, vb, nb) = (_summary(x, what) for x, what in ((a, "a"), (b, "b")))
+    se2 = va / na + vb / nb
+    if se2 == 0.0:
+        return (0.0, 1.0) if ma == mb else (math.copysign(math.inf, ma - mb), 0.0)
+    t = (ma - mb) / math.sqrt(se2)
+    df = se2**2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1))
+    return t, float(2.0 * _t_cdf(df, -abs(t)))
+
+
+def _summary(x, what: str) -> tuple[float, float, int]:
+    """(mean, sample variance, n) of values or of a ``(mean, std, n)`` summary."""
+    if isinstance(x, tuple) and len(x) == 3:
+        mean, std, n = x
+        if not (_is_number(mean) and _is_number(std) and std >= 0 and isinstance(n, int) and n >= 2):
+            raise StatsError(f"{what}: a summary must be (mean, std >= 0, n >= 2); got {x!r}")
+        return float(mean), float(std) ** 2, n
+    values = _values(x, what)
+    return (*_mean_var(values), values.size)
 
 
 def verdict(name_a: str, name_b: str, corrected: TTest, uncorrected: TTest, alpha: float = 0.05,

@@ -158,3 +158,26 @@ def test_an_unreachable_ray_address_fails_fast_and_writes_nothing(sonar_env, tmp
         f"Error: cannot reach a Ray cluster at 127.0.0.1:{port} within 5 s: Connection refused; start one with "
         "`ray start --head` there, or leave out --address to run on a local Ray"]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("xla", ["false", "true"])
+def test_a_run_stacked_with_a_whole_command_equals_the_same_run_alone(sonar_env, tmp_path, xla):
+    """The fused engine trains every run of a command that shares an architecture as one
+    program (one call per architecture), and a run's folds stay those it gets alone."""
+    from dropout_lab.engines import fused
+
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"extends: {CONFIGS / 'smoke.yaml'}\nname: rates\nsweep:\n  model.layers[1].rate: [0.0, 0.2, 0.4]\n")
+    stacked = ["training.engine=fused", "training.epochs=4", f"training.xla={xla}"]
+    calls, traces = fused.call_count(), fused.trace_count()
+    outcome = run_all([sweep, CONFIGS / "sonar_input.yaml"], tmp_path / "command", overrides=stacked, repeats=2,
+                      plots=False, observers=[])
+    assert len(outcome.records) == 4
+    assert fused.call_count() - calls == 2  # two architectures: the three cells, and sonar_input
+    assert fused.trace_count() - traces <= 2
+    run_all([CONFIGS / "smoke.yaml"], tmp_path / "alone", overrides=[*stacked, "model.layers[1].rate=0.2"],
+            repeats=2, plots=False, observers=[])
+    alone = folds(tmp_path / "alone", "smoke")
+    assert len(alone) == 6
+    pd.testing.assert_frame_equal(folds(tmp_path / "command", "rates", "rate=0.2"), alone)
+    assert not folds(tmp_path / "command", "rates", "rate=0.4").equals(alone)

@@ -62,3 +62,19 @@ def test_package_names_resolve_on_first_use():
     assert "train_tasks" in dir(dropout_lab)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         dropout_lab.nope  # noqa: B018
+
+
+def test_reproduction_imports_no_tensorflow(tmp_path):
+    import pandas as pd
+
+    from dropout_lab.config import load_config
+    from dropout_lab.results import write_run
+
+    from .conftest import CONFIGS
+
+    folds = pd.DataFrame({"repeat": [1, 2, 3], "fold": 1, "split_seed": 1, "model_seed": 1, "n_train": 30,
+                          "n_test": 70, "train_accuracy": 0.97, "test_accuracy": 0.81, "test_loss": 0.5})
+    write_run(tmp_path, load_config(CONFIGS / "circles_dropout.yaml"), folds, {"dataset": {"checksum": "x"}},
+              plots=False)
+    assert _loaded(["reproduction", str(tmp_path)]) <= {"pandas", "scipy"}
+    assert (tmp_path / "reproduction.md").is_file()

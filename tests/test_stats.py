@@ -123,3 +123,27 @@ def test_verdict_in_words():
                                           (0.00099, "p < 0.001"), (0.0, "p < 0.001")])
 def test_format_p(p, text):
     assert format_p(p) == text
+
+
+@pytest.mark.parametrize("a, b", [
+    ([0.80, 0.85, 0.90, 0.85], [0.70, 0.75, 0.72]),
+    ([0.1, 0.4, 0.2, 0.9, 0.5], [0.3, 0.3, 0.31, 0.29]),
+    (list(range(10)), [3.5, 4.0, 6.0]),
+])
+def test_welch_ttest_equals_scipy_on_values_and_on_summaries(a, b):
+    import scipy.stats
+
+    from dropout_lab.stats import welch_ttest
+
+    expected = scipy.stats.ttest_ind(a, b, equal_var=False)
+    t, p = welch_ttest(a, b)
+    assert t == pytest.approx(expected.statistic, rel=1e-12) and p == pytest.approx(expected.pvalue, rel=1e-10)
+    summary = (float(np.mean(b)), float(np.std(b, ddof=1)), len(b))
+    assert welch_ttest(a, summary) == pytest.approx((t, p), rel=1e-10)
+
+
+def test_welch_ttest_refuses_a_bad_summary():
+    from dropout_lab.stats import welch_ttest
+
+    with pytest.raises(StatsError, match=r"b: a summary must be \(mean, std >= 0, n >= 2\); got \(0.8, -1.0, 10\)"):
+        welch_ttest([0.1, 0.2], (0.8, -1.0, 10))

@@ -206,7 +206,7 @@ class TrainingConfig(OmitDefaults):
     configs were first hashed are left out of the resolved config while they hold their
     default, so a config that does not set them keeps its text and hash."""
 
-    _OMITTED_AT_DEFAULT = {"early_stopping": lambda v: v is None, "xla": lambda v: v is False}
+    _OMITTED_AT_DEFAULT = {"early_stopping": lambda v: v is None, "xla": lambda v: v == "auto"}
 
     optimizer: OptimizerConfig
     loss: Loss = "binary_crossentropy"
@@ -214,9 +214,9 @@ class TrainingConfig(OmitDefaults):
     batch_size: PositiveInt
     engine: Annotated[str, choice(ENGINES)] = "scikeras"
     early_stopping: EarlyStoppingConfig | None = None
-    # the fused engine compiles its program with XLA: true, false (graph mode) or "auto"
-    # (XLA when the program's work repays the compile: see engines/fused.py, use_xla)
-    xla: Annotated[bool | str, expect("true, false or auto", lambda v: isinstance(v, bool) or v == "auto")] = False
+    # the fused engine compiles its program with XLA: true, false (graph mode) or "auto", the
+    # default (XLA when a run's work repays the compile: see engines/fused.py, use_xla)
+    xla: Annotated[bool | str, expect("true, false or auto", lambda v: isinstance(v, bool) or v == "auto")] = "auto"
 
 
 # --- evaluation ---

@@ -204,16 +204,45 @@ supports = supports_of(check)  # whether check(cfg, dataset) passes
 def train(cfg: Experiment, dataset: Dataset, splits: Sequence[Split], jobs: int = 1) -> Iterator[FoldResult]:
     """Every split as one model of one stacked program (``jobs`` is not used: the program
     uses TensorFlow's threads); the results come when all are trained."""
-    check(cfg, dataset)
-    X, y = dataset.X.astype("float32"), dataset.y
-    tasks = [Task(cfg, X[s.train], y[s.train], X[s.test], y[s.test], s.model_seed) for s in splits]
-    jit = use_xla(cfg, dataset)
-    for split, out in zip(splits, train_tasks(tasks, history=cfg.evaluation.history, jit=jit), strict=True):
-        history = None
-        if cfg.evaluation.history:
-            history = out["history"].rename(columns=_HISTORY_NAMES).assign(repeat=split.repeat, fold=split.fold)
-        yield fold_result(split, dataset, out["train_proba"], out["test_proba"], out["fit_seconds"], history,
-                          bins=cfg.evaluation.calibration_bins, mc_proba_test=out.get("mc_test_proba"))
+    for _, folds in train_runs([(cfg, dataset, splits)]):
+        yield from folds
+
+
+def train_runs(runs: Sequence[tuple[Experiment, Dataset, Sequence[Split]]]) -> Iterator[tuple[int, list[FoldResult]]]:
+    """Train the splits of many runs (configs, sweep cells) at once: every split whose run
+    shares an :func:`architecture_key`, a feature count, an XLA mode (:func:`use_xla`, per
+    run) and whether it records history is one model of one program, whatever run it
+    belongs to.  Yields ``(index of the run in runs, its folds)`` as each run's last
+    program finishes.  A run's folds are the ones it would get trained alone."""
+    tasks, owners, modes = [], [], []
+    for r, (cfg, dataset, splits) in enumerate(runs):
+        check(cfg, dataset)
+        X, y = dataset.X.astype("float32"), dataset.y
+        mode = (use_xla(cfg, dataset), cfg.evaluation.history)
+        for s in splits:
+            tasks.append(Task(cfg, X[s.train], y[s.train], X[s.test], y[s.test], s.model_seed))
+            owners.append((r, s))
+            modes.append(mode)
+    left = [len(splits) for _, _, splits in runs]
+    folds: list[list[FoldResult]] = [[] for _ in runs]
+    for r in range(len(runs)):
+        if not left[r]:
+            yield r, []
+    for members, rows in _grouped(tasks, modes):
+        for i, out in zip(members, rows, strict=True):
+            r, split = owners[i]
+            folds[r].append(_fold_result(split, runs[r][1], tasks[i].cfg, out))
+            left[r] -= 1
+            if not left[r]:
+                yield r, sorted(folds[r], key=lambda f: f.key)
+
+
+def _fold_result(split: Split, dataset: Dataset, cfg: Experiment, out: dict) -> FoldResult:
+    history = None
+    if cfg.evaluation.history:
+        history = out["history"].rename(columns=_HISTORY_NAMES).assign(repeat=split.repeat, fold=split.fold)
+    return fold_result(split, dataset, out["train_proba"], out["test_proba"], out["fit_seconds"], history,
+                       bins=cfg.evaluation.calibration_bins, mc_proba_test=out.get("mc_test_proba"))
 
 
 # ``training.xla: auto`` compiles with XLA when a run's work (models x training rows x
@@ -303,17 +332,45 @@ def train_tasks(tasks: Sequence[Task], history: bool = False, jit: bool = False)
     (worth it for long runs and big groups).  XLA rounds differently, so its numbers are
     their own: equal to ``jit=False`` ones to float rounding, which long runs amplify.
     """
+    rows: list[dict | None] = [None] * len(tasks)
+    for members, out in _grouped(tasks, [(jit, history)] * len(tasks)):
+        for i, row in zip(members, out, strict=True):
+            rows[i] = row
+    return rows
+
+
+# A program's arrays are kept under this many bytes: a bigger group is trained in chunks
+# (a model's numbers do not depend on the chunk it is in).
+MAX_PROGRAM_BYTES = 2**30
+_calls = 0  # programs run in this process: see call_count
+
+
+def call_count() -> int:
+    """How many stacked programs this process has run (one per group or chunk of models)."""
+    return _calls
+
+
+def _grouped(tasks: Sequence[Task], modes: Sequence[tuple[bool, bool]]) -> Iterator[tuple[list[int], list[dict]]]:
+    """Train ``tasks`` group by group (``modes``: each task's (jit, history)); yields each
+    group's (or chunk's) task indices with their result dicts, groups in order of first task."""
     for i, task in enumerate(tasks):
         check_supported(task.cfg)
         _check_data(task, i)
     groups: dict[tuple, list[int]] = {}
     for i, task in enumerate(tasks):
-        groups.setdefault((architecture_key(task.cfg), task.X_train.shape[1]), []).append(i)
-    results: list[dict | None] = [None] * len(tasks)
-    for members in groups.values():
-        for i, row in zip(members, _train_group([tasks[i] for i in members], history, jit=jit)[0], strict=True):
-            results[i] = row
-    return results
+        groups.setdefault((architecture_key(task.cfg), task.X_train.shape[1], *modes[i]), []).append(i)
+    for (*_, jit, history), members in groups.items():
+        size = max(1, MAX_PROGRAM_BYTES // max(_task_bytes(tasks[i]) for i in members))
+        for start in range(0, len(members), size):
+            chunk = members[start : start + size]
+            yield chunk, _train_group([tasks[i] for i in chunk], history, jit=jit)[0]
+
+
+def _task_bytes(task: Task) -> int:
+    """About what one model adds to its program's arrays: its rows (padded), its weights
+    with their gradients and optimizer slots."""
+    rows = _lanes(len(task.y_train) + task.cfg.training.batch_size) + _lanes(len(task.y_test))
+    return 4 * (rows * (task.X_train.shape[1] + 1) + 6 * _n_weights(task.cfg, task.X_train.shape[1]))
 
 
 # --- preparing a group ---
@@ -456,7 +513,10 @@ def _train_group(
     if len(tasks) == 1:  # a batched matmul of one model rounds differently: train a twin
         results, weights = _train_group([tasks[0]] * 2, history, initial and initial * 2, jit)
         return results[:1], weights[:1]
+    global _calls
     program, args = _prepare(tasks, history, initial, jit)
+    _calls += 1
+    _log.debug("fused engine: one program of %d models (XLA: %s)", len(tasks), jit)
     n_train, n_test = args["n_train"].numpy(), args["n_test"].numpy()
     epochs = tasks[0].cfg.training.epochs
     start = time.perf_counter()

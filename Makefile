@@ -15,7 +15,7 @@ DIGITS_CNN  := configs/digits_cnn_dropout_none.yaml configs/digits_cnn_dropout.y
 DIGITS_LSTM := configs/digits_lstm.yaml configs/digits_lstm_dropout.yaml \
                configs/digits_lstm_input_dropout.yaml configs/digits_lstm_variational.yaml
 
-.PHONY: install test test-slow check-reference reference sonar circles tips digits-studies regularizers mc-dropout reproduce reproduce-fast bench bench-executors lint clean
+.PHONY: install test test-slow check-reference reference sonar circles tips digits-studies regularizers mc-dropout reproduce reproduce-fast bench bench-xla bench-executors lint clean
 
 install: $(VENV)/.installed
 
@@ -113,6 +113,10 @@ reproduce-fast: install
 # The tutorial loop against dropout-lab's engines; BENCH_ARGS="--epochs 50 --rounds 1" for a quick look.
 bench: install
 	$(BIN)/python benchmarks/bench_engines.py $(BENCH_ARGS)
+
+# Graph mode against XLA by the size of a program's work (the README's XLA table, and auto's threshold).
+bench-xla: install
+	$(BIN)/python benchmarks/bench_xla.py
 
 # A Sonar rate sweep (6 cells x 10 folds, SciKeras) with --jobs 1, --jobs 2 and --executor ray:
 # wall time, speed-up, the driver's peak memory, and Ray's start-up cost on its own.

@@ -8,11 +8,14 @@ Variants (each measurement in a fresh subprocess, so peak memory is its own):
              ``Pipeline(StandardScaler, KerasClassifier)`` with ``StratifiedKFold``
   scikeras   dropout-lab's SciKeras engine (``evaluate``), one process
   jobs2      the same with ``--jobs 2`` (worker memory is not in the peak column)
-  fused      dropout-lab's fused engine (graph mode)
+  fused      dropout-lab's fused engine in graph mode (``training.xla: false``)
   xla        the fused engine compiled with XLA (``training.xla: true``), compile included
   sweep6     a 6-cell rate sweep (the config's first dropout rate, or the hidden-dropout
-             model's, at 0.0..0.5) as ``run --sweep`` trains it: one fused XLA program per cell
-  sweep6-1   the same 60 models (6 cells x the folds) stacked in one fused XLA program
+             model's, at 0.0..0.5) as ``dropout-lab run --engine fused --sweep`` runs it
+             (``run_all``, files written, no plots; XLA by ``auto``): all cells' folds
+             stacked in one program
+  sweep6-cells  the same 6 cells one after another, one program call per cell (XLA),
+             as the CLI trained sweeps before command-wide stacking
 
 Rounds run the variants interleaved (a, b, c, d, a, b, ...), so drift on a shared machine
 hits all alike; the table shows medians and each variant's ratio to the tutorial loop
@@ -34,7 +37,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VARIANTS = ("tutorial", "scikeras", "jobs2", "fused", "xla", "sweep6", "sweep6-1")
+VARIANTS = ("tutorial", "scikeras", "jobs2", "fused", "xla", "sweep6", "sweep6-cells")
 RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 
 
@@ -64,15 +67,14 @@ def _tutorial(cfg, dataset) -> list[float]:
     return list(cross_val_score(pipeline, dataset.X.astype("float32"), dataset.y, cv=kfold))
 
 
-def _sweep_configs(config: str, overrides: list[str]):
-    """The 6 cells of a dropout-rate sweep of ``config`` (of sonar_hidden.yaml when it has no dropout)."""
+def _swept(config: str, overrides: list[str]) -> tuple[str, int]:
+    """The config a rate sweep varies and the index of its first dropout layer (sonar_hidden.yaml's
+    when ``config`` has none)."""
     from dropout_lab import load_config
 
     cfg = load_config(config, overrides)
     index = next((i for i, layer in enumerate(cfg.model.layers) if layer.type == "dropout"), None)
-    if index is None:
-        config, index = str(ROOT / "configs" / "sonar_hidden.yaml"), 1
-    return [load_config(config, [*overrides, f"model.layers[{index}].rate={rate}"]) for rate in RATES]
+    return (config, index) if index is not None else (str(ROOT / "configs" / "sonar_hidden.yaml"), 1)
 
 
 def measure(variant: str, config: str, epochs: int) -> dict:
@@ -89,25 +91,29 @@ def measure(variant: str, config: str, epochs: int) -> dict:
     overrides = [f"training.epochs={epochs}"]
     if variant != "tutorial" and variant not in ("scikeras", "jobs2"):
         overrides.append("training.engine=fused")
-    if variant in ("xla", "sweep6", "sweep6-1"):
-        overrides.append("training.xla=true")
+    if variant in ("fused", "xla", "sweep6-cells"):
+        overrides.append(f"training.xla={'false' if variant == 'fused' else 'true'}")
     cfg = load_config(config, overrides)
     dataset = load_dataset(cfg.data)
     start = time.perf_counter()
     if variant == "tutorial":
         scores = _tutorial(cfg, dataset)
     elif variant == "sweep6":
+        import tempfile
+
+        from dropout_lab import run_all
+
+        config, index = _swept(config, overrides)
+        with tempfile.TemporaryDirectory() as out:
+            records = run_all([config], out, overrides=overrides, plots=False, observers=[],
+                              sweep=[f"model.layers[{index}].rate={','.join(map(str, RATES))}"]).records
+        scores = [a for record in records for a in record.folds["test_accuracy"]]
+    elif variant == "sweep6-cells":
         from dropout_lab.runner import evaluate
 
-        scores = [a for c in _sweep_configs(config, overrides) for a in evaluate(c, dataset).folds["test_accuracy"]]
-    elif variant == "sweep6-1":
-        from dropout_lab.engines.fused import Task, train_tasks
-        from dropout_lab.splits import plan
-
-        X, y = dataset.X.astype("float32"), dataset.y
-        tasks = [Task(c, X[s.train], y[s.train], X[s.test], y[s.test], s.model_seed)
-                 for c in _sweep_configs(config, overrides) for s in plan(c, y)]
-        scores = [row["test_accuracy"] for row in train_tasks(tasks, jit=True)]
+        config, index = _swept(config, overrides)
+        cells = [load_config(config, [*overrides, f"model.layers[{index}].rate={rate}"]) for rate in RATES]
+        scores = [a for c in cells for a in evaluate(c, dataset).folds["test_accuracy"]]
     else:
         from dropout_lab.runner import evaluate  # turns on TF op determinism: not for the tutorial's loop
 

@@ -65,18 +65,20 @@ digits-studies: install
 		--against digits_lstm > $(OUT)/digits/lstm.md && cat $(OUT)/digits/lstm.md
 # The regularizer study (README, "Regularizer study"): the fused engine trains what it can,
 # SciKeras batch normalization, early stopping and their unregularized reference; then the tables.
+# --no-xla here, in mc-dropout and in tips: the README's tables of these studies were measured in
+# graph mode (XLA gives other draws of the same distribution; drop it for XLA's speed).
 REG_SCIKERAS := $(foreach d,sonar circles,$(foreach v,none_scikeras batchnorm early_stopping,configs/regularizers/$(d)_$(v).yaml))
 REG_FUSED    := $(filter-out $(REG_SCIKERAS),$(wildcard configs/regularizers/*.yaml))
 regularizers: install
-	$(BIN)/dropout-lab run $(REG_FUSED) --out $(OUT)/regularizers --quiet
+	$(BIN)/dropout-lab run $(REG_FUSED) --out $(OUT)/regularizers --quiet --no-xla
 	$(BIN)/dropout-lab run $(REG_SCIKERAS) --out $(OUT)/regularizers --jobs $(JOBS) --quiet
 	$(BIN)/python -m dropout_lab.study $(OUT)/regularizers | tee $(OUT)/regularizers/study.md
 
 # Standard vs Monte Carlo dropout inference (T = 50) on the three Sonar models (fused engine).
 mc-dropout: install
-	$(BIN)/dropout-lab run configs/sonar_baseline.yaml --engine fused --out $(OUT)/mc_dropout --quiet
+	$(BIN)/dropout-lab run configs/sonar_baseline.yaml --engine fused --out $(OUT)/mc_dropout --quiet --no-xla
 	$(BIN)/dropout-lab run configs/sonar_input.yaml configs/sonar_hidden.yaml --engine fused --out $(OUT)/mc_dropout \
-		--quiet --set 'evaluation.inference={mode: mc_dropout, samples: 50}'
+		--quiet --no-xla --set 'evaluation.inference={mode: mc_dropout, samples: 50}'
 	$(BIN)/python -m dropout_lab.study $(OUT)/mc_dropout | tee $(OUT)/mc_dropout/study.md
 
 # The dropout tips study (README, "The tutorial's tips, measured"): sonar_tips.yaml and its variants,
@@ -85,7 +87,7 @@ mc-dropout: install
 TIPS := $(sort $(wildcard configs/sonar_tips*.yaml))
 
 tips: install
-	$(BIN)/dropout-lab run $(TIPS) --out $(OUT)/tips --quiet
+	$(BIN)/dropout-lab run $(TIPS) --out $(OUT)/tips --quiet --no-xla
 	$(BIN)/dropout-lab compare $(OUT)/tips --against sonar_tips_baseline --against sonar_tips_hidden \
 		--plot $(OUT)/tips/differences.png > $(OUT)/tips/tips.md
 	cat $(OUT)/tips/tips.md

@@ -10,13 +10,15 @@ Variants (each measurement in a fresh subprocess, so peak memory is its own):
   jobs2      the same with ``--jobs 2`` (worker memory is not in the peak column)
   fused      dropout-lab's fused engine in graph mode (``training.xla: false``)
   xla        the fused engine compiled with XLA (``training.xla: true``), compile included
+  xla-cached the same with XLA's persistent cache warm (``engines/xla_cache.py``: what a
+             second run of a study gets; the cache is filled by one untimed run first)
   sweep6     a 6-cell rate sweep (the config's first dropout rate, or the hidden-dropout
-             model's, at 0.0..0.5) as ``dropout-lab run --engine fused --sweep`` runs it
-             (``run_all``, files written, no plots; XLA by ``auto``): all cells' folds
-             stacked in one program
+             model's, at 0.0..0.5) as ``dropout-lab run --engine fused --xla --sweep`` runs
+             it (``run_all``, files written, no plots): all cells' folds stacked in one program
   sweep6-cells  the same 6 cells one after another, one program call per cell (XLA),
              as the CLI trained sweeps before command-wide stacking
 
+Every variant but ``xla-cached`` runs with XLA's persistent cache off (every XLA compile paid).
 Rounds run the variants interleaved (a, b, c, d, a, b, ...), so drift on a shared machine
 hits all alike; the table shows medians and each variant's ratio to the tutorial loop
 measured in the same run.  "train s" counts training and scoring (compiling included);
@@ -30,14 +32,16 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VARIANTS = ("tutorial", "scikeras", "jobs2", "fused", "xla", "sweep6", "sweep6-cells")
+VARIANTS = ("tutorial", "scikeras", "jobs2", "fused", "xla", "xla-cached", "sweep6", "sweep6-cells")
 RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 
 
@@ -91,7 +95,7 @@ def measure(variant: str, config: str, epochs: int) -> dict:
     overrides = [f"training.epochs={epochs}"]
     if variant != "tutorial" and variant not in ("scikeras", "jobs2"):
         overrides.append("training.engine=fused")
-    if variant in ("fused", "xla", "sweep6-cells"):
+    if variant not in ("tutorial", "scikeras", "jobs2"):
         overrides.append(f"training.xla={'false' if variant == 'fused' else 'true'}")
     cfg = load_config(config, overrides)
     dataset = load_dataset(cfg.data)
@@ -137,13 +141,21 @@ def main() -> None:
         return
     variants = [v for v in args.variants.split(",") if v]
     runs: dict[str, list[dict]] = {v: [] for v in variants}
+    cache = tempfile.mkdtemp(prefix="bench-xla-cache-")
+
+    def measure_in_a_process(variant: str):
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
+               "DROPOUT_LAB_XLA_CACHE": cache if variant == "xla-cached" else "off"}
+        return subprocess.run(
+            [sys.executable, __file__, "--measure", variant, "--config", args.config, "--epochs", str(args.epochs)],
+            capture_output=True, text=True, check=True, env=env)
+
+    if "xla-cached" in variants:
+        measure_in_a_process("xla-cached")  # fills the cache, not timed
     for round_ in range(1, args.rounds + 1):
         for variant in variants:
             started = time.perf_counter()
-            out = subprocess.run(
-                [sys.executable, __file__, "--measure", variant, "--config", args.config, "--epochs", str(args.epochs)],
-                capture_output=True, text=True, check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-            )
+            out = measure_in_a_process(variant)
             runs[variant].append({**json.loads(out.stdout.strip().splitlines()[-1]),
                                   "wall": time.perf_counter() - started})
             print(f"round {round_}/{args.rounds} {variant}: {runs[variant][-1]['seconds']:.1f} s", file=sys.stderr)
@@ -162,6 +174,7 @@ def main() -> None:
         peak = max(r["peak_mb"] for r in runs[variant])
         print(f"| {variant} | {median:.1f} | {', '.join(f'{s:.1f}' for s in seconds)} | {base / median:.1f}x "
               f"| {wall:.1f} | {base_wall / wall:.1f}x | {accuracy:.4f} | {peak:.0f} |")
+    shutil.rmtree(cache, ignore_errors=True)
     every = [r for rs in runs.values() for r in rs]
     fixed = statistics.median(r["wall"] - r["seconds"] for r in every)
     imports = statistics.median(r["import_seconds"] for r in every)

@@ -86,11 +86,18 @@ def _train_stacked(units: Sequence[Unit], datasets: dict[str, Dataset], on_start
     of the command that shares an architecture is one model of one program."""
     from .engines import get_engine
 
+    from . import interrupt
+
     for unit in units:
         on_start(unit)
     engine = get_engine(units[0].cfg.training.engine)
-    for index, folds in engine.train_runs([(u.cfg, datasets[u.data_key], u.splits) for u in units]):
-        yield units[index], folds, None
+    programs = engine.train_runs([(u.cfg, datasets[u.data_key], u.splits) for u in units])
+    while True:
+        with interrupt.deferred():  # Ctrl-C during a program: its folds are kept, then the run stops
+            event = next(programs, None)
+        if event is None:
+            return
+        yield units[event[0]], event[1], None
 
 
 def _test_kill_hook() -> None:
@@ -122,7 +129,7 @@ class LocalExecutor:
 
         stacked: dict[str, list[Unit]] = {}  # engine -> its units, trained as one call
         for unit in units:
-            if hasattr(get_engine(unit.cfg.training.engine), "train_runs"):
+            if getattr(get_engine(unit.cfg.training.engine), "STACKS", False):
                 stacked.setdefault(unit.cfg.training.engine, []).append(unit)
         for unit in units:
             batch = stacked.get(unit.cfg.training.engine)

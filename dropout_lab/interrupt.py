@@ -18,12 +18,26 @@ import contextlib
 import signal
 import threading
 
-_state = {"pending": False, "installed": False, "ignoring": False}
+_state = {"pending": False, "installed": False, "ignoring": False, "deferring": False}
 
 
 def _handler(signum, frame):
     _state["pending"] = True
-    raise KeyboardInterrupt
+    if not _state["deferring"]:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def deferred():
+    """Within this block an interrupt is only recorded: work that cannot be cut short (a
+    stacked TensorFlow program, which sees no signal until it returns) keeps its results,
+    and ``check()`` at the next safe point stops the run."""
+    before = _state["deferring"]
+    _state["deferring"] = True
+    try:
+        yield
+    finally:
+        _state["deferring"] = before
 
 
 @contextlib.contextmanager

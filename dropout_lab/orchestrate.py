@@ -161,8 +161,10 @@ def run_all(configs: Sequence[str | Path], out: str | Path = "results", *, overr
     ``DropoutLabError`` for bad input before anything is written, :class:`RunFailed` when
     units failed, :class:`Interrupted` on Ctrl-C.
     """
+    from .engines.xla_cache import enable as enable_xla_cache
     from .progress import Console
 
+    enable_xla_cache()  # before TensorFlow's first op: building a model to check shapes reads XLA's flags
     out, configs = Path(out), [Path(c) for c in configs]
     observers = [Console(quiet)] if observers is None else list(observers)
     warned: set = set()
@@ -280,7 +282,7 @@ class _Driver:
                 run.results[fold.key] = fold
                 run.todo.discard(fold.key)
                 self._tell("fold_finished", run, fold)
-                interrupt.check()  # an interrupt swallowed during the fold stops the run here
+            interrupt.check()  # an interrupt swallowed (or deferred) while training stops the run here
             if not run.todo and run.record is None:
                 self._finish(run)
         self._reach(len(self.runs))

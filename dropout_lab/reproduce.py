@@ -33,22 +33,23 @@ from .config import load_config
 from .config.diff import config_difference, show_value
 from .errors import DropoutLabError
 from .results import read_run
-from .stats import accuracy_ci, welch_ttest
+from .stats import Summary, accuracy_ci, format_p, welch_ttest
 
 SHIPPED_CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 # keys that may differ from the shipped study: the name, and the engine and its XLA switch
 # (same model and protocol; their numbers match SciKeras' in distribution)
 NOT_COUNTED = {"name": None, "training": ("engine", "xla")}
 
-# (config, metric, published value as printed, what the figure is, the tutorial's words)
+# (config, metric, published value as printed, its folds' std as printed or None for a
+# single-run figure, the tutorial's words)
 PUBLISHED = [
-    ("sonar_baseline", "test_accuracy", "0.8604", "mean", "Baseline: 86.04% (4.00%)"),
-    ("sonar_input", "test_accuracy", "0.8352", "mean", "Visible: 83.52% (7.68%)"),
-    ("sonar_hidden", "test_accuracy", "0.8359", "mean", "Hidden: 83.59% (7.31%)"),
-    ("circles_overfit", "train_accuracy", "1.000", "single", "Train: 1.000"),
-    ("circles_overfit", "test_accuracy", "0.757", "single", "Test: 0.757"),
-    ("circles_dropout", "train_accuracy", "0.967", "single", "Train: 0.967"),
-    ("circles_dropout", "test_accuracy", "0.814", "single", "Test: 0.814"),
+    ("sonar_baseline", "test_accuracy", "0.8604", 0.0400, "Baseline: 86.04% (4.00%)"),
+    ("sonar_input", "test_accuracy", "0.8352", 0.0768, "Visible: 83.52% (7.68%)"),
+    ("sonar_hidden", "test_accuracy", "0.8359", 0.0731, "Hidden: 83.59% (7.31%)"),
+    ("circles_overfit", "train_accuracy", "1.000", None, "Train: 1.000"),
+    ("circles_overfit", "test_accuracy", "0.757", None, "Test: 0.757"),
+    ("circles_dropout", "train_accuracy", "0.967", None, "Train: 0.967"),
+    ("circles_dropout", "test_accuracy", "0.814", None, "Test: 0.814"),
 ]
 # A mean figure's folds: the tutorial's 10-fold CV, its deviation printed as numpy's std (ddof=0).
 PUBLISHED_FOLDS = 10
@@ -87,7 +88,7 @@ def reproduction_markdown(results_dir: Path, configs_dir: Path | None = None) ->
     lines = ["# Reproduction of the tutorial's figures", "",
              "| config | metric | published | measured mean [95% interval] | runs | middle 95% of runs "
              "| verdict |", "|---|---|---|---|---|---|---|"]
-    for name, metric, printed, kind, words in PUBLISHED:
+    for name, metric, printed, std, words in PUBLISHED:
         value, digits = float(printed), len(printed.split(".")[1])
         if name in differs:
             lines.append(f"| {name} | {metric} | {words} | | | | not judged: {differs[name]} |")
@@ -98,8 +99,8 @@ def reproduction_markdown(results_dir: Path, configs_dir: Path | None = None) ->
         values = runs[name][metric].to_numpy(dtype=float)
         ci = accuracy_ci(values)
         low, high = np.percentile(values, [2.5, 97.5])
-        if kind == "mean":
-            inside, why = _consistent(values, value, words)
+        if std is not None:  # a mean over folds
+            inside, why = _consistent(values, value, std)
         else:  # a published figure is rounded: compare at its precision (0.967 is 29/30 = 0.9667)
             inside = round(low, digits) <= value <= round(high, digits)
             why = f"{'inside' if inside else 'outside'} the spread of single runs"
@@ -124,13 +125,13 @@ def reproduction_markdown(results_dir: Path, configs_dir: Path | None = None) ->
     return "\n".join(lines) + "\n"
 
 
-def _consistent(values: np.ndarray, published: float, words: str) -> tuple[bool, str]:
-    """Whether a published 10-fold mean (its deviation, ddof=0, in ``words``' parentheses)
-    agrees with the measured fold values by Welch's t-test; and the verdict's words."""
-    std = float(words.rsplit("(", 1)[1].rstrip("%)")) / 100 * math.sqrt(PUBLISHED_FOLDS / (PUBLISHED_FOLDS - 1))
-    p = welch_ttest(values, (published, std, PUBLISHED_FOLDS))[1]
+def _consistent(values: np.ndarray, published: float, std: float) -> tuple[bool, str]:
+    """Whether a published 10-fold mean and its folds' std (ddof=0) agree with the measured
+    fold values by Welch's t-test; and the verdict's words."""
+    folds = PUBLISHED_FOLDS
+    p = welch_ttest(values, Summary(published, std * math.sqrt(folds / (folds - 1)), folds))[1]
     consistent = p >= 0.05
-    return consistent, f"{'consistent' if consistent else 'inconsistent'} with the measured folds (Welch p = {p:.2g})"
+    return consistent, f"{'consistent' if consistent else 'inconsistent'} with the measured folds (Welch {format_p(p)})"
 
 
 def _differs_from_study(config: dict, name: str, configs_dir: Path) -> str | None:

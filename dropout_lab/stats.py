@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,13 +141,22 @@ def paired_ttest(diffs, confidence: float = 0.95) -> TTest:
     return _ttest(diffs, 0.0, confidence, corrected=False)
 
 
+@dataclass(frozen=True)
+class Summary:
+    """A sample given by its mean, sample standard deviation (ddof=1) and size (>= 2), e.g.
+    a published figure: ``Summary(0.8352, 0.0768 * sqrt(10 / 9), 10)``."""
+
+    mean: float
+    std: float
+    n: int
+
+
 def welch_ttest(a, b) -> tuple[float, float]:
     """Welch's two-sample t-test of ``mean(a) == mean(b)`` (unequal variances): ``(t, p)``.
 
-    ``a`` and ``b`` are each a sequence of values, or a summary ``(mean, std, n)`` with the
-    sample standard deviation (ddof=1).  ``t = (m_a - m_b) / sqrt(v_a/n_a + v_b/n_b)`` and
-    the Welch-Satterthwaite degrees of freedom; two-sided ``p``, equal to
-    ``scipy.stats.ttest_ind(a, b, equal_var=False)`` on values.
+    ``a`` and ``b`` are each a sequence of values or a :class:`Summary`.
+    ``t = (m_a - m_b) / sqrt(v_a/n_a + v_b/n_b)`` with the Welch-Satterthwaite degrees of
+    freedom; two-sided ``p``, equal to ``scipy.stats.ttest_ind(a, b, equal_var=False)`` on values.
     """
     (ma, va, na), (mb, vb, nb) = (_summary(x, what) for x, what in ((a, "a"), (b, "b")))
     se2 = va / na + vb / nb
@@ -158,12 +168,12 @@ def welch_ttest(a, b) -> tuple[float, float]:
 
 
 def _summary(x, what: str) -> tuple[float, float, int]:
-    """(mean, sample variance, n) of values or of a ``(mean, std, n)`` summary."""
-    if isinstance(x, tuple) and len(x) == 3:
-        mean, std, n = x
-        if not (_is_number(mean) and _is_number(std) and std >= 0 and isinstance(n, int) and n >= 2):
-            raise StatsError(f"{what}: a summary must be (mean, std >= 0, n >= 2); got {x!r}")
-        return float(mean), float(std) ** 2, n
+    """(mean, sample variance, n) of values or of a :class:`Summary`."""
+    if isinstance(x, Summary):
+        if not (_is_number(x.mean) and _is_number(x.std) and x.std >= 0
+                and isinstance(x.n, numbers.Integral) and not isinstance(x.n, bool) and x.n >= 2):
+            raise StatsError(f"{what}: a Summary needs a finite mean, a std >= 0 and n >= 2; got {x}")
+        return float(x.mean), float(x.std) ** 2, int(x.n)
     values = _values(x, what)
     return (*_mean_var(values), values.size)
 

@@ -1,4 +1,7 @@
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -6,6 +9,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# The fused engine's XLA cache (engines/xla_cache.py) in a temporary directory, not in the
+# user's ~/.cache: set before any test module imports the engine; subprocesses inherit it.
+os.environ["DROPOUT_LAB_XLA_CACHE"] = tempfile.mkdtemp(prefix="dropout-lab-test-xla-")
+atexit.register(shutil.rmtree, os.environ["DROPOUT_LAB_XLA_CACHE"], True)
 
 
 @pytest.fixture(autouse=True)

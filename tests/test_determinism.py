@@ -30,8 +30,12 @@ def test_smoke_twice_in_two_processes_gives_identical_folds(sonar_env, tmp_path)
 
 
 def test_xla_runs_twice_in_two_processes_give_identical_folds_and_record_xla(sonar_env, tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    """The first process compiles (an empty XLA cache), the second loads what it compiled."""
+    cache = tmp_path / "xla_cache"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DROPOUT_LAB_XLA_CACHE": str(cache)}
     for out in ("a", "b"):
+        cached = sorted(cache.glob("*")) if cache.exists() else []
+        assert bool(cached) == (out == "b")  # empty before the first process, its program before the second
         proc = subprocess.run(
             [sys.executable, "-m", "dropout_lab", "run", str(CONFIGS / "smoke.yaml"), "--engine", "fused",
              "--set", "training.xla=true", "--set", "training.epochs=5", "--out", str(tmp_path / out),

@@ -14,7 +14,7 @@ from dropout_lab.executors import ExtraMissing, LocalExecutor, ProcessExecutor, 
 from dropout_lab.orchestrate import Interrupted
 from dropout_lab.tracking import Observer
 
-from .conftest import CONFIGS
+from .conftest import CONFIGS, write
 
 TINY = ["training.epochs=1", "evaluation.n_splits=2"]
 SWEEP = ["model.layers[1].rate=0.0,0.5"]
@@ -163,21 +163,59 @@ def test_an_unreachable_ray_address_fails_fast_and_writes_nothing(sonar_env, tmp
 @pytest.mark.parametrize("xla", ["false", "true"])
 def test_a_run_stacked_with_a_whole_command_equals_the_same_run_alone(sonar_env, tmp_path, xla):
     """The fused engine trains every run of a command that shares an architecture as one
-    program (one call per architecture), and a run's folds stay those it gets alone."""
+    program (one call per architecture), and a run's folds stay those it gets alone, in
+    graph mode with runs of other fold sizes (5-fold beside 3-fold: other padded widths) in
+    its program; XLA, whose rounding depends on the widths, stacks only runs of equal widths."""
     from dropout_lab.engines import fused
 
-    sweep = tmp_path / "sweep.yaml"
-    sweep.write_text(f"extends: {CONFIGS / 'smoke.yaml'}\nname: rates\nsweep:\n  model.layers[1].rate: [0.0, 0.2, 0.4]\n")
+    sweep = write(tmp_path / "sweep.yaml",
+                  f"extends: {CONFIGS / 'smoke.yaml'}\nname: rates\nsweep:\n  model.layers[1].rate: [0.0, 0.2, 0.4]\n")
+    wide = write(tmp_path / "wide.yaml", f"extends: {CONFIGS / 'smoke.yaml'}\nname: wide\nevaluation: {{n_splits: 5}}\n")
     stacked = ["training.engine=fused", "training.epochs=4", f"training.xla={xla}"]
     calls, traces = fused.call_count(), fused.trace_count()
-    outcome = run_all([sweep, CONFIGS / "sonar_input.yaml"], tmp_path / "command", overrides=stacked, repeats=2,
-                      plots=False, observers=[])
-    assert len(outcome.records) == 4
-    assert fused.call_count() - calls == 2  # two architectures: the three cells, and sonar_input
-    assert fused.trace_count() - traces <= 2
-    run_all([CONFIGS / "smoke.yaml"], tmp_path / "alone", overrides=[*stacked, "model.layers[1].rate=0.2"],
-            repeats=2, plots=False, observers=[])
-    alone = folds(tmp_path / "alone", "smoke")
-    assert len(alone) == 6
-    pd.testing.assert_frame_equal(folds(tmp_path / "command", "rates", "rate=0.2"), alone)
-    assert not folds(tmp_path / "command", "rates", "rate=0.4").equals(alone)
+    outcome = run_all([sweep, wide, CONFIGS / "sonar_input.yaml"], tmp_path / "command", overrides=stacked,
+                      repeats=2, plots=False, observers=[])
+    assert len(outcome.records) == 5
+    # two architectures: the cells with wide, and sonar_input; under XLA, wide's other widths are a program of its own
+    assert fused.call_count() - calls == (3 if xla == "true" else 2)
+    assert fused.trace_count() - traces <= 3
+    run_all([CONFIGS / "smoke.yaml", wide], tmp_path / "alone", overrides=[*stacked, "model.layers[1].rate=0.2"],
+            repeats=2, plots=False, observers=[], executor="processes", jobs=2)  # each run in its own process
+    for alone, together in ((("smoke",), ("rates", "rate=0.2")), (("wide",), ("wide",))):
+        a, b = (every_score(tmp_path / where, *parts) for where, parts in (("alone", alone), ("command", together)))
+        assert len(a) == (6 if alone == ("smoke",) else 10)
+        pd.testing.assert_frame_equal(a, b)
+    assert not every_score(tmp_path / "command", "rates", "rate=0.4").equals(every_score(tmp_path / "alone", "smoke"))
+
+
+def every_score(out, *parts):
+    """A run's folds.csv as text, without its timing."""
+    table = pd.read_csv(out.joinpath(*parts, "folds.csv"), dtype=str)
+    return table.drop(columns="fit_seconds")
+
+
+def test_ctrl_c_during_a_stacked_program_keeps_its_folds_then_stops(sonar_env, tmp_path, monkeypatch):
+    """TensorFlow sees no signal until a program returns: the program's folds are journaled,
+    the next program is not started, and the same command resumes from them."""
+    import os
+
+    from dropout_lab.engines import fused
+
+    real = fused._train_group
+
+    def interrupted(*args, **kwargs):
+        out = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the program ran
+        return out
+
+    monkeypatch.setattr(fused, "_train_group", interrupted)
+    command = dict(overrides=["training.engine=fused", "training.epochs=2"], plots=False)
+    calls = fused.call_count()
+    with pytest.raises(Interrupted, match="finished folds"):
+        run_all([CONFIGS / "smoke.yaml", CONFIGS / "sonar_input.yaml"], tmp_path, observers=[], **command)
+    assert fused.call_count() - calls == 1  # sonar_input's program never started
+    monkeypatch.setattr(fused, "_train_group", real)
+    recorder = Recorder()
+    run_all([CONFIGS / "smoke.yaml", CONFIGS / "sonar_input.yaml"], tmp_path, observers=[recorder], **command)
+    assert ("started", "smoke", 3) in recorder.events and ("started", "sonar_input", 0) in recorder.events
+    assert not [e for e in recorder.events if e[0] == "fold" and e[1] == "smoke"]  # all from the journal

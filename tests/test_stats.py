@@ -6,7 +6,7 @@ import pytest
 from scipy import special, stats
 
 from dropout_lab.errors import StatsError
-from dropout_lab.stats import corrected_resampled_ttest, format_p, mean_ci, paired_ttest, verdict
+from dropout_lab.stats import Summary, corrected_resampled_ttest, format_p, mean_ci, paired_ttest, verdict
 
 # Ten paired fold differences (b - a) of a 10-fold CV on 208 rows: n_train = 187, n_test = 21.
 DIFFS = [0.02, -0.01, 0.05, 0.03, 0.00, 0.04, 0.01, 0.02, -0.02, 0.03]
@@ -138,12 +138,14 @@ def test_welch_ttest_equals_scipy_on_values_and_on_summaries(a, b):
     expected = scipy.stats.ttest_ind(a, b, equal_var=False)
     t, p = welch_ttest(a, b)
     assert t == pytest.approx(expected.statistic, rel=1e-12) and p == pytest.approx(expected.pvalue, rel=1e-10)
-    summary = (float(np.mean(b)), float(np.std(b, ddof=1)), len(b))
+    summary = Summary(float(np.mean(b)), float(np.std(b, ddof=1)), np.int64(len(b)))
     assert welch_ttest(a, summary) == pytest.approx((t, p), rel=1e-10)
+    assert welch_ttest(a, tuple(b)) == (t, p)  # a tuple is values, never a summary
 
 
 def test_welch_ttest_refuses_a_bad_summary():
     from dropout_lab.stats import welch_ttest
 
-    with pytest.raises(StatsError, match=r"b: a summary must be \(mean, std >= 0, n >= 2\); got \(0.8, -1.0, 10\)"):
-        welch_ttest([0.1, 0.2], (0.8, -1.0, 10))
+    with pytest.raises(StatsError, match=r"b: a Summary needs a finite mean, a std >= 0 and n >= 2; got "
+                                         r"Summary\(mean=0.8, std=-1.0, n=10\)"):
+        welch_ttest([0.1, 0.2], Summary(0.8, -1.0, 10))

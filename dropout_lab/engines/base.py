@@ -14,7 +14,10 @@ An engine is a module with:
     as it finishes (in any order).
 
 The SciKeras engine also offers ``fit_split(cfg, dataset, split) -> FoldResult``: one split
-as a pure function of its arguments, which an executor can run anywhere.
+as a pure function of its arguments, which an executor can run anywhere.  An engine that
+trains many splits as one program (fused) sets ``STACKS = True`` and offers
+``train_runs(runs) -> Iterator[(run index, folds)]`` over ``(cfg, dataset, splits)``
+triples: the local executor gives it all of a command's units in one call.
 """
 
 from __future__ import annotations

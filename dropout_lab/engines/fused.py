@@ -89,12 +89,14 @@ from .base import supports_of
 from .heads import HEADS, Head
 from .stacking import bc as _bc
 from .stacking import lanes as _lanes
+from .xla_cache import enable as _enable_xla_cache
 
 NAME = "fused"
 _log = logging.getLogger(__name__)
-STACKS = True  # trains many splits as one program: an executor gives it a repeat (or a run) at a time
+STACKS = True  # trains many splits as one program: train_runs takes a whole command's runs
 
 tf.config.experimental.enable_op_determinism()
+_enable_xla_cache()  # before this process's first XLA compile (see .xla_cache)
 
 HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
 
@@ -202,8 +204,9 @@ supports = supports_of(check)  # whether check(cfg, dataset) passes
 
 
 def train(cfg: Experiment, dataset: Dataset, splits: Sequence[Split], jobs: int = 1) -> Iterator[FoldResult]:
-    """Every split as one model of one stacked program (``jobs`` is not used: the program
-    uses TensorFlow's threads); the results come when all are trained."""
+    """Every split as one model of one stacked program (or a few, see :func:`train_runs`;
+    ``jobs`` is not used: the program uses TensorFlow's threads); each program's folds come
+    when it is done."""
     for _, folds in train_runs([(cfg, dataset, splits)]):
         yield from folds
 
@@ -212,29 +215,42 @@ def train_runs(runs: Sequence[tuple[Experiment, Dataset, Sequence[Split]]]) -> I
     """Train the splits of many runs (configs, sweep cells) at once: every split whose run
     shares an :func:`architecture_key`, a feature count, an XLA mode (:func:`use_xla`, per
     run) and whether it records history is one model of one program, whatever run it
-    belongs to.  Yields ``(index of the run in runs, its folds)`` as each run's last
-    program finishes.  A run's folds are the ones it would get trained alone."""
+    belongs to (a group too big for one program, see :data:`MAX_PROGRAM_BYTES` and
+    :data:`MAX_PROGRAM_WORK`, is cut into a few).  Yields ``(index of the run in runs,
+    folds)`` for each run with folds in a program, as each program finishes, folds in
+    (repeat, fold) order.  A run's folds are the ones it would get trained alone."""
     tasks, owners, modes = [], [], []
     for r, (cfg, dataset, splits) in enumerate(runs):
         check(cfg, dataset)
         X, y = dataset.X.astype("float32"), dataset.y
-        mode = (use_xla(cfg, dataset), cfg.evaluation.history)
+        jit = use_xla(cfg, dataset)
+        # XLA compiles a program for its padded widths, and its rounding depends on them: an
+        # XLA run keeps the widths it has alone and is stacked only with runs of the same widths
+        rows = _run_rows(cfg, dataset) if jit and splits else None
+        mode = (jit, cfg.evaluation.history, rows)
         for s in splits:
             tasks.append(Task(cfg, X[s.train], y[s.train], X[s.test], y[s.test], s.model_seed))
             owners.append((r, s))
             modes.append(mode)
-    left = [len(splits) for _, _, splits in runs]
-    folds: list[list[FoldResult]] = [[] for _ in runs]
-    for r in range(len(runs)):
-        if not left[r]:
+    for r, (_, _, splits) in enumerate(runs):
+        if not splits:
             yield r, []
     for members, rows in _grouped(tasks, modes):
+        folds: dict[int, list[FoldResult]] = {}
         for i, out in zip(members, rows, strict=True):
             r, split = owners[i]
-            folds[r].append(_fold_result(split, runs[r][1], tasks[i].cfg, out))
-            left[r] -= 1
-            if not left[r]:
-                yield r, sorted(folds[r], key=lambda f: f.key)
+            folds.setdefault(r, []).append(_fold_result(split, runs[r][1], tasks[i].cfg, out))
+        for r, done in folds.items():
+            yield r, sorted(done, key=lambda f: f.key)
+
+
+def _run_rows(cfg: Experiment, dataset: Dataset) -> tuple[int, int]:
+    """The rows a run's program pads its parts to, from its whole plan (so that a resumed
+    run or a repeat trained on its own keeps them): (steps x batch, test rows)."""
+    from ..splits import plan
+
+    splits, batch = plan(cfg, dataset.y), cfg.training.batch_size
+    return (max(-(-len(s.train) // batch) for s in splits) * batch, max(len(s.test) for s in splits))
 
 
 def _fold_result(split: Split, dataset: Dataset, cfg: Experiment, out: dict) -> FoldResult:
@@ -316,7 +332,7 @@ def train_tasks(tasks: Sequence[Task], history: bool = False, jit: bool = False)
     """Train every task and score it; one dict per task, in the order given.
 
     Tasks are grouped by :func:`architecture_key` and feature count; each group is one
-    compiled program.  Each dict holds the scores of :func:`dropout_lab.scoring.score_split`
+    compiled program (or a few, see :data:`MAX_PROGRAM_WORK`).  Each dict holds the scores of :func:`dropout_lab.scoring.score_split`
     (``train_accuracy`` on the whole training part, dropout off, ``test_accuracy``,
     ``test_loss``, ...), ``train_proba`` and ``test_proba`` (``(n, K)`` predicted
     probabilities), with Monte Carlo dropout ``mc_test_proba`` (the mean over its passes),
@@ -333,15 +349,18 @@ def train_tasks(tasks: Sequence[Task], history: bool = False, jit: bool = False)
     their own: equal to ``jit=False`` ones to float rounding, which long runs amplify.
     """
     rows: list[dict | None] = [None] * len(tasks)
-    for members, out in _grouped(tasks, [(jit, history)] * len(tasks)):
+    for members, out in _grouped(tasks, [(jit, history, None)] * len(tasks)):
         for i, row in zip(members, out, strict=True):
             rows[i] = row
     return rows
 
 
-# A program's arrays are kept under this many bytes: a bigger group is trained in chunks
-# (a model's numbers do not depend on the chunk it is in).
+# A group is cut into programs (chunks of about equal size; a model's numbers do not
+# depend on the chunk it is in) so that each program's arrays stay under MAX_PROGRAM_BYTES
+# and its work (see program_work) under MAX_PROGRAM_WORK: about 15 s with XLA and 45 s in
+# graph mode on 2 cores, so Ctrl-C and the journal see every program's folds soon.
 MAX_PROGRAM_BYTES = 2**30
+MAX_PROGRAM_WORK = 5e10
 _calls = 0  # programs run in this process: see call_count
 
 
@@ -350,27 +369,43 @@ def call_count() -> int:
     return _calls
 
 
-def _grouped(tasks: Sequence[Task], modes: Sequence[tuple[bool, bool]]) -> Iterator[tuple[list[int], list[dict]]]:
-    """Train ``tasks`` group by group (``modes``: each task's (jit, history)); yields each
-    group's (or chunk's) task indices with their result dicts, groups in order of first task."""
+def _grouped(tasks: Sequence[Task], modes: Sequence[tuple]) -> Iterator[tuple[list[int], list[dict]]]:
+    """Train ``tasks`` group by group (``modes``: each task's (jit, history, padded rows or
+    None)); yields each group's (or chunk's) task indices with their result dicts, groups
+    in order of first task."""
     for i, task in enumerate(tasks):
         check_supported(task.cfg)
         _check_data(task, i)
     groups: dict[tuple, list[int]] = {}
     for i, task in enumerate(tasks):
         groups.setdefault((architecture_key(task.cfg), task.X_train.shape[1], *modes[i]), []).append(i)
-    for (*_, jit, history), members in groups.items():
-        size = max(1, MAX_PROGRAM_BYTES // max(_task_bytes(tasks[i]) for i in members))
-        for start in range(0, len(members), size):
-            chunk = members[start : start + size]
-            yield chunk, _train_group([tasks[i] for i in chunk], history, jit=jit)[0]
+    for (*_, jit, history, rows), members in groups.items():
+        for chunk in _chunks(members, [tasks[i] for i in members]):
+            yield chunk, _train_group([tasks[i] for i in chunk], history, jit=jit, rows=rows)[0]
+
+
+def _chunks(members: list[int], tasks: Sequence[Task]) -> list[list[int]]:
+    """``members`` cut into the fewest chunks of about equal size (two sizes at most: two
+    traced shapes) whose bytes and work stay under the limits."""
+    per_model = max(max(_task_bytes(t) / MAX_PROGRAM_BYTES, _task_work(t) / MAX_PROGRAM_WORK) for t in tasks)
+    n = min(len(members), max(1, math.ceil(len(members) * per_model)))
+    size = math.ceil(len(members) / n)
+    return [members[start : start + size] for start in range(0, len(members), size)]
+
+
+def _task_work(task: Task) -> float:
+    """One model's work as :func:`program_work` weighs it: training rows x epochs x weights."""
+    return len(task.y_train) * task.cfg.training.epochs * _n_weights(task.cfg, task.X_train.shape[1])
 
 
 def _task_bytes(task: Task) -> int:
-    """About what one model adds to its program's arrays: its rows (padded), its weights
-    with their gradients and optimizer slots."""
+    """About what one model adds to its program's arrays: its rows (padded) with the
+    activations of a forward pass over them, its weights with their gradients and
+    optimizer slots."""
+    n_in = task.X_train.shape[1]
     rows = _lanes(len(task.y_train) + task.cfg.training.batch_size) + _lanes(len(task.y_test))
-    return 4 * (rows * (task.X_train.shape[1] + 1) + 6 * _n_weights(task.cfg, task.X_train.shape[1]))
+    units = sum(layer.units for layer in task.cfg.model.layers if layer.type == "dense")
+    return 4 * (rows * (n_in + 1 + units) + 6 * _n_weights(task.cfg, n_in))
 
 
 # --- preparing a group ---
@@ -456,11 +491,14 @@ def _column(values) -> tf.Tensor:
     return tf.constant(np.asarray(values, "float32"))
 
 
-def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray]] | None = None, jit: bool = False):
+def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray]] | None = None, jit: bool = False,
+             rows: tuple[int, int] | None = None):
     """The compiled program of one fusable group and its arguments.
 
     ``initial`` replaces the seeded initial weights (a list per task of kernel, bias,
     kernel, bias, ...), for tests that compare against Keras from the same weights.
+    ``rows`` fixes the rows the training and test parts are padded to (steps x batch, and
+    test rows; default: what the group needs).
     """
     cfg0 = tasks[0].cfg
     t0 = cfg0.training
@@ -472,6 +510,10 @@ def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray
     n_train = np.array([len(task.y_train) for task in tasks], "int32")
     n_test = np.array([len(task.y_test) for task in tasks], "int32")
     steps = int(max(-(-n_train // batch)))
+    train_rows, test_rows = rows or (steps * batch, int(n_test.max()))
+    if train_rows < steps * batch or train_rows % batch or test_rows < n_test.max():
+        raise ValueError(f"rows {rows} do not hold the group's {steps} x {batch} training and {n_test.max()} test rows")
+    steps = train_rows // batch
     keys = [_seeds(task.seed, len(dense)) for task in tasks]
     if initial is None:
         initial = [_initial_weights(task.cfg, n_features, k[0]) for task, k in zip(tasks, keys, strict=True)]
@@ -490,11 +532,11 @@ def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray
         norm_on=[tf.constant([m is not None for m in ms]) for ms in max_norms],
         norm_max=[_column([m or 0.0 for m in ms]) for ms in max_norms],
         hyper=optim.columns([task.cfg for task in tasks]),
-        x_train=tf.constant(_padded([s[0] for s in scaled], _lanes(steps * batch))),
-        y_train=tf.constant(_padded([t.y_train.astype("float32") for t in tasks], _lanes(steps * batch))),
+        x_train=tf.constant(_padded([s[0] for s in scaled], _lanes(train_rows))),
+        y_train=tf.constant(_padded([t.y_train.astype("float32") for t in tasks], _lanes(train_rows))),
         n_train=tf.constant(n_train),
-        x_test=tf.constant(_padded([s[1] for s in scaled], _lanes(int(n_test.max())))),
-        y_test=tf.constant(_padded([t.y_test.astype("float32") for t in tasks], _lanes(int(n_test.max())))),
+        x_test=tf.constant(_padded([s[1] for s in scaled], _lanes(test_rows))),
+        y_test=tf.constant(_padded([t.y_test.astype("float32") for t in tasks], _lanes(test_rows))),
         n_test=tf.constant(n_test),
         shuffle_key=tf.constant(np.array([k[1] for k in keys], "uint32")),
         dropout_key=tf.constant(np.array([k[2] for k in keys], "uint32")),
@@ -507,14 +549,15 @@ def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray
 
 
 def _train_group(
-    tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray]] | None = None, jit: bool = False
+    tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray]] | None = None, jit: bool = False,
+    rows: tuple[int, int] | None = None,
 ):
     """Train one fusable group; returns (result dicts, final weights per task)."""
     if len(tasks) == 1:  # a batched matmul of one model rounds differently: train a twin
-        results, weights = _train_group([tasks[0]] * 2, history, initial and initial * 2, jit)
+        results, weights = _train_group([tasks[0]] * 2, history, initial and initial * 2, jit, rows)
         return results[:1], weights[:1]
     global _calls
-    program, args = _prepare(tasks, history, initial, jit)
+    program, args = _prepare(tasks, history, initial, jit, rows)
     _calls += 1
     _log.debug("fused engine: one program of %d models (XLA: %s)", len(tasks), jit)
     n_train, n_test = args["n_train"].numpy(), args["n_test"].numpy()

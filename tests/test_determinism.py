@@ -33,6 +33,7 @@ def test_xla_runs_twice_in_two_processes_give_identical_folds_and_record_xla(son
     """The first process compiles (an empty XLA cache), the second loads what it compiled."""
     cache = tmp_path / "xla_cache"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DROPOUT_LAB_XLA_CACHE": str(cache)}
+    env.pop("TF_XLA_FLAGS", None)  # set by this process's engine for its own cache: it would win
     for out in ("a", "b"):
         cached = sorted(cache.glob("*")) if cache.exists() else []
         assert bool(cached) == (out == "b")  # empty before the first process, its program before the second

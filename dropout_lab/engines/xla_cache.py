@@ -5,7 +5,9 @@ process.  TensorFlow can keep what it compiled on disk (``TF_XLA_FLAGS``'
 ``--tf_xla_persistent_cache_directory``) and load it when the same program (the same
 HLO, device and flags) is compiled again: a study run a second time, or the next
 command of a sweep over the same architecture, skips the compile.  The loaded program is
-the one compiled before, so its numbers are the same bits.
+the one compiled before, so its numbers are the same bits.  TensorFlow writes each entry
+to a temporary file and renames it into place, and checks a loaded entry's whole HLO
+against the program's, so processes may share the directory.
 
 ``DROPOUT_LAB_XLA_CACHE`` names the directory, or ``off`` turns the cache off; the
 default is ``$XDG_CACHE_HOME/dropout-lab/xla`` (``~/.cache/dropout-lab/xla``).  A

@@ -95,7 +95,7 @@ def test_every_study_runs_and_each_family_pairs_with_its_baseline(tmp_path):
     its ends (rates 0.0 and 0.5) to save time; validate checks all its cells."""
     configs = [*CLASSIFIER, *CNN, *LSTM, SWEEP]
     ends = [RATES[0], RATES[-1]]
-    result = invoke("run", *(CONFIGS / f"{name}.yaml" for name in configs[:-1]), *TINY, "--no-plots", "-q",
+    result = invoke("run", *(CONFIGS / f"{name}.yaml" for name in configs[:-1]), *TINY, "--no-plots", "-q", "--jobs", 2,
                     "--out", tmp_path)
     assert result.exit_code == 0, result.output
     swept = invoke("run", CONFIGS / f"{SWEEP}.yaml", *TINY, "--sweep", "model.layers[2].rate=0.0,0.5", "--no-plots",

@@ -776,10 +776,12 @@ def _program(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, h
             if penalty is not None:  # Keras adds the layers' losses to the compiled loss
                 total = total + tf.reduce_sum(penalty)
         grads = tape.gradient(total, weights)
-        loss_sum, hits = _scores(head, logits, y, valid)
-        loss = loss_sum / tf.maximum(count, 1.0)  # each model's batch mean as Keras reports it
-        if penalty is not None:
-            loss = loss + penalty
+        if history:  # the epoch's training loss and accuracy, as fit reports them
+            loss_sum, hits = _scores(head, logits, y, valid)
+            loss = loss_sum / tf.maximum(count, 1.0)  # each model's batch mean as Keras reports it
+            if penalty is not None:
+                loss = loss + penalty
+            sums = (sums[0] + loss * count, sums[1] + hits, sums[2] + count)
         active = count > 0  # a model without rows in this step keeps everything
         new_count = step_count + tf.cast(active, tf.int32)
         # the learning rate at the model's own update count, as Keras' schedule(iterations)
@@ -795,7 +797,6 @@ def _program(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, h
             new_weights.append(tf.where(keep, w2, w))
             new_slots += [tf.where(keep, n, o) for n, o in zip(s2, old, strict=True)]
         new_slots += [tf.where(active, n, o) for n, o in zip(new_state, state, strict=True)]
-        sums = (sums[0] + loss * count, sums[1] + hits, sums[2] + count)
         return new_weights, new_slots, new_count, sums
 
     def epoch_body(a, epoch, weights, slots, step_count, curves):

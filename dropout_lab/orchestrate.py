@@ -7,7 +7,8 @@ same config, data and versions is reused (unless ``fresh``); folds an interrupte
 saved in the run's :class:`~dropout_lab.journal.Journal` are not trained again.  What is left
 becomes a flat list of work units (:class:`~dropout_lab.executors.Unit`): one split each for
 an engine that trains one model per split (SciKeras), a repeat's splits (or, in this process,
-all of them) for one that stacks them (fused).  An executor (:mod:`dropout_lab.executors`)
+all of a run's) for one that stacks them (fused; the local executor then trains all the
+command's fused units in one call, one program per architecture).  An executor (:mod:`dropout_lab.executors`)
 trains the units and hands back their folds as they finish; the driver alone records them:
 it appends each fold to its run's journal, writes each run's directory when its last fold is
 in, the comparison of the plain configs and each sweep's files when their runs are done, and

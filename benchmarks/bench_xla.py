@@ -2,11 +2,12 @@
 
     python benchmarks/bench_xla.py
 
-Each cell runs in a fresh subprocess, XLA's persistent cache off (every compile paid): one ``train_tasks`` call of a config's planned
-splits (the first call: tracing, or XLA's compile, included) and a second call of the
-same program.  ``work`` is what ``training.xla: auto`` weighs (``engines.fused.program_work``:
-models x training rows per model x epochs x weights per model); ``auto`` turns XLA on
-from ``XLA_AUTO_WORK``.  The README's *XLA* table is this script's output.
+Each cell runs in a fresh subprocess, XLA's persistent cache off (every compile paid):
+one ``train_tasks`` call of a config's planned splits (the first call: tracing, or XLA's
+compile, included) and a second call of the same program.  ``work`` is what
+``training.xla: auto`` weighs (``engines.fused.program_work``: models x training rows per
+model x epochs x weights per model); the ``auto`` column is what it picks (XLA from
+``XLA_AUTO_WORK``).  The README's *XLA* table is this script's output.
 """
 
 from __future__ import annotations
@@ -65,9 +66,9 @@ def main() -> None:
     for label, config, epochs in CELLS:
         out = {}
         for jit in ("0", "1"):
-            proc = subprocess.run([sys.executable, __file__, "--measure", config, str(epochs), jit], capture_output=True,
-                                  text=True, check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
-                                                            "DROPOUT_LAB_XLA_CACHE": "off"})
+            env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "DROPOUT_LAB_XLA_CACHE": "off"}
+            proc = subprocess.run([sys.executable, __file__, "--measure", config, str(epochs), jit],
+                                  capture_output=True, text=True, check=True, env=env)
             out[jit] = json.loads(proc.stdout.strip().splitlines()[-1])
         graph, xla = out["0"], out["1"]
         print(f"| {label} | {graph['work']:.1e} | {'XLA' if graph['auto'] else 'graph'} | {graph['first']:.2f} "

@@ -84,9 +84,8 @@ def train_unit(cfg: Experiment, dataset: Dataset, splits: Sequence[Split], threa
 def _train_stacked(units: Sequence[Unit], datasets: dict[str, Dataset], on_start) -> Iterator[Event]:
     """Units of an engine that stacks (fused) trained by one ``train_runs`` call: every split
     of the command that shares an architecture is one model of one program."""
-    from .engines import get_engine
-
     from . import interrupt
+    from .engines import get_engine
 
     for unit in units:
         on_start(unit)

@@ -8,7 +8,7 @@ from pydantic import ConfigDict
 from dropout_lab.builder import build_learning_rate, build_model
 from dropout_lab.config import DenseLayer, Experiment, SGDConfig, load_config
 from dropout_lab.data import load_dataset
-from dropout_lab.engines import Task, architecture_key, check_supported, fused, optimizers, train_tasks
+from dropout_lab.engines import Task, architecture_key, check_supported, fused, optimizers, program, train_tasks
 from dropout_lab.errors import ConfigError
 from dropout_lab.runner import derive_seed, evaluate, splits
 
@@ -81,7 +81,7 @@ def test_forward_pass_equals_the_keras_model(activation):
     X, _ = blobs(13)
     nets = [build_model(cfg.model, cfg.training, 4) for _ in range(2)]
     weights = stacked([net.get_weights() for net in nets])
-    logits = fused._forward(fused._layer_plan(cfg), weights, tf.constant(np.stack([X, X])))
+    logits = program._forward(fused._layer_plan(cfg), weights, tf.constant(np.stack([X, X])))
     for m, net in enumerate(nets):
         expected = net.predict(X, verbose=0)[:, 0]  # dropout is off outside training
         np.testing.assert_allclose(tf.sigmoid(logits[m][:, 0]).numpy(), expected, rtol=1e-6, atol=1e-7)
@@ -94,7 +94,7 @@ def test_softmax_forward_pass_equals_the_keras_model():
     X, _ = blobs(13)
     nets = [build_model(cfg.model, cfg.training, 4) for _ in range(2)]
     weights = stacked([net.get_weights() for net in nets])
-    logits = fused._forward(fused._layer_plan(cfg), weights, tf.constant(np.stack([X, X])))
+    logits = program._forward(fused._layer_plan(cfg), weights, tf.constant(np.stack([X, X])))
     proba = fused.HEADS["categorical_crossentropy"].proba(logits).numpy()
     assert proba.shape == (2, 13, 4)
     for m, net in enumerate(nets):
@@ -321,7 +321,7 @@ def test_xla_is_deterministic_and_close_to_the_graph_engine():
 
 def test_max_norm_equals_keras_constraint():
     w = np.random.default_rng(0).normal(size=(3, 5, 4)).astype("float32")
-    ours = fused._max_norm(tf.constant(w), tf.constant([True, True, False]), tf.constant([1.0, 3.0, 1.0]))
+    ours = program._max_norm(tf.constant(w), tf.constant([True, True, False]), tf.constant([1.0, 3.0, 1.0]))
     for m, limit in ((0, 1.0), (1, 3.0)):
         theirs = keras.constraints.MaxNorm(max_value=limit, axis=0)(w[m])
         np.testing.assert_allclose(ours[m], theirs, rtol=1e-6, atol=0)
@@ -347,7 +347,7 @@ def test_loss_uses_logits_as_keras_does():
 def test_each_epoch_visits_each_row_once_in_a_new_order():
     n_train = tf.constant([5, 9, 9])
     keys = tf.constant([1, 2, 3], tf.uint32)
-    first, second = (fused._order(keys, e, n_train, 12).numpy() for e in (0, 1))
+    first, second = (program._order(keys, e, n_train, 12).numpy() for e in (0, 1))
     for order in (first, second):
         for m, n in enumerate((5, 9, 9)):
             assert sorted(order[m, :n]) == list(range(n))  # a permutation of the real rows ...
@@ -358,13 +358,13 @@ def test_each_epoch_visits_each_row_once_in_a_new_order():
 def test_dropout_masks_are_per_model_inverted_and_rated():
     h = tf.ones([3, 400, 50])
     rates, scales = tf.constant([0.0, 0.2, 0.5]), tf.constant([1.0, 1.25, 2.0])
-    out = fused._dropout(h, rates, scales, tf.constant([7, 8, 9], tf.uint32), tf.constant(0, tf.uint32)).numpy()
+    out = program._dropout(h, rates, scales, tf.constant([7, 8, 9], tf.uint32), tf.constant(0, tf.uint32)).numpy()
     np.testing.assert_array_equal(out[0], 1.0)  # rate 0 is the identity
     for m, rate in ((1, 0.2), (2, 0.5)):
         kept = out[m] != 0
         assert abs(1 - kept.mean() - rate) < 0.01
         np.testing.assert_allclose(out[m][kept], 1 / (1 - rate))
-    again = fused._dropout(h, rates, scales, tf.constant([7, 8, 9], tf.uint32), tf.constant(1, tf.uint32)).numpy()
+    again = program._dropout(h, rates, scales, tf.constant([7, 8, 9], tf.uint32), tf.constant(1, tf.uint32)).numpy()
     assert (out[2] != again[2]).mean() > 0.4  # a new mask every step
 
 
@@ -591,7 +591,7 @@ def test_forward_pass_with_noise_layers_flatten_and_penalties_equals_keras():
     nets = [build_model(cfg.model, cfg.training, (2, 2)) for _ in range(2)]
     assert isinstance(nets[0].layers[0], keras.layers.Reshape)
     weights = stacked([net.get_weights() for net in nets])
-    logits = fused._forward(fused._layer_plan(cfg), weights, tf.constant(np.stack([X, X])))
+    logits = program._forward(fused._layer_plan(cfg), weights, tf.constant(np.stack([X, X])))
     for m, net in enumerate(nets):
         np.testing.assert_allclose(tf.sigmoid(logits[m]).numpy(), net.predict(X, verbose=0), rtol=1e-6, atol=1e-7)
 
@@ -623,12 +623,12 @@ def _fused_draws(cfg, one: Task, widths: list[int]) -> tuple[np.ndarray, list[np
     _, shuffle_key, noise_key = fused._seeds(one.seed, n_dense)
     batch, n = cfg.training.batch_size, len(one.y_train)
     rows = fused._lanes(batch)
-    order = fused._order(tf.constant([shuffle_key], tf.uint32), 0, tf.constant([n]), fused._lanes(batch)).numpy()[0]
-    kinds = [layer.type for layer in cfg.model.layers if layer.type in fused._NOISE]
+    order = program._order(tf.constant([shuffle_key], tf.uint32), 0, tf.constant([n]), fused._lanes(batch)).numpy()[0]
+    kinds = [layer.type for layer in cfg.model.layers if layer.type in program.NOISE]
     draws = []
     for d, (kind, width) in enumerate(zip(kinds, widths, strict=True)):
         like = tf.zeros([1, rows, width])
-        draw = fused._uniform_like if kind == "alpha_dropout" else fused._normal_like
+        draw = program._uniform_like if kind == "alpha_dropout" else program._normal_like
         draws.append(draw(like, tf.constant([noise_key], tf.uint32), tf.constant(d, tf.uint32)).numpy()[0, :n])
     return order[:n], draws
 
@@ -699,7 +699,7 @@ def test_noise_layers_draw_what_keras_layers_draw():
         layers = [{"type": kind, ("stddev" if kind == "gaussian_noise" else "rate"): r} for r in rates]
         specs = [experiment([spec, OUTPUT], {"name": "sgd"}).model.layers[0] for spec in layers]
         params = tuple(tf.constant(np.array(c, "float32")) for c in zip(*map(fused._noise_params, specs), strict=True))
-        return fused._noise(kind, h, tf.constant(np.array(rates, "float32")), params, key, counter).numpy()
+        return program._noise(kind, h, tf.constant(np.array(rates, "float32")), params, key, counter).numpy()
 
     x = h.numpy()
     out = run("gaussian_dropout", [0.0, 0.2, 0.5])

@@ -170,7 +170,8 @@ def test_a_run_stacked_with_a_whole_command_equals_the_same_run_alone(sonar_env,
 
     sweep = write(tmp_path / "sweep.yaml",
                   f"extends: {CONFIGS / 'smoke.yaml'}\nname: rates\nsweep:\n  model.layers[1].rate: [0.0, 0.2, 0.4]\n")
-    wide = write(tmp_path / "wide.yaml", f"extends: {CONFIGS / 'smoke.yaml'}\nname: wide\nevaluation: {{n_splits: 5}}\n")
+    wide = write(tmp_path / "wide.yaml",
+                 f"extends: {CONFIGS / 'smoke.yaml'}\nname: wide\nevaluation: {{n_splits: 5}}\n")
     stacked = ["training.engine=fused", "training.epochs=4", f"training.xla={xla}"]
     calls, traces = fused.call_count(), fused.trace_count()
     outcome = run_all([sweep, wide, CONFIGS / "sonar_input.yaml"], tmp_path / "command", overrides=stacked,

@@ -2,9 +2,10 @@
 
 - :mod:`.scikeras` (the reference): one ``Pipeline(StandardScaler, KerasClassifier)`` per split;
 - :mod:`.fused`: many models of one architecture trained as one stacked TensorFlow program
-  (all folds, repeats and sweep cells together); :mod:`.optimizers` holds its Keras
-  optimizer updates and learning-rate schedules on per-model columns, :mod:`.stacking` the
-  column and SIMD-packet helpers they share.
+  (all folds, repeats, sweep cells and configs of a command together); :mod:`.program`
+  is its compiled ``tf.function``, :mod:`.optimizers` its Keras optimizer updates and
+  learning-rate schedules on per-model columns, :mod:`.stacking` the column and
+  SIMD-packet helpers they share, :mod:`.xla_cache` XLA's persistent compile cache.
 
 ``get_engine(name)`` returns the engine module that ``training.engine: name`` selects.
 The engines (and TensorFlow) are imported on first use.

@@ -1,0 +1,297 @@
+"""The fused engine's compiled program: the stacked forward pass, the noise layers, the
+per-model random streams, the training loop and the final predictions, as one
+``tf.function`` per architecture (:func:`build`).  :mod:`.fused` prepares its arguments
+(:func:`.fused._prepare`) and reads its results; see its docstring for what is reproduced
+from Keras and why each model's numbers do not depend on what it is stacked with.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+
+import tensorflow as tf
+
+from . import optimizers as optim
+from .heads import HEADS, Head
+from .stacking import bc as _bc
+from .stacking import lanes as _lanes
+
+_log = logging.getLogger("dropout_lab.engines.fused")  # one logger for the engine
+
+# Keras 3's TensorFlow backend computes these activations with exactly these ops.
+ACTIVATIONS = {
+    "relu": tf.nn.relu, "sigmoid": tf.nn.sigmoid, "tanh": tf.nn.tanh, "linear": tf.identity,
+    "elu": tf.nn.elu, "selu": tf.nn.selu, "softplus": tf.math.softplus, "swish": tf.nn.silu,
+    "softmax": tf.nn.softmax,
+}
+KERAS_EPSILON = 1e-7  # keras.backend.epsilon(): MaxNorm's
+# Layers that act on each value alone (in training only): the engine draws their noise.
+NOISE = ("dropout", "gaussian_dropout", "alpha_dropout", "gaussian_noise")
+MC_KINDS = ("dropout", "gaussian_dropout", "alpha_dropout")  # what Monte Carlo dropout keeps on
+# keras.layers.AlphaDropout's constants: selu's alpha and scale
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+_U32 = tf.uint32
+def _u32(value: int) -> tf.Tensor:
+    return tf.constant(value, _U32)
+
+
+def _fmix(h: tf.Tensor) -> tf.Tensor:
+    """MurmurHash3's 32-bit finalizer: a bijection with full avalanche."""
+    h = tf.bitwise.bitwise_xor(h, tf.bitwise.right_shift(h, _u32(16)))
+    h = h * _u32(0x85EBCA6B)
+    h = tf.bitwise.bitwise_xor(h, tf.bitwise.right_shift(h, _u32(13)))
+    h = h * _u32(0xC2B2AE35)
+    return tf.bitwise.bitwise_xor(h, tf.bitwise.right_shift(h, _u32(16)))
+
+
+def _bits(key: tf.Tensor, counter: tf.Tensor, size) -> tf.Tensor:
+    """Counter-based random words ``[models, size]`` from each model's key, a stream
+    counter (a scalar or one per model) and the element index, mixed in two rounds."""
+    base = _fmix(tf.bitwise.bitwise_xor(key, _fmix(tf.cast(counter, _U32) + _u32(0x632BE5AB))))  # [models]
+    index = _fmix(tf.cast(tf.range(size), _U32) * _u32(0x9E3779B9) + _u32(0x7F4A7C15))
+    return _fmix(tf.bitwise.bitwise_xor(base[:, None], index[None, :]))
+
+
+def _max_norm(w: tf.Tensor, on: tf.Tensor, max_value: tf.Tensor) -> tf.Tensor:
+    """``keras.constraints.MaxNorm(max_value, axis=0)`` on each model's kernel."""
+    # reduced along the last axis: a reduction over a middle axis rounds differently
+    # depending on how many models are stacked
+    norms = tf.sqrt(tf.reduce_sum(tf.square(tf.transpose(w, [0, 2, 1])), axis=2))[:, None, :]
+    desired = tf.clip_by_value(norms, 0.0, _bc(max_value, norms))
+    return tf.where(_bc(on, w), w * (desired / (KERAS_EPSILON + norms)), w)
+
+
+def _uniform(words: tf.Tensor) -> tf.Tensor:
+    """Random words to float32 uniforms in [0, 1) on a 2**-24 grid."""
+    return tf.cast(tf.bitwise.right_shift(words, _u32(8)), tf.float32) * (2.0**-24)
+
+
+def _dropout(h, rate, scale, key, counter):
+    """``keras.layers.Dropout`` in training: keep where uniform >= rate, scale kept units
+    by ``1/(1-rate)``; one mask per model from its key and the stream ``counter``."""
+    noise = _uniform_like(h, key, counter)
+    return tf.where(noise >= _bc(rate, h), h * _bc(scale, h), 0.0)
+
+
+def _uniform_like(h, key, counter) -> tf.Tensor:
+    """Uniforms in [0, 1) shaped like ``h``, per model from its key and the stream ``counter``."""
+    return _uniform(tf.reshape(_bits(key, counter, tf.reduce_prod(tf.shape(h)[1:])), tf.shape(h)))
+
+
+def _normal_like(h, key, counter) -> tf.Tensor:
+    """Standard normal deviates shaped like ``h`` (Box-Muller on two uniform streams),
+    per model from its key and the stream ``counter``."""
+    size = tf.reduce_prod(tf.shape(h)[1:])
+    words = _bits(key, counter, 2 * size)
+    u1 = (tf.cast(tf.bitwise.right_shift(words[:, :size], _u32(8)), tf.float32) + 1.0) * (2.0**-24)  # (0, 1]
+    u2 = _uniform(words[:, size:])
+    z = tf.sqrt(-2.0 * tf.math.log(u1)) * tf.cos((2 * math.pi) * u2)
+    return tf.reshape(z, tf.shape(h))
+
+
+def _noise(kind: str, h, rate, params, key, counter):
+    """A noise layer in training, as Keras computes it from its noise: ``rate`` is each
+    model's rate (stddev for gaussian_noise), ``params`` its :func:`_noise_params`; a
+    model whose rate is 0 passes ``h`` through, as Keras does."""
+    if kind == "dropout":
+        return _dropout(h, rate, params[0], key, counter)
+    if kind == "gaussian_dropout":  # inputs * normal(mean=1, stddev)
+        out = h * (_normal_like(h, key, counter) * _bc(params[0], h) + 1.0)
+    elif kind == "gaussian_noise":  # inputs + normal(mean=0, stddev)
+        out = h + (_normal_like(h, key, counter) * _bc(params[0], h) + 0.0)
+    else:  # alpha_dropout: a * where(kept, inputs, alpha_p) + b
+        kept = tf.cast(_uniform_like(h, key, counter) >= _bc(rate, h), h.dtype)
+        x = h * kept + (-SELU_ALPHA * SELU_SCALE) * (1 - kept)
+        out = _bc(params[0], h) * x + _bc(params[1], h)
+    return tf.where(_bc(rate, h) > 0, out, h)
+
+
+def _penalty(layers: tuple, weights, penalties) -> tf.Tensor | None:
+    """Each model's kernel penalties ``[models]``: sum over penalized dense layers of
+    ``l1 * sum(|kernel|) + l2 * sum(kernel**2)`` (``keras.regularizers.L1L2``); None
+    when no layer is penalized."""
+    total, k = None, 0
+    for kind in layers:
+        if kind[0] != "dense":
+            continue
+        if kind[2]:
+            kernel = tf.reshape(weights[2 * k], [tf.shape(weights[2 * k])[0], -1])  # per model, one row
+            l1, l2 = penalties[k]
+            term = l1 * tf.reduce_sum(tf.abs(kernel), 1) + l2 * tf.reduce_sum(tf.square(kernel), 1)
+            total = term if total is None else total + term
+        k += 1
+    return total
+
+
+def _forward(layers: tuple, weights, x, dropout=None, active=NOISE):
+    """Logits ``[models, rows, units]`` of the stacked net (the output layer's activation
+    left off: see :data:`~dropout_lab.engines.heads.HEADS`).
+
+    ``dropout``, in training only, is ``(rates, scales, key, counter)``: noise layer
+    (dropout or another of ``NOISE``) ``d`` draws its masks from stream
+    ``counter * n_noise_layers + d``, where ``counter`` is each model's count of updates
+    so far, so a model's masks do not depend on the models it is stacked with.  Only the
+    noise layers whose kind is in ``active`` draw noise (Monte Carlo dropout: the dropout kinds).
+    """
+    n_drop = sum(kind[0] in NOISE for kind in layers)
+    last = max(i for i, kind in enumerate(layers) if kind[0] == "dense")
+    h, k, d = x, 0, 0
+    for i, kind in enumerate(layers):
+        if kind[0] == "dense":
+            # x @ kernel + bias as Keras adds them; the bias enters through a matmul with
+            # ones so that its gradient is a per-model matmul too (see _max_norm)
+            ones = tf.ones_like(h[..., :1])
+            h = tf.linalg.matmul(h, weights[2 * k]) + tf.linalg.matmul(ones, weights[2 * k + 1][:, None, :])
+            h = h if i == last else ACTIVATIONS[kind[1]](h)
+            k += 1
+        elif kind[0] in NOISE:
+            if dropout is not None and kind[0] in active:
+                rates, scales, key, counter = dropout
+                h = _noise(kind[0], h, rates[d], scales[d], key, counter * n_drop + d)
+            d += 1  # flatten: the rows are flat already
+    return h
+
+
+def _order(key, epoch, n_train, width):
+    """Each model's row order for one epoch ``[models, width]``: a permutation of its
+    ``n_train`` rows, then its padding rows."""
+    words = tf.bitcast(tf.bitwise.right_shift(_bits(key, epoch, width), _u32(1)), tf.int32)
+    rank = tf.where(tf.range(width)[None, :] < n_train[:, None], words, -1)
+    return tf.argsort(rank, axis=1, direction="DESCENDING", stable=True)
+
+
+def _scores(head: Head, logits, y, valid):
+    """Per model: the summed loss (from logits, as Keras) and hits over the valid rows."""
+    loss = tf.reduce_sum(head.loss(y, logits) * valid, 1)
+    hits = tf.reduce_sum(head.hits(logits, y) * valid, 1)
+    return loss, hits
+
+
+_traces = 0  # programs traced (and, with XLA, compiled) in this process: see trace_count
+
+
+def trace_count() -> int:
+    """How many programs this process has traced so far (each trace is a compile; with XLA
+    the slow one).  A program is built once per architecture (:func:`architecture_key`
+    without the epochs, which are an argument) and traced again only for new array shapes:
+    the cells of a sweep over rates, penalties, optimizer settings or seeds share one."""
+    return _traces
+
+
+@functools.lru_cache(maxsize=32)
+def build(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, history: bool, jit: bool,
+             mc_samples: int = 0):
+    """The whole training run of one architecture as one ``tf.function``: a loop over
+    epochs around a loop over steps, then the final predictions (and, with
+    ``mc_samples``, the mean of that many Monte Carlo dropout passes over the test rows).
+
+    ``optimizer`` is :func:`optimizers.kind`: (optimizer name, schedule name).  ``slots``
+    holds each variable's optimizer slots, then the optimizer's per-model state (Nadam's
+    running product), all kept as they are for a model without rows in a step.
+    """
+    name = optimizer[0]
+    n_slots = optim.N_SLOTS[name]
+    head = HEADS[loss]
+
+    def train_step(a, s, order, weights, slots, step_count, sums):
+        lane = tf.range(_lanes(batch))  # the batch's rows, padded to whole SIMD packets
+        position = tf.minimum(s * batch + lane, tf.shape(order)[1] - 1)
+        index = tf.gather(order, position, axis=1)
+        valid = tf.cast((lane < batch)[None, :] & (position[None, :] < a["n_train"][:, None]), tf.float32)
+        x = tf.gather(a["x_train"], index, batch_dims=1)
+        y = tf.gather(a["y_train"], index, batch_dims=1)
+        count = tf.reduce_sum(valid, 1)
+        with tf.GradientTape() as tape:
+            tape.watch(weights)
+            counter = tf.cast(step_count, _U32)  # the model's own update count: its dropout stream
+            logits = _forward(layers, weights, x, (a["rates"], a["scales"], a["dropout_key"], counter))
+            per_row = head.loss(y, logits)
+            # the objective: each model's batch mean, with 1/count as a weight per row
+            # (the gradient of sum/count would become a Reciprocal op; see _lanes)
+            total = tf.reduce_sum(per_row * (valid / tf.maximum(count, 1.0)[:, None]))
+            penalty = _penalty(layers, weights, a["penalties"])
+            if penalty is not None:  # Keras adds the layers' losses to the compiled loss
+                total = total + tf.reduce_sum(penalty)
+        grads = tape.gradient(total, weights)
+        if history:  # the epoch's training loss and accuracy, as fit reports them
+            loss_sum, hits = _scores(head, logits, y, valid)
+            loss = loss_sum / tf.maximum(count, 1.0)  # each model's batch mean as Keras reports it
+            if penalty is not None:
+                loss = loss + penalty
+            sums = (sums[0] + loss * count, sums[1] + hits, sums[2] + count)
+        active = count > 0  # a model without rows in this step keeps everything
+        new_count = step_count + tf.cast(active, tf.int32)
+        # the learning rate at the model's own update count, as Keras' schedule(iterations)
+        state = slots[len(weights) * n_slots:]
+        numbers, new_state = optim.step_numbers(optimizer, a["hyper"], step_count, tuple(state))
+        new_weights, new_slots = [], []
+        for j, (w, g) in enumerate(zip(weights, grads, strict=True)):
+            old = slots[j * n_slots : (j + 1) * n_slots]
+            w2, s2 = optim.update(name, w, g, old, numbers)
+            if j % 2 == 0:
+                w2 = _max_norm(w2, a["norm_on"][j // 2], a["norm_max"][j // 2])
+            keep = _bc(active, w)
+            new_weights.append(tf.where(keep, w2, w))
+            new_slots += [tf.where(keep, n, o) for n, o in zip(s2, old, strict=True)]
+        new_slots += [tf.where(active, n, o) for n, o in zip(new_state, state, strict=True)]
+        return new_weights, new_slots, new_count, sums
+
+    def epoch_body(a, epoch, weights, slots, step_count, curves):
+        order = _order(a["shuffle_key"], epoch, a["n_train"], tf.shape(a["x_train"])[1])
+        zeros = tf.zeros_like(a["norm_max"][0])
+
+        def step_body(s, weights, slots, step_count, sums):
+            return (s + 1, *train_step(a, s, order, weights, slots, step_count, sums))
+
+        _, weights, slots, step_count, sums = tf.while_loop(
+            lambda s, *_: s < a["steps"], step_body, (0, weights, slots, step_count, (zeros, zeros, zeros))
+        )
+        if history:  # Keras' epoch means over the batches, then validation on the test part
+            seen = tf.maximum(sums[2], 1.0)
+            valid = tf.cast(tf.range(tf.shape(a["y_test"])[1])[None, :] < a["n_test"][:, None], tf.float32)
+            val_loss, val_hits = _scores(head, _forward(layers, weights, a["x_test"]), a["y_test"], valid)
+            n_test = tf.cast(a["n_test"], tf.float32)
+            val_loss = val_loss / n_test
+            penalty = _penalty(layers, weights, a["penalties"])
+            if penalty is not None:  # Keras' validation loss holds the penalties too
+                val_loss = val_loss + penalty
+            row = tf.stack([sums[0] / seen, sums[1] / seen, val_loss, val_hits / n_test], 1)
+            curves = curves.write(epoch, row)
+        return epoch + 1, weights, slots, step_count, curves
+
+    @tf.function(autograph=False, jit_compile=jit)
+    def run(**a):
+        global _traces
+        _traces += 1  # runs while tracing only
+        _log.debug("fused engine: tracing a program for %s (XLA: %s)", layers, jit)
+        weights = list(a["weights"])
+        slots = [tf.zeros_like(w) for w in weights for _ in range(n_slots)]
+        slots += optim.initial_state(name, tf.size(a["n_train"]))
+        step_count = tf.zeros_like(a["n_train"])
+        curves = tf.TensorArray(tf.float32, size=a["epochs"] if history else 0)
+        _, weights, _, _, curves = tf.while_loop(
+            lambda e, *_: e < a["epochs"],
+            functools.partial(epoch_body, a),
+            (0, weights, slots, step_count, curves),
+        )
+        p_train = head.proba(_forward(layers, weights, a["x_train"]))
+        p_test = head.proba(_forward(layers, weights, a["x_test"]))
+        stacked = curves.stack() if history else tf.zeros([0, tf.size(step_count), 4])
+        p_mc = _mc_dropout(a, weights, mc_samples, p_test) if mc_samples else tf.zeros([0])
+        return weights, p_train, p_test, stacked, p_mc
+
+    def _mc_dropout(a, weights, samples, like):
+        """The mean test probabilities of ``samples`` passes, dropout layers drawing masks
+        from each model's ``mc_key`` and pass number ``t`` (stream ``t * n_noise + d``)."""
+        def body(t, total):
+            noise = (a["rates"], a["scales"], a["mc_key"], tf.cast(tf.fill(tf.shape(a["n_test"]), t), _U32))
+            logits = _forward(layers, weights, a["x_test"], noise, active=MC_KINDS)
+            return t + 1, total + head.proba(logits)
+
+        _, total = tf.while_loop(lambda t, _: t < samples, body, (tf.constant(0), tf.zeros_like(like)))
+        return total / float(samples)
+
+    return run

@@ -237,8 +237,14 @@ def _run_rows(cfg: Experiment, dataset: Dataset) -> tuple[int, int]:
     run or a repeat trained on its own keeps them): (steps x batch, test rows)."""
     from ..splits import plan
 
-    splits, batch = plan(cfg, dataset.y), cfg.training.batch_size
-    return (max(-(-len(s.train) // batch) for s in splits) * batch, max(len(s.test) for s in splits))
+    splits = plan(cfg, dataset.y)
+    return _rows_needed([len(s.train) for s in splits], [len(s.test) for s in splits], cfg.training.batch_size)
+
+
+def _rows_needed(n_train, n_test, batch: int) -> tuple[int, int]:
+    """The rows parts of these sizes are padded to: the longest training part in whole
+    batches (steps x batch), and the longest test part."""
+    return -(-int(max(n_train)) // batch) * batch, int(max(n_test))
 
 
 def _fold_result(split: Split, dataset: Dataset, cfg: Experiment, out: dict) -> FoldResult:
@@ -259,9 +265,12 @@ def program_work(cfg: Experiment, dataset: Dataset) -> float:
     rows per model x epochs x weights per model."""
     from ..splits import plan
 
-    splits = plan(cfg, dataset.y)
-    rows = sum(len(s.train) for s in splits) / max(len(splits), 1)
-    return len(splits) * rows * cfg.training.epochs * _n_weights(cfg, dataset.n_features)
+    return _work(cfg, sum(len(s.train) for s in plan(cfg, dataset.y)), dataset.n_features)
+
+
+def _work(cfg: Experiment, rows: int, n_in: int) -> float:
+    """Training rows (summed over models) x epochs x weights per model."""
+    return float(rows * cfg.training.epochs * _n_weights(cfg, n_in))
 
 
 def _n_weights(cfg: Experiment, n_in: int) -> int:
@@ -361,8 +370,9 @@ def _grouped(tasks: Sequence[Task], modes: Sequence[tuple]) -> Iterator[tuple[li
     """Train ``tasks`` group by group (``modes``: each task's (jit, history, padded rows or
     None)); yields each group's (or chunk's) task indices with their result dicts, groups
     in order of first task."""
+    for cfg in {id(task.cfg): task.cfg for task in tasks}.values():  # once per config, not per split
+        check_supported(cfg)
     for i, task in enumerate(tasks):
-        check_supported(task.cfg)
         _check_data(task, i)
     groups: dict[tuple, list[int]] = {}
     for i, task in enumerate(tasks):
@@ -375,15 +385,11 @@ def _grouped(tasks: Sequence[Task], modes: Sequence[tuple]) -> Iterator[tuple[li
 def _chunks(members: list[int], tasks: Sequence[Task]) -> list[list[int]]:
     """``members`` cut into the fewest chunks of about equal size (two sizes at most: two
     traced shapes) whose bytes and work stay under the limits."""
-    per_model = max(max(_task_bytes(t) / MAX_PROGRAM_BYTES, _task_work(t) / MAX_PROGRAM_WORK) for t in tasks)
+    per_model = max(max(_task_bytes(t) / MAX_PROGRAM_BYTES,
+                        _work(t.cfg, len(t.y_train), t.X_train.shape[1]) / MAX_PROGRAM_WORK) for t in tasks)
     n = min(len(members), max(1, math.ceil(len(members) * per_model)))
     size = math.ceil(len(members) / n)
     return [members[start : start + size] for start in range(0, len(members), size)]
-
-
-def _task_work(task: Task) -> float:
-    """One model's work as :func:`program_work` weighs it: training rows x epochs x weights."""
-    return len(task.y_train) * task.cfg.training.epochs * _n_weights(task.cfg, task.X_train.shape[1])
 
 
 def _task_bytes(task: Task) -> int:
@@ -497,10 +503,11 @@ def _prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray
     scaled = [_scaled(task) for task in tasks]
     n_train = np.array([len(task.y_train) for task in tasks], "int32")
     n_test = np.array([len(task.y_test) for task in tasks], "int32")
-    steps = int(max(-(-n_train // batch)))
-    train_rows, test_rows = rows or (steps * batch, int(n_test.max()))
-    if train_rows < steps * batch or train_rows % batch or test_rows < n_test.max():
-        raise ValueError(f"rows {rows} do not hold the group's {steps} x {batch} training and {n_test.max()} test rows")
+    needed = _rows_needed(n_train, n_test, batch)
+    train_rows, test_rows = rows or needed
+    if train_rows < needed[0] or train_rows % batch or test_rows < needed[1]:
+        raise ValueError(f"rows {rows} do not hold the group's {needed[0]} training rows in batches of {batch} "
+                         f"and {needed[1]} test rows")
     steps = train_rows // batch
     keys = [_seeds(task.seed, len(dense)) for task in tasks]
     if initial is None:

@@ -65,6 +65,19 @@ def keras_steps(net, one: Task, steps: int = 3, labels=lambda y: y) -> tuple[lis
     return logs, val
 
 
+def fused_from_keras(one: Task, net, initial, keras_logs, keras_val) -> tuple[list, list]:
+    """``one`` trained by the fused engine from ``initial`` (Keras' starting weights), checked
+    against Keras after :func:`keras_steps`: the same weights, the same training and test
+    loss and accuracy after each step.  The fused rows and weights, for further checks."""
+    rows, weights = fused._train_group([one], history=True, initial=[initial])
+    for ours, theirs in zip(weights[0], net.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    history = rows[0]["history"]
+    np.testing.assert_allclose(history[["loss", "accuracy"]].to_numpy(), keras_logs, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(history[["val_loss", "val_accuracy"]].to_numpy(), keras_val, rtol=1e-5, atol=1e-6)
+    return rows, weights
+
+
 def stacked(arrays):
     return [tf.constant(np.stack(a)) for a in zip(*arrays, strict=True)]
 
@@ -146,15 +159,11 @@ def test_steps_equal_keras_train_on_batch(optimizer):
     net = build_model(cfg.model, cfg.training, 4)
     initial = net.get_weights()
     keras_logs, keras_val = keras_steps(net, one)
-    rows, weights = fused._train_group([one], history=True, initial=[initial])
-    for ours, theirs in zip(weights[0], net.get_weights(), strict=True):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    rows, weights = fused_from_keras(one, net, initial, keras_logs, keras_val)
     norms = np.linalg.norm(weights[0][0], axis=0)
     assert norms.max() <= 0.5 + 1e-6 and np.linalg.norm(initial[0], axis=0).max() > 0.5  # max-norm bit
     history = rows[0]["history"]
     assert list(history.columns) == fused.HISTORY_COLUMNS and list(history["epoch"]) == [1, 2, 3]
-    np.testing.assert_allclose(history[["loss", "accuracy"]].to_numpy(), keras_logs, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(history[["val_loss", "val_accuracy"]].to_numpy(), keras_val, rtol=1e-5, atol=1e-6)
     assert rows[0]["test_loss"] == pytest.approx(keras_val[-1][0], rel=1e-4)
     assert rows[0]["test_accuracy"] == pytest.approx(keras_val[-1][1])
 
@@ -198,12 +207,7 @@ def test_softmax_steps_equal_keras_train_on_batch(optimizer, loss):
         return np.eye(4, dtype="float32")[y] if loss == "categorical_crossentropy" else y
 
     keras_logs, keras_val = keras_steps(net, one, labels=labels)
-    rows, weights = fused._train_group([one], history=True, initial=[initial])
-    for ours, theirs in zip(weights[0], net.get_weights(), strict=True):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
-    history = rows[0]["history"]
-    np.testing.assert_allclose(history[["loss", "accuracy"]].to_numpy(), keras_logs, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(history[["val_loss", "val_accuracy"]].to_numpy(), keras_val, rtol=1e-5, atol=1e-6)
+    rows, _ = fused_from_keras(one, net, initial, keras_logs, keras_val)
     assert rows[0]["test_loss"] == pytest.approx(keras_val[-1][0], rel=1e-4)
     assert rows[0]["test_accuracy"] == pytest.approx(keras_val[-1][1])
     np.testing.assert_allclose(rows[0]["test_proba"], net.predict(one.X_test, verbose=0), rtol=1e-5, atol=1e-6)
@@ -673,12 +677,8 @@ def test_kernel_penalties_equal_keras_regularizers(optimizer):
     net = build_model(cfg.model, cfg.training, 4)
     initial = net.get_weights()
     keras_logs, keras_val = keras_steps(net, one)
-    rows, weights = fused._train_group([one], history=True, initial=[initial])
-    for ours, theirs in zip(weights[0], net.get_weights(), strict=True):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    rows, _ = fused_from_keras(one, net, initial, keras_logs, keras_val)
     history = rows[0]["history"]
-    np.testing.assert_allclose(history[["loss", "accuracy"]].to_numpy(), keras_logs, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(history[["val_loss", "val_accuracy"]].to_numpy(), keras_val, rtol=1e-5, atol=1e-6)
     # the penalties are in the reported loss: it exceeds the plain cross-entropy
     plain = keras.losses.binary_crossentropy(one.y_test.astype("float32"), net.predict(one.X_test, verbose=0)[:, 0])
     assert history["val_loss"].iloc[-1] > float(plain) + 0.01

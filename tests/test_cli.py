@@ -290,3 +290,21 @@ def test_compare_refuses_a_metric_an_older_run_lacks(tmp_path):
     result = invoke("compare", *copies, "--metric", "test_auc")
     assert result.exit_code == 1
     assert "folds.csv has no column test_auc" in result.stderr
+
+
+@pytest.mark.parametrize("flag, xla", [("--xla", True), ("--no-xla", False)])
+def test_the_xla_flags_set_training_xla_and_the_run_records_its_mode(sonar_env, tmp_path, flag, xla):
+    result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--engine", "fused", flag, "--no-plots", "-q",
+                    "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "smoke" / "run.json").read_text())["xla"] is xla
+    assert f"xla: {str(xla).lower()}" in (tmp_path / "smoke" / "config.yaml").read_text()
+
+
+def test_xla_with_the_scikeras_engine_is_one_error_line_and_writes_nothing(sonar_env, tmp_path):
+    result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--xla", "--out", tmp_path / "out")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: {CONFIGS / 'smoke.yaml'}: training.xla = true is for the fused engine (`training.engine: fused`); "
+        "the SciKeras engine trains in graph mode")
+    assert not (tmp_path / "out").exists()

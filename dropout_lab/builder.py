@@ -12,10 +12,10 @@ import math
 import keras
 
 from .config import ModelConfig, Schedule, TrainingConfig
-from .config.types import Section
 from .errors import ConfigError
 from .layers import LAYERS, build_layer
 from .shapes import format_shape
+from .types import Section
 
 OPTIMIZERS = {
     "sgd": keras.optimizers.SGD,

@@ -31,11 +31,12 @@ from pathlib import Path
 import pandas as pd
 
 from . import interrupt
-from .config import Experiment, check_against_data, load_config, load_config_sourced
+from .config import Experiment, load_config, load_config_sourced
 from .data import Dataset, load_dataset
-from .errors import ConfigError, DropoutLabError
+from .errors import ConfigError, DropoutLabError, listing
 from .executors import Unit, make_executor
 from .journal import Journal
+from .preflight import check_against_data
 from .shapes import check_shapes
 from .tracking import Observer, make_tracker
 
@@ -288,8 +289,7 @@ class _Driver:
                 self._finish(run)
         self._reach(len(self.runs))
         if self.failures:
-            shown = "; ".join(self.failures[:5]) + (f"; and {len(self.failures) - 5} more" if len(self.failures) > 5
-                                                    else "")
+            shown = listing(self.failures, limit=5, sep="; ")
             raise RunFailed(f"{len(self.failures)} unit(s) failed after retries: {shown}. The other runs are written "
                             f"and finished folds are saved; {HINT.split(' (')[0]} to retry the rest")
 

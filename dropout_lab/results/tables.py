@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import scoring
-from ..comparison import comparison_markdown, comparison_table, setup_of  # noqa: F401  (public here too)
 from ..folds import ENTROPY_COLUMNS, STOPPING_COLUMNS
 from ..stats import accuracy_ci, mean_ci
 

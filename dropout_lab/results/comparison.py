@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .tables import headline
+
 
 def comparison_table(summaries: dict[str, pd.DataFrame], setups: dict[str, dict] | None = None) -> pd.DataFrame:
     """One row per config: mean/std of test and train accuracy; given each run's ``setup``
@@ -32,7 +34,6 @@ def comparison_table(summaries: dict[str, pd.DataFrame], setups: dict[str, dict]
 def comparison_markdown(summaries: dict[str, pd.DataFrame], setups: dict[str, dict] | None = None) -> str:
     """The comparison as Markdown; with ``setups``, runs evaluated with another protocol or
     number of epochs than the others are marked, since their numbers are not alike."""
-    from .results import headline  # results imports this module
 
     table = comparison_table(summaries, setups)
     marked = setups is not None and not table["same_setup"].all()

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from dropout_lab.cli import main
-from dropout_lab.compare import compare_runs, run_means
+from dropout_lab.compare import against_markdown, compare_markdown, compare_runs, run_means
 from dropout_lab.errors import ResultsError, StatsError
 from dropout_lab.results import read_run
 from dropout_lab.stats import corrected_resampled_ttest, mean_ci, p_value_text, paired_ttest
@@ -111,6 +111,24 @@ def test_compare_runs_on_dataframes_directly():
     table = compare_runs({"a": frame.assign(test_accuracy=[0.5, 0.75, 1.0]),
                           "b": frame.assign(test_accuracy=[0.75, 1.0, 1.0])})
     assert table.loc[0, "diff"] == pytest.approx(1 / 6) and table.loc[0, "n_test"] == 4
+
+
+@pytest.mark.parametrize("metric, means_low, note, pairwise_note", [
+    ("test_loss", 0.0, "Intervals clipped to where the values lie: a mean's to [0, ∞).", ""),
+    ("test_ece", 0.0, "Intervals clipped to where the values lie: a mean's to [0, 1], a difference's to [-1, 1].",
+     "Intervals clipped to where the values lie: a difference's to [-1, 1]."),
+])
+def test_intervals_of_a_score_bounded_below_by_0_stay_above_it_and_the_tables_say_so(metric, means_low, note,
+                                                                                        pairwise_note):
+    frame = pd.DataFrame({"repeat": 1, "fold": [1, 2, 3], "split_seed": 7, "n_train": 8, "n_test": 4})
+    folds = {"a": frame.assign(**{metric: [0.01, 0.02, 1.0]}), "b": frame.assign(**{metric: [0.02, 0.02, 0.9]})}
+    assert mean_ci(folds["a"][metric]).lo < 0.0  # the plain interval reaches below 0
+    means = run_means(folds, metric=metric)
+    assert means["ci_lo"].tolist() == [means_low, means_low]
+    table = compare_runs(folds, against=["a"], metric=metric)
+    assert note in against_markdown(table, means)
+    pairwise = compare_markdown(compare_runs(folds, metric=metric))
+    assert (pairwise_note in pairwise) if pairwise_note else ("clipped" not in pairwise)  # a loss: nothing clipped
 
 
 REFUSED = {

@@ -351,3 +351,28 @@ def test_cli_plot_draws_one_line_per_run_and_fills_the_significant(runs, tmp_pat
     filled = sum(len(c.get_offsets()) for c in points if c.get_facecolor()[0][:3].tolist() != [1, 1, 1])
     assert sum(len(c.get_offsets()) for c in points) == 2
     assert filled == int((table["p"] < 0.05).sum()) == 1  # hidden, not input
+
+
+@pytest.mark.parametrize("runs, against, metric", [
+    ((("base", BASELINE), ("input", INPUT), ("hidden", HIDDEN)), ["base"], "test_accuracy"),  # one filled, one open
+    ((("base", BASELINE), ("input", INPUT)), ["base"], "test_accuracy"),  # none significant: all open
+    ((("base", BASELINE), ("input", INPUT), ("hidden", HIDDEN)), ["base", "hidden"], "test_loss"),
+])
+def test_the_plots_legend_says_which_colour_is_which_reference_and_what_filled_means(runs, against, metric):
+    from dropout_lab.plots import difference_plot
+
+    frame = pd.DataFrame({"repeat": 1, "fold": range(1, 11), "split_seed": 7, "n_train": 187, "n_test": 21})
+    table = compare_runs({n: frame.assign(**{metric: a}) for n, a in runs}, against=against, metric=metric)
+    ax = difference_plot(table, "t").axes[0]
+    legend = ax.get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts == [*(f"vs {ref}" for ref in against), "filled: corrected p < 0.05", "open: corrected p ≥ 0.05"]
+    filled, hollow = legend.legend_handles[-2:]
+    assert filled.get_markerfacecolor() != "white" and hollow.get_markerfacecolor() == "white"
+    from matplotlib.colors import to_rgba
+
+    # each reference's colour in the legend is its error bars' colour (one container per reference)
+    colours = [to_rgba(h.get_color()) for h in legend.legend_handles[:len(against)]]
+    assert colours == [tuple(bars.lines[2][0].get_color()[0]) for bars in ax.containers]
+    assert len(set(colours)) == len(against)
+    assert ax.get_xlabel() == f"difference in mean {metric.replace('_', ' ')} (run - reference)"

@@ -37,6 +37,7 @@ from .errors import ConfigError, DropoutLabError, listing
 from .executors import Unit, make_executor
 from .journal import Journal
 from .preflight import check_against_data
+from .results.locks import run_locks
 from .shapes import check_shapes
 from .tracking import Observer, make_tracker
 
@@ -190,20 +191,22 @@ def run_all(configs: Sequence[str | Path], out: str | Path = "results", *, overr
             plain = [path for path in configs if path not in sweeps]
             loaded = load_configs(plain, overrides, data_dir, warn)
             references = _references(check, plain, loaded)
-            pool.start()  # e.g. connect to a Ray cluster: fails fast, before anything is written
-            try:
-                if tracker is not None:
-                    tracker.start()
-                    observers.append(tracker)
-                driver = _Driver(out, pool, observers, fresh, replace, plots)
-                driver.plan(loaded, list(sweeps.values()))
-                driver.execute()
-                interrupt.check()
-                ok = _check_all(out, references, observers)
-            finally:
-                pool.close()
-                for observer in observers:
-                    observer.close()
+            owned = [cfg.name for cfg, _ in loaded] + [found.name for found, _ in sweeps.values()]
+            with run_locks(out, owned):  # another command writing one of these runs: refused here
+                pool.start()  # e.g. connect to a Ray cluster: fails fast, before anything is written
+                try:
+                    if tracker is not None:
+                        tracker.start()
+                        observers.append(tracker)
+                    driver = _Driver(out, pool, observers, fresh, replace, plots)
+                    driver.plan(loaded, list(sweeps.values()))
+                    driver.execute()
+                    interrupt.check()
+                    ok = _check_all(out, references, observers)
+                finally:
+                    pool.close()
+                    for observer in observers:
+                        observer.close()
             interrupt.check()
         except (KeyboardInterrupt, Exception) as exc:  # an interrupt can surface as another error
             if not (isinstance(exc, KeyboardInterrupt) or interrupt.interrupted()):

@@ -48,6 +48,7 @@ from ..config import Experiment, dump_config
 from ..config.diff import config_difference, show_value
 from ..errors import ResultsError, listing
 from .comparison import comparison_markdown, comparison_table, setup_of
+from .locks import comparison_lock
 from .tables import summarize, summary_markdown
 
 _UMASK = os.umask(0o022)
@@ -277,18 +278,19 @@ def update_comparison(out: Path, names: list[str], plots: bool = True) -> tuple[
     before (that still have a run) and ``names``.  Rewriting from disk keeps it true when a
     later command replaces one of its runs.  Returns its path and text; None for one config.
     """
-    listed = []
-    if (out / "summary.csv").is_file():
-        with contextlib.suppress(Exception):
-            listed = [str(n) for n in pd.read_csv(out / "summary.csv")["config"]]
-    names = [n for n in dict.fromkeys([*listed, *names]) if (out / n / "run.json").is_file()]
-    if len(names) < 2:
-        return None
-    runs = {name: read_run(out / name) for name in names}
-    summaries = {name: summarize(run.folds) for name, run in runs.items()}
-    setups = {name: setup_of(run.config) for name, run in runs.items()}
-    scores = {name: run.folds["test_accuracy"] for name, run in runs.items()} if plots else None
-    return write_comparison(out, summaries, scores, setups), comparison_markdown(summaries, setups)
+    with comparison_lock(out):  # another command's comparison is read, then both files written, in turn
+        listed = []
+        if (out / "summary.csv").is_file():
+            with contextlib.suppress(Exception):
+                listed = [str(n) for n in pd.read_csv(out / "summary.csv")["config"]]
+        names = [n for n in dict.fromkeys([*listed, *names]) if (out / n / "run.json").is_file()]
+        if len(names) < 2:
+            return None
+        runs = {name: read_run(out / name) for name in names}
+        summaries = {name: summarize(run.folds) for name, run in runs.items()}
+        setups = {name: setup_of(run.config) for name, run in runs.items()}
+        scores = {name: run.folds["test_accuracy"] for name, run in runs.items()} if plots else None
+        return write_comparison(out, summaries, scores, setups), comparison_markdown(summaries, setups)
 
 
 def write_comparison(

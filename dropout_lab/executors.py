@@ -22,6 +22,7 @@ gives the same numbers: each split's result depends only on (config, data, split
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -35,6 +36,11 @@ from .folds import FoldResult, Split
 
 EXECUTORS = ("local", "processes", "ray")
 KILL_HOOK = "DROPOUT_LAB_TEST_KILL_WORKER"  # tests: a worker that finds this file removes it and kills itself
+AUTH_MODE = "RAY_AUTH_MODE"  # Ray's token authentication: "token" or "disabled"
+_REJECTED = {  # why a Ray cluster rejected this client, by the client's RAY_AUTH_MODE
+    "token": "rejected the authentication token sent from here",
+    "disabled": f"needs an authentication token and {AUTH_MODE}=disabled here sends none",
+    "": "needs an authentication token and none was found here"}
 
 
 class ExtraMissing(DropoutLabError):
@@ -210,7 +216,14 @@ class RayExecutor(LocalExecutor):
                   "configure_logging": True}
         if self.address and self.address != "local":
             check_reachable(self.address, self.connect_timeout)
-            ray.init(address=self.address, **kwargs)
+            if "://" not in self.address:  # a GCS address, not a Ray Client one (ray://)
+                use_local_token()
+                check_authenticated(self.address)
+            try:
+                ray.init(address=self.address, **kwargs)
+            except ConnectionError as exc:
+                raise ExecutorError(f"cannot connect to the Ray cluster at {self.address}: {_first_line(exc)}"
+                                    ) from None
         else:
             ray.init(address="local", num_cpus=self.num_cpus or os.cpu_count(), _node_ip_address="127.0.0.1",
                      **kwargs)
@@ -285,6 +298,57 @@ def check_reachable(address: str, timeout: float) -> None:
         raise ExecutorError(f"cannot reach a Ray cluster at {address} within {timeout:g} s: "
                             f"{exc.strerror or exc}; start one with `ray start --head` there, "
                             "or leave out --address to run on a local Ray") from None
+
+
+def use_local_token() -> None:
+    """Send this machine's Ray token when ``RAY_AUTH_MODE`` is unset and a token is here
+    (``RAY_AUTH_TOKEN``, ``RAY_AUTH_TOKEN_PATH`` or ``~/.ray/auth_token``): ``ray.init()`` does
+    so for a cluster it finds itself, not for an address it is given, while ``ray start
+    --head`` turns token authentication on whenever a token is there."""
+    try:
+        from ray._raylet import AuthenticationTokenLoader, Config
+    except ImportError:  # a Ray without token authentication
+        return
+    if os.environ.get(AUTH_MODE) is None and AuthenticationTokenLoader.instance().has_token(ignore_auth_mode=True):
+        os.environ[AUTH_MODE] = "token"  # for this process and the processes it starts
+        Config.initialize("")  # Ray reads its settings once: read them again
+
+
+def check_authenticated(address: str) -> None:
+    """Fail at once when the cluster at ``address`` rejects this client (``ray.init`` would
+    try 20 times, a second apart, then raise a ``ConnectionError``)."""
+    try:
+        from ray._raylet import GcsClient
+        from ray.exceptions import AuthenticationError, RayError
+    except ImportError:  # a Ray without token authentication
+        return
+    try:
+        with _stderr_discarded():  # Ray's C++ client logs each failed attempt there
+            GcsClient(address=address)
+    except AuthenticationError:
+        why = _REJECTED.get(os.environ.get(AUTH_MODE, "").lower(), _REJECTED[""])
+        raise ExecutorError(f"the Ray cluster at {address} {why}; "
+                            "put the head's token (`ray get-auth-token` on it) in ~/.ray/auth_token or "
+                            "RAY_AUTH_TOKEN here") from None
+    except RayError as exc:
+        raise ExecutorError(f"no Ray cluster answers at {address}: {_first_line(exc)}") from None
+
+
+@contextlib.contextmanager
+def _stderr_discarded():
+    """File descriptor 2 to the null device for a moment (C++ code writes there directly)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def import_extra(module: str, extra: str):

@@ -26,13 +26,17 @@ def _no_network(monkeypatch):
     monkeypatch.setenv("DROPOUT_LAB_MNIST_URL", "http://127.0.0.1:9/mnist.npz")
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
 @pytest.fixture
 def serve(tmp_path):
     """A loopback HTTP server over a directory of files; yields the directory and its base URL."""
     root = tmp_path / "www"
     root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(_QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -36,14 +36,14 @@ class Study:
     summary: str
 
 
-def studies() -> list[Study]:
+def list_studies() -> list[Study]:
     """Every shipped study, sorted by name (top-level studies first, then each folder's)."""
     paths = sorted(STUDIES_DIR.rglob("*.yaml"), key=lambda p: (len(p.relative_to(STUDIES_DIR).parts), p))
     return [Study(_name(path), path, _summary(path)) for path in paths]
 
 
 def study_names() -> list[str]:
-    return [study.name for study in studies()]
+    return [study.name for study in list_studies()]
 
 
 def study_path(name: str) -> Path:

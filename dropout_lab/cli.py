@@ -216,9 +216,9 @@ def studies() -> None:
     import shutil
     import textwrap
 
-    from .catalog import studies as shipped
+    from .catalog import list_studies
 
-    found = shipped()
+    found = list_studies()
     width = max(len(study.name) for study in found)
     room = max(30, shutil.get_terminal_size((120, 24)).columns - width - 3)
     for study in found:

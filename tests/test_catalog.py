@@ -5,7 +5,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from dropout_lab.catalog import STUDIES_DIR, init_study, resolve_config, studies, study_path
+from dropout_lab.catalog import STUDIES_DIR, init_study, list_studies, resolve_config, study_path
 from dropout_lab.cli import main
 from dropout_lab.config import load_config
 from dropout_lab.errors import ConfigError
@@ -47,7 +47,7 @@ def test_an_unknown_study_is_an_error_listing_the_known_ones(name, hint):
 
 
 def test_studies_lists_every_shipped_config_with_its_description():
-    found = studies()
+    found = list_studies()
     assert sorted(s.name for s in found) == SHIPPED
     assert all(s.summary and s.path.parent.resolve() in {CONFIGS, CONFIGS / "regularizers"} for s in found)
     hidden = next(s for s in found if s.name == "sonar_hidden")

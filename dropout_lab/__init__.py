@@ -17,8 +17,8 @@ __version__ = "0.1.0"
 
 # public name -> the module (in this package) that defines it
 _LAZY = {
-    **dict.fromkeys(("Experiment", "check_against_data", "dump_config", "load_config", "load_config_sourced"),
-                    "config"),
+    **dict.fromkeys(("Experiment", "dump_config", "load_config", "load_config_sourced"), "config"),
+    "check_against_data": "preflight",
     **dict.fromkeys(("DATASETS", "Dataset", "load_dataset", "resolve_data_dir"), "data"),
     **dict.fromkeys(("FoldResult", "Split"), "folds"),
     "Journal": "journal",

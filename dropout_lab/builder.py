@@ -12,10 +12,10 @@ import math
 import keras
 
 from .config import ModelConfig, Schedule, TrainingConfig
-from .config.types import Section
 from .errors import ConfigError
 from .layers import LAYERS, build_layer
 from .shapes import format_shape
+from .types import Section
 
 OPTIMIZERS = {
     "sgd": keras.optimizers.SGD,
@@ -75,6 +75,14 @@ def build_model(model: ModelConfig, training: TrainingConfig, input_shape: tuple
     return net
 
 
+def _rates(layer) -> float | str:
+    """A dropout layer's rate; a recurrent layer's two (``dropout=0.2 recurrent_dropout=0.3``)."""
+    if hasattr(layer, "rate"):
+        return layer.rate
+    rates = [f"{name}={getattr(layer, name)}" for name in ("dropout", "recurrent_dropout") if hasattr(layer, name)]
+    return " ".join(rates)
+
+
 def layer_table(net: keras.Model) -> list[dict]:
     """One row per layer: name, kind, output shape (one sample's), output units, dropout
     rate, max-norm, parameters."""
@@ -88,7 +96,7 @@ def layer_table(net: keras.Model) -> list[dict]:
                 "output": format_shape(layer.output.shape[1:]),
                 "units": getattr(layer, "units", ""),
                 "activation": getattr(getattr(layer, "activation", None), "__name__", ""),
-                "rate": getattr(layer, "rate", ""),
+                "rate": _rates(layer),
                 "max_norm": getattr(constraint, "max_value", ""),
                 "params": layer.count_params(),
             }

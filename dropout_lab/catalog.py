@@ -20,11 +20,10 @@ import yaml
 
 from .config.loader import read_chain
 from .config.yaml_io import read_yaml
-from .errors import ConfigError
+from .errors import ConfigError, listing
 
 STUDIES_DIR = Path(__file__).with_name("studies")
 SUFFIXES = (".yaml", ".yml")
-_LISTED = 8  # names an unknown-study error lists before "... and N more"
 
 
 @dataclass(frozen=True)
@@ -108,6 +107,5 @@ def _unknown(name: str) -> str:
     names = study_names()
     close = difflib.get_close_matches(name, names, n=1)
     hint = f"; did you mean {close[0]}?" if close else "."
-    listed = ", ".join(names[:_LISTED]) + (f", ... and {len(names) - _LISTED} more" if len(names) > _LISTED else "")
-    return (f"{name}: no such config file, nor a shipped study{hint} Studies: {listed} "
+    return (f"{name}: no such config file, nor a shipped study{hint} Studies: {listing(names)} "
             "(`dropout-lab studies` lists them)")

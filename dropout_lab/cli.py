@@ -53,10 +53,31 @@ _data_dir_option = click.option(
 @click.version_option(package_name="dropout-lab")
 def main() -> None:
     """Dropout-regularization experiments with Keras, from YAML configs."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    _configure_logging()
 
 
-@main.command()
+def _configure_logging() -> None:
+    """dropout-lab's own log lines (a download, the fused engine's notes) as plain lines on
+    stderr; other libraries' (urllib3's retries while MLflow is unreachable, ...) nowhere: what
+    they mean reaches the user as dropout-lab's own one-line warning or error."""
+    ours = logging.getLogger("dropout_lab")
+    if not ours.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        ours.addHandler(handler)
+    ours.setLevel(logging.INFO)
+    ours.propagate = False
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.NullHandler())  # else logging's last resort prints their warnings
+
+
+_LAYERS_EPILOG = (f"Layer types (model.layers[i].type): {', '.join(LAYERS)}. Every config key, its type and default "
+                  "are in the README, section Configs; each layer's options in section Layers. "
+                  "`dropout-lab validate CONFIG` checks a config and prints its layers without training.")
+
+
+@main.command(epilog=_LAYERS_EPILOG)
 @click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="CONFIG...")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
               help="Directory for the result directories.")
@@ -106,10 +127,11 @@ def run(configs, out, overrides, sweep_items, no_plots, check_ref, **options) ->
     All runs' work goes through one executor (local, processes or ray); the numbers are the same.
     """
     from .orchestrate import Interrupted, run_all
+    from .progress import Console
 
     try:
         outcome = run_all(configs, out, overrides=overrides, sweep=sweep_items, plots=not no_plots, check=check_ref,
-                          **options)
+                          observers=[Console(options.pop("quiet"))], **options)
     except Interrupted as exc:
         click.echo(f"\n{exc.message}", err=True)
         raise SystemExit(130) from None
@@ -117,7 +139,7 @@ def run(configs, out, overrides, sweep_items, no_plots, check_ref, **options) ->
         sys.exit(1)
 
 
-@main.command(epilog=f"Layer types: {', '.join(LAYERS)} (see the README, section Layers).")
+@main.command(epilog=_LAYERS_EPILOG)
 @click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="CONFIG...")
 @_set_option
 @_sweep_option

@@ -18,9 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ResultsError, StatsError
-from .scoring import higher_is_better, is_proportion
+from .scoring import UNBOUNDED, bounds, higher_is_better, range_text
 from .stats import (
-    accuracy_ci,
     clip_difference,
     corrected_resampled_ttest,
     mean_ci,
@@ -45,10 +44,10 @@ def compare_runs(folds: Mapping[str, pd.DataFrame], checksums: Mapping[str, str 
     ``folds`` maps a run's name to its fold table (columns ``repeat, fold, split_seed,
     n_train, n_test`` and ``metric``); ``checksums``, when given, maps it to its dataset
     checksum.  Columns: ``mean_a``, ``mean_b`` (mean of ``metric``), ``diff`` (mean of
-    b - a), ``ci_lo``/``ci_hi`` (its corrected interval; for a proportion such as an
-    accuracy, clipped to [-1, 1]), ``t``, ``df``, ``p`` (corrected),
-    ``p_uncorrected``, ``folds`` (J = repeats x folds), ``repeats``, ``n_train``/``n_test``
-    (means over the folds, used for the correction) and ``verdict``.
+    b - a), ``ci_lo``/``ci_hi`` (its corrected interval, clipped to where a difference of the
+    metric's values lies: [-1, 1] for accuracies, see ``stats.clip_difference``), ``t``, ``df``,
+    ``p`` (corrected), ``p_uncorrected``, ``folds`` (J = repeats x folds), ``repeats``,
+    ``n_train``/``n_test`` (means over the folds, used for the correction) and ``verdict``.
     """
     names = list(folds)
     if len(names) < 2:
@@ -73,11 +72,10 @@ def compare_runs(folds: Mapping[str, pd.DataFrame], checksums: Mapping[str, str 
 def run_means(folds: Mapping[str, pd.DataFrame], confidence: float = 0.95,
               metric: str = DEFAULT_METRIC) -> pd.DataFrame:
     """Per run: ``run``, ``runs`` (repeats x folds), the mean of ``metric`` and its t-based
-    interval ``ci_lo``/``ci_hi`` (clipped to [0, 1] for a proportion; NaN with a single run)."""
-    interval = accuracy_ci if is_proportion(metric) else mean_ci
+    interval ``ci_lo``/``ci_hi`` (clipped to the metric's range, ``scoring.bounds``)."""
     rows = []
     for name, table in folds.items():
-        ci = interval(table[metric], confidence)
+        ci = mean_ci(table[metric], confidence, bounds=bounds(metric))
         rows.append({"run": name, "runs": ci.n, "mean": ci.mean, "ci_lo": ci.lo, "ci_hi": ci.hi})
     return pd.DataFrame(rows, columns=["run", "runs", "mean", "ci_lo", "ci_hi"])
 
@@ -96,7 +94,7 @@ def against_markdown(table: pd.DataFrame, means: pd.DataFrame) -> str:
         f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = run - reference; "
         f"{confidence} CI and p from the corrected resampled t-test (Nadeau & Bengio 2003) with "
         f"n_test/n_train = {first['n_test']:.4g}/{first['n_train']:.4g}; p not adjusted for the "
-        f"{len(table)} comparisons.",
+        f"{len(table)} comparisons." + _clip_note(first["metric"]),
         "",
         f"| run | runs | {first['metric'].replace('_', ' ')} [" + confidence + " CI] | "
         + " | ".join(f"diff vs {ref} [{confidence} CI] | p" for ref in refs) + " |",
@@ -173,7 +171,7 @@ def compare_markdown(table: pd.DataFrame) -> str:
         f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = B - A; "
         f"{first['confidence']:.0%} CI and p from the corrected resampled t-test "
         f"(Nadeau & Bengio 2003) with n_test/n_train = {first['n_test']:.4g}/{first['n_train']:.4g}; "
-        "p uncorrected from the plain paired t-test.",
+        "p uncorrected from the plain paired t-test." + _clip_note(metric, means=False),
         "",
         "| A | B | mean A | mean B | diff | CI | t | df | p | p uncorrected |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -199,9 +197,7 @@ def _compare_pair(name_a: str, a: pd.DataFrame, name_b: str, b: pd.DataFrame, co
     n_train, n_test = float(merged["n_train_a"].mean()), float(merged["n_test_a"].mean())
     corrected = corrected_resampled_ttest(diffs, n_train, n_test, confidence)
     plain = paired_ttest(diffs, confidence)
-    ci_lo, ci_hi = corrected.lo, corrected.hi
-    if is_proportion(metric):
-        ci_lo, ci_hi = clip_difference(ci_lo, ci_hi)
+    ci_lo, ci_hi = clip_difference(corrected.lo, corrected.hi, bounds(metric))
     return {
         "run_a": name_a, "run_b": name_b,
         "mean_a": float(merged[f"{metric}_a"].mean()), "mean_b": float(merged[f"{metric}_b"].mean()),
@@ -212,6 +208,16 @@ def _compare_pair(name_a: str, a: pd.DataFrame, name_b: str, b: pd.DataFrame, co
         "verdict": verdict(name_a, name_b, corrected, plain, alpha=1 - confidence,
                            higher_is_better=higher_is_better(metric)),
     }
+
+
+def _clip_note(metric: str, means: bool = True) -> str:
+    """What ``scoring.bounds`` did to the table's intervals of ``metric``: `` Intervals clipped to
+    where the values lie: a mean's to [0, 1], a difference's to [-1, 1].`` (empty when nothing)."""
+    low, high = bounds(metric)
+    parts = [f"a mean's to {range_text((low, high))}"] if means and (low, high) != UNBOUNDED else []
+    if (low - high, high - low) != UNBOUNDED:
+        parts.append(f"a difference's to {range_text((low - high, high - low))}")
+    return f" Intervals clipped to where the values lie: {', '.join(parts)}." if parts else ""
 
 
 def _count(n: int, noun: str) -> str:

@@ -24,3 +24,11 @@ class StatsError(DropoutLabError, ValueError):
 
 class CheckError(DropoutLabError):
     """A run cannot be checked against a reference: another config, other data or other folds."""
+
+
+def listing(items, limit: int = 8, sep: str = ", ") -> str:
+    """``items`` joined for a one-line message, the first ``limit`` of them and a count of
+    the rest: ``a, b, c ... and 204 more``."""
+    items = [str(item) for item in items]
+    rest = len(items) - limit
+    return sep.join(items[:limit]) + (f" ... and {rest} more" if rest > 0 else "")

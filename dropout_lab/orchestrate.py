@@ -32,11 +32,12 @@ import pandas as pd
 
 from . import interrupt
 from .catalog import resolve_configs
-from .config import Experiment, check_against_data, load_config, load_config_sourced
+from .config import Experiment, load_config, load_config_sourced
 from .data import Dataset, load_dataset
-from .errors import ConfigError, DropoutLabError
+from .errors import ConfigError, DropoutLabError, listing
 from .executors import Unit, make_executor
 from .journal import Journal
+from .preflight import check_against_data
 from .shapes import check_shapes
 from .tracking import Observer, make_tracker
 
@@ -159,7 +160,8 @@ def run_all(configs: Sequence[str | Path], out: str | Path = "results", *, overr
     """Evaluate each config (and each cell of its sweep) and write its results under ``out``.
 
     The keywords are ``dropout-lab run``'s options.  ``observers`` replace the console
-    (default: progress and results printed as the CLI prints them).  Raises a
+    (default: progress on stderr and results on stdout as the CLI prints them; with ``quiet``,
+    nothing on stdout and no progress).  Raises a
     ``DropoutLabError`` for bad input before anything is written, :class:`RunFailed` when
     units failed, :class:`Interrupted` on Ctrl-C.
     """
@@ -168,7 +170,7 @@ def run_all(configs: Sequence[str | Path], out: str | Path = "results", *, overr
 
     enable_xla_cache()  # before TensorFlow's first op: building a model to check shapes reads XLA's flags
     out, configs = Path(out), resolve_configs(configs)  # a shipped study's name, or a path
-    observers = [Console(quiet)] if observers is None else list(observers)
+    observers = [Console(quiet, results=not quiet)] if observers is None else list(observers)
     warned: set = set()
 
     def warn(text: str) -> None:
@@ -289,8 +291,7 @@ class _Driver:
                 self._finish(run)
         self._reach(len(self.runs))
         if self.failures:
-            shown = "; ".join(self.failures[:5]) + (f"; and {len(self.failures) - 5} more" if len(self.failures) > 5
-                                                    else "")
+            shown = listing(self.failures, limit=5, sep="; ")
             raise RunFailed(f"{len(self.failures)} unit(s) failed after retries: {shown}. The other runs are written "
                             f"and finished folds are saved; {HINT.split(' (')[0]} to retry the rest")
 
@@ -330,11 +331,12 @@ class _Driver:
         self._write_groups()
 
     def _write_groups(self) -> None:
-        """The comparison once every plain config is done; a sweep's files once its cells are."""
+        """The comparison once every plain config is done (none for a command of sweeps only); a
+        sweep's files once its cells are."""
         from .results import update_comparison, write_sweep
         from .sweep import sweep_files
 
-        if not self.compared and all(run.record is not None for run in self.plain):
+        if self.plain and not self.compared and all(run.record is not None for run in self.plain):
             self.compared = True
             comparison = update_comparison(self.out, [run.cfg.name for run in self.plain], plots=self.plots)
             if comparison:

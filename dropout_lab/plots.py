@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 _COLORS = {"train": "#1f77b4", "test": "#d62728"}
 
@@ -70,7 +71,8 @@ def sweep_plot(points: pd.DataFrame, x_label: str, title: str) -> Figure:
     number, else one tick per value in order), ``x_text`` (its tick label), ``line`` (which
     line it belongs to, or None for a single line), ``runs``, ``test_mean``,
     ``test_ci95_low``/``test_ci95_high`` (NaN without an interval) and ``train_mean``.
-    A single line also shows the mean train accuracy, dashed.
+    Each line's mean train accuracy is drawn dashed in its colour; with several lines the
+    legend gives each line's colour, then what solid (test) and dashed (train) mean.
     """
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in points["x"])
     ticks = list(dict.fromkeys(points["x_text"]))
@@ -90,9 +92,8 @@ def sweep_plot(points: pd.DataFrame, x_label: str, title: str) -> Figure:
         label = "test (mean, 95% CI)" if line is None else line
         ax.errorbar(x, mean, yerr=np.nan_to_num(err), color=color, marker="o", markersize=5, capsize=4,
                     linewidth=1.4, label=label, clip_on=False)
-        if len(lines) == 1:
-            ax.plot(x, part["train_mean"], color=_COLORS["train"], linestyle="--", marker=".", linewidth=1,
-                    label="train (mean)")
+        ax.plot(x, part["train_mean"], color=_COLORS["train"] if len(lines) == 1 else color, linestyle="--",
+                marker=".", linewidth=1, label="train (mean)" if len(lines) == 1 else None)
     if not numeric:
         ax.set_xticks(range(len(ticks)), ticks)
     else:
@@ -102,9 +103,15 @@ def sweep_plot(points: pd.DataFrame, x_label: str, title: str) -> Figure:
     if ax.get_ylim()[1] > 1.0:  # accuracies and their (clipped) intervals end at 1
         ax.set_ylim(top=1.0)
     ax.set_xlabel(x_label)
-    ax.set_ylabel("accuracy" if len(lines) == 1 else "test accuracy")
+    ax.set_ylabel("accuracy")
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=9, title=None if len(lines) == 1 else "mean, 95% CI", title_fontsize=9)
+    handles = None
+    if len(lines) > 1:  # colour: the line; style: test or train (one key for every line)
+        handles = [*ax.get_legend_handles_labels()[0],
+                   Line2D([], [], color="grey", marker="o", markersize=5, linewidth=1.4,
+                          label="solid: test (mean, 95% CI)"),
+                   Line2D([], [], color="grey", marker=".", linestyle="--", linewidth=1, label="dashed: train (mean)")]
+    ax.legend(handles=handles, loc="best", fontsize=9)
     runs = sorted(set(points["runs"]))
     bars = ("error bars: t-based 95% CI of the mean over " + "/".join(map(str, runs)) + " runs, clipped to [0, 1]"
             if points["test_ci95_low"].notna().any() else "one run per value: no interval")
@@ -171,12 +178,13 @@ def reliability_diagram(tables: dict[str, pd.DataFrame], title: str) -> Figure:
 
 
 def difference_plot(table: pd.DataFrame, title: str, alpha: float = 0.05, order: list[str] | None = None) -> Figure:
-    """Differences in mean test accuracy with their corrected intervals (a forest plot).
+    """Differences in the mean of the compared score with their corrected intervals (a forest plot).
 
     ``table`` is ``compare.compare_runs``'s: one row per pair, ``run_b - run_a`` = ``diff``
-    with ``ci_lo``/``ci_hi`` and ``p``.  One line per ``run_b``, top to bottom in ``order``
-    (default: the table's), one colour per ``run_a`` (the reference); a filled marker where
-    the corrected p < ``alpha``, an open one elsewhere; the dashed line is no difference.
+    with ``ci_lo``/``ci_hi`` and ``p`` of its ``metric``.  One line per ``run_b``, top to
+    bottom in ``order`` (default: the table's), one colour per ``run_a`` (the reference); a
+    filled marker where the corrected p < ``alpha``, an open one elsewhere; the dashed line
+    is no difference.  The legend gives each reference's colour, then what filled and open mean.
     """
     refs = list(dict.fromkeys(table["run_a"]))
     runs = [r for r in (order or []) if r in set(table["run_b"])] or list(dict.fromkeys(table["run_b"]))
@@ -192,15 +200,19 @@ def difference_plot(table: pd.DataFrame, title: str, alpha: float = 0.05, order:
         color = colors(i % 10)
         ax.errorbar(diff, y, xerr=np.nan_to_num(err), fmt="none", ecolor=color, capsize=3, linewidth=1.2)
         significant = part["p"].to_numpy(float) < alpha
-        ax.scatter(diff[significant], y[significant], color=color, s=28, zorder=3, label=f"vs {ref}")
-        ax.scatter(diff[~significant], y[~significant], facecolor="white", edgecolor=color, s=28, zorder=3,
-                   label=None if significant.any() else f"vs {ref}")
+        ax.scatter(diff[significant], y[significant], color=color, s=28, zorder=3)
+        ax.scatter(diff[~significant], y[~significant], facecolor="white", edgecolor=color, s=28, zorder=3)
     ax.axvline(0.0, color="black", linestyle="--", linewidth=1)
     ax.set_yticks(range(len(runs)), runs, fontsize=8)
     ax.set_ylim(len(runs) - 0.5, -0.5)
-    ax.set_xlabel("difference in mean test accuracy (run - reference)")
+    ax.set_xlabel(f"difference in mean {table['metric'].iloc[0].replace('_', ' ')} (run - reference)")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="best", fontsize=8)
+    marker = {"marker": "o", "linestyle": "none", "markersize": 6, "markeredgecolor": "dimgrey"}
+    ax.legend(handles=[*(Line2D([], [], color=colors(i % 10), marker="o", label=f"vs {ref}")
+                         for i, ref in enumerate(refs)),
+                       Line2D([], [], markerfacecolor="dimgrey", label=f"filled: corrected p < {alpha:g}", **marker),
+                       Line2D([], [], markerfacecolor="white", label=f"open: corrected p ≥ {alpha:g}", **marker)],
+              loc="best", fontsize=8)
     folds = int(table["folds"].iloc[0])
     ax.set_title(f"{title}\n(corrected resampled t-test: 95% CI over {folds} paired folds;\n"
                  f"filled where p < {alpha:g})", fontsize=9)

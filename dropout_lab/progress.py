@@ -89,11 +89,15 @@ def _is_terminal(stream) -> bool:
 class Console:
     """The observer (see ``tracking.Observer``) that prints a command's course: on stdout each
     run's headline, the comparison, each sweep's table and ``--check`` reports; on stderr
-    warnings, resuming notes and progress (one bar or fold line per run, see ``progress``)."""
+    warnings, resuming notes and progress (one bar or fold line per run, see ``progress``).
 
-    def __init__(self, quiet: bool = False, stream=None):
+    ``quiet`` drops the progress (the CLI's ``-q``); ``results=False`` drops everything on
+    stdout as well (the Python API's ``quiet``): a failed ``--check`` report then goes to stderr."""
+
+    def __init__(self, quiet: bool = False, stream=None, results: bool = True):
         self.quiet = quiet
         self.stream = stream
+        self.results = results
         self._open: dict[int, tuple[contextlib.ExitStack, object]] = {}
 
     def warning(self, text: str) -> None:
@@ -113,6 +117,8 @@ class Console:
     def run_finished(self, run, record) -> None:
         if id(run) in self._open:
             self._open.pop(id(run))[0].close()
+        if not self.results:
+            return
         if record.reused:
             click.echo(f"{run.cfg.name}: already done, reusing {record.path}")
         from .results import headline, summarize
@@ -120,17 +126,22 @@ class Console:
         click.echo(f"{headline(run.cfg.name, summarize(record.folds))}  -> {record.path}")
 
     def comparison_written(self, path, text: str) -> None:
+        if not self.results:
+            return
         click.echo("")
         click.echo(text, nl=False)
         click.echo(f"-> {path}")
 
     def sweep_finished(self, sweep, where, texts) -> None:
+        if not self.results:
+            return
         click.echo("")
         click.echo(texts["sweep.md"], nl=False)
         click.echo(f"-> {where / 'sweep.md'}")
 
     def checked(self, report: str, ok: bool) -> None:
-        click.echo(report, nl=False)
+        if self.results or not ok:
+            click.echo(report, nl=False, err=not self.results)
 
     def close(self) -> None:
         while self._open:

@@ -20,7 +20,7 @@ from .errors import ResultsError
 from .results import SavedRun, read_run, summarize
 
 PLOTS = {"learning_curve.png": "learning curve", "test_accuracy.png": "test accuracy",
-         "confusion.png": "confusion matrix"}
+         "confusion.png": "confusion matrix", "reliability.png": "reliability diagram"}
 SWEEP_FILES = {"sweep.md": "table", "sweep.csv": "CSV", "sweep.png": "plot"}
 COLUMNS = ["run", "config", "dataset", "protocol", "epochs", "repeats", "folds", "runs", "n_train", "n_test",
            "test_mean", "test_std", "test_ci95_low", "test_ci95_high", "train_mean", "train_std",

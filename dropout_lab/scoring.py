@@ -172,27 +172,32 @@ def _counts(y, pred, n_classes: int) -> np.ndarray:
 @dataclass(frozen=True)
 class Metric:
     """One score: ``fn(y, proba, pred, bins=...) -> float``, what it means, which way is better, and
-    whether it is a proportion (in [0, 1], so its intervals are cut at the bounds)."""
+    ``bounds``, the range ``(low, high)`` its values lie in: intervals of its mean are clipped to it."""
 
     name: str
     fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float]
     doc: str
     higher_is_better: bool = True
-    proportion: bool = True
+    bounds: tuple[float, float] = (0.0, 1.0)
 
 
 METRICS: tuple[Metric, ...] = (
     Metric("accuracy", _accuracy, "share of rows whose predicted class is the true one"),
     Metric("loss", _log_loss, "log-loss (cross-entropy) of the predicted probabilities (sklearn's log_loss)",
-           higher_is_better=False, proportion=False),
+           higher_is_better=False, bounds=(0.0, math.inf)),
     Metric("auc", _auc, "ROC AUC; one-vs-rest, macro-averaged over the classes for K > 2"),
     Metric("f1_macro", _f1_macro, "F1 per class, averaged with equal weights"),
     Metric("balanced_accuracy", _balanced_accuracy, "recall per class, averaged with equal weights"),
     Metric("brier", _brier, "Brier score: mean over rows of sum over classes of (p - one-hot label)**2, in [0, 2]",
-           higher_is_better=False, proportion=False),
+           higher_is_better=False, bounds=(0.0, 2.0)),
     Metric("ece", _ece, "expected calibration error over evaluation.calibration_bins equal-width bins of the "
-           "top-class confidence", higher_is_better=False, proportion=True),
+           "top-class confidence", higher_is_better=False),
 )
+# the bounds of the other columns a summary covers: the mean predictive entropies computed here
+# (nats; at most log K) and early stopping's epochs (folds.STOPPING_COLUMNS; at most training.epochs)
+OTHER_BOUNDS = {"entropy_correct": (0.0, math.inf), "entropy_wrong": (0.0, math.inf),
+                "stopped_epoch": (1.0, math.inf), "best_epoch": (1.0, math.inf)}
+UNBOUNDED = (-math.inf, math.inf)
 
 # the columns folds.csv had before the other metrics, kept in their place
 _FIRST = ("train_accuracy", "test_accuracy", "test_loss")
@@ -221,10 +226,15 @@ def compare_choices() -> list[str]:
     return [*columns(), *mc_columns(), *(m.name for m in METRICS)]
 
 
+def _score_name(column: str) -> str:
+    """``test_loss``, ``train_auc``, ``mc_test_ece`` -> ``loss``, ``auc``, ``ece``; other columns as they are."""
+    bare = column.removeprefix(MC_PREFIX)
+    return bare.split("_", 1)[1] if bare.startswith(tuple(f"{p}_" for p in PARTS)) else column
+
+
 def metric_of(column: str) -> Metric | None:
     """The metric of a score column (``test_loss``, ``train_auc``, ``mc_test_ece``...), or None."""
-    column = column.removeprefix(MC_PREFIX)
-    name = column.split("_", 1)[1] if column.startswith(tuple(f"{p}_" for p in PARTS)) else column
+    name = _score_name(column)
     return next((m for m in METRICS if m.name == name), None)
 
 
@@ -234,10 +244,34 @@ def higher_is_better(column: str) -> bool:
     return metric.higher_is_better if metric else True
 
 
-def is_proportion(column: str) -> bool:
-    """Whether a score column's values lie in [0, 1] (accuracy, AUC, F1...; not a loss)."""
+def bounds(column: str) -> tuple[float, float]:
+    """The range ``(low, high)`` a column's values lie in: its metric's bounds (accuracy ``(0, 1)``,
+    loss ``(0, inf)``...), else :data:`OTHER_BOUNDS`; ``(-inf, inf)`` for any other column."""
     metric = metric_of(column)
-    return metric.proportion if metric else False
+    return metric.bounds if metric else OTHER_BOUNDS.get(_score_name(column), UNBOUNDED)
+
+
+def range_text(low_high: tuple[float, float]) -> str:
+    """``[0, 1]``, ``[0, ∞)``, ``(-∞, ∞)``."""
+    low, high = low_high
+    return ("(-∞" if low == -math.inf else f"[{low:g}") + ", " + ("∞)" if high == math.inf else f"{high:g}]")
+
+
+def bounds_note(columns) -> str:
+    """What clipping did to the intervals of ``columns``, from the same table as :func:`bounds`:
+    ``Intervals are clipped to their score's range: [0, 1] for accuracy, ece; [0, ∞) for loss.``,
+    then ``not clipped:`` and the columns without bounds; a score is named once for its train,
+    test and mc_test columns."""
+    groups: dict[tuple[float, float], list[str]] = {}
+    for column in columns:
+        names = groups.setdefault(bounds(column), [])
+        if _score_name(column) not in names:
+            names.append(_score_name(column))
+    clipped = [f"{range_text(b)} for {', '.join(names)}" for b, names in groups.items() if b != UNBOUNDED]
+    if not clipped:
+        return "Intervals are not clipped."
+    unclipped = f"; not clipped: {', '.join(groups[UNBOUNDED])}" if UNBOUNDED in groups else ""
+    return "Intervals are clipped to their score's range: " + "; ".join(clipped) + unclipped + "."
 
 
 def score(y: np.ndarray, proba, n_classes: int, part: str, bins: int = DEFAULT_BINS) -> dict[str, float]:

@@ -4,7 +4,7 @@ Repeat 1 splits with ``cfg.seed`` and repeat ``r`` with a seed derived from ``(c
 fold ``k`` trains with a seed derived from ``(split seed, k)``.  k-fold is always an
 explicit ``StratifiedKFold``; holdout takes the first ``n_train`` rows, or with ``shuffle``
 a stratified random split.  No TensorFlow here: the checks before training use the same
-plan as the engines (see ``config.checks``).
+plan as the engines (see ``preflight``).
 """
 
 from __future__ import annotations

@@ -31,7 +31,6 @@ References:
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import numbers
 from dataclasses import dataclass
@@ -82,39 +81,44 @@ class TTest:
     corrected: bool
 
 
-def mean_ci(values, confidence: float = 0.95) -> MeanCI:
+def mean_ci(values, confidence: float = 0.95, bounds: tuple[float, float] = (-math.inf, math.inf)) -> MeanCI:
     """Mean, sample std (ddof=1), standard error and t-based interval of ``values``.
 
-    ``se = std / sqrt(n)``; ``[lo, hi] = mean -/+ t_{n-1, (1 + confidence)/2} * se``.
+    ``se = std / sqrt(n)``; ``[lo, hi] = mean -/+ t_{n-1, (1 + confidence)/2} * se``, clipped
+    to ``bounds = (low, high)``, the range the values lie in (a score's:
+    :func:`dropout_lab.scoring.bounds`).  The t-interval of a mean of fold scores near a bound
+    can reach past it, e.g. ``[0.9930, 1.0027]`` for train accuracies of 1.0 and 0.986, or
+    ``[-0.036, 1.090]`` for log-losses; no mean lies there, so the interval is cut at the bound.
     Needs at least two finite values.
     """
     x = _values(values, "values")
     _check_confidence(confidence)
+    low, high = _check_bounds(bounds)
     n = x.size
     mean, s2 = _mean_var(x)
     std = math.sqrt(s2)
     se = std / math.sqrt(n)
     half = _t_quantile(confidence, n - 1) * se
-    return MeanCI(n=n, mean=mean, std=std, se=se, lo=mean - half, hi=mean + half, confidence=confidence)
+    lo, hi = _clip(mean - half, mean + half, low, high)
+    return MeanCI(n=n, mean=mean, std=std, se=se, lo=lo, hi=hi, confidence=confidence)
 
 
 def accuracy_ci(values, confidence: float = 0.95) -> MeanCI:
     """``mean_ci`` of accuracies (or any proportions), with the interval clipped to [0, 1].
 
-    The t-interval of a mean of fold accuracies near 1 (or 0) can reach past the bound,
-    e.g. ``[0.9930, 1.0027]`` for train accuracies of 1.0 and 0.986; no accuracy lies
-    there, so the interval is cut at the bound.  The t-interval is kept rather than a
-    binomial one (Wilson, Clopper-Pearson on the pooled counts) because it measures the
-    spread between folds and repeats; pooled counts would treat the same test rows of
-    every repeat as new, independent samples.
+    The t-interval is kept rather than a binomial one (Wilson, Clopper-Pearson on the pooled
+    counts) because it measures the spread between folds and repeats; pooled counts would
+    treat the same test rows of every repeat as new, independent samples.
     """
-    ci = mean_ci(values, confidence)
-    return dataclasses.replace(ci, lo=min(max(ci.lo, 0.0), 1.0), hi=max(min(ci.hi, 1.0), 0.0))
+    return mean_ci(values, confidence, bounds=(0.0, 1.0))
 
 
-def clip_difference(lo: float, hi: float) -> tuple[float, float]:
-    """An interval of a difference of two accuracies, cut to [-1, 1] where such differences lie."""
-    return min(max(lo, -1.0), 1.0), max(min(hi, 1.0), -1.0)
+def clip_difference(lo: float, hi: float, bounds: tuple[float, float] = (0.0, 1.0)) -> tuple[float, float]:
+    """An interval of a difference of two values in ``bounds = (low, high)``, cut to
+    ``[low - high, high - low]`` where such differences lie: ``[-1, 1]`` for accuracies,
+    not cut for losses (``(0, inf)``)."""
+    low, high = _check_bounds(bounds)
+    return _clip(lo, hi, low - high, high - low)
 
 
 def corrected_resampled_ttest(diffs, n_train: float, n_test: float, confidence: float = 0.95) -> TTest:
@@ -251,6 +255,20 @@ def _mean_var(x: np.ndarray) -> tuple[float, float]:
 
 def _t_quantile(confidence: float, df: int) -> float:
     return float(_t_inverse_cdf(df, (1.0 + confidence) / 2.0))  # = scipy.stats.t.ppf
+
+
+def _clip(lo: float, hi: float, low: float, high: float) -> tuple[float, float]:
+    return min(max(lo, low), high), max(min(hi, high), low)
+
+
+def _check_bounds(bounds) -> tuple[float, float]:
+    try:
+        low, high = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise StatsError(f"bounds must be two numbers (low, high); got {bounds!r}") from None
+    if math.isnan(low) or math.isnan(high) or low >= high:
+        raise StatsError(f"bounds must be two numbers with low < high; got {bounds!r}")
+    return low, high
 
 
 def _check_confidence(confidence: float) -> None:

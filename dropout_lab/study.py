@@ -2,7 +2,7 @@
 and standard against Monte Carlo dropout inference (issue 12).
 
 Reads result directories only (like ``compare``).  Every interval is the t-based 95%
-interval of the mean over folds/repeats (clipped to [0, 1] for proportions); every
+interval of the mean over folds/repeats (clipped to the score's range, ``scoring.bounds``); every
 difference is paired by (repeat, fold) and tested with the corrected resampled t-test
 (Nadeau & Bengio 2003), with n_test/n_train of the runs' folds.
 
@@ -20,29 +20,31 @@ import pandas as pd
 
 from .compare import KEY, check_same_folds
 from .results import SavedRun, read_run
-from .scoring import MC_PREFIX, is_proportion
-from .stats import accuracy_ci, corrected_resampled_ttest, mean_ci, p_value_text
+from .scoring import MC_PREFIX, UNBOUNDED, bounds
+from .stats import clip_difference, corrected_resampled_ttest, mean_ci, p_value_text
 
 MODE_METRICS = ("accuracy", "loss", "ece")
 
 
 def interval(values: pd.Series, column: str) -> str:
-    """``mean [lo, hi]`` of a score column's values."""
-    ci = (accuracy_ci if is_proportion(column) else mean_ci)(values.dropna())
+    """``mean [lo, hi]`` of a score column's values, the interval clipped to the score's range."""
+    ci = mean_ci(values.dropna(), bounds=bounds(column))
     return f"{ci.mean:.3f} [{ci.lo:.3f}, {ci.hi:.3f}]"
 
 
-def paired(diffs: pd.Series, n_train: float, n_test: float) -> tuple[float, float, float, float]:
-    """The mean of paired differences, its corrected 95% interval and p."""
+def paired(diffs: pd.Series, n_train: float, n_test: float,
+           value_bounds: tuple[float, float] = UNBOUNDED) -> tuple[float, float, float, float]:
+    """The mean of paired differences, its corrected 95% interval (clipped to where differences
+    of values in ``value_bounds`` lie, ``stats.clip_difference``) and p."""
     t = corrected_resampled_ttest(diffs, n_train, n_test)
-    return t.mean, t.lo, t.hi, t.p
+    return (t.mean, *clip_difference(t.lo, t.hi, value_bounds), t.p)
 
 
 def between(a: pd.DataFrame, b: pd.DataFrame, column: str) -> tuple[float, float, float, float]:
     """``paired`` on ``b[column] - a[column]`` over the (repeat, fold) rows the runs share."""
     merged = a.merge(b, on=KEY, suffixes=("_a", "_b"))
     return paired(merged[f"{column}_b"] - merged[f"{column}_a"], float(merged["n_train_a"].mean()),
-                  float(merged["n_test_a"].mean()))
+                  float(merged["n_test_a"].mean()), bounds(column))
 
 
 def _diff_text(values: tuple[float, float, float, float]) -> str:
@@ -84,7 +86,7 @@ def mode_table(runs: Mapping[str, SavedRun]) -> pd.DataFrame:
                 row["mc dropout"] = interval(folds[f"{MC_PREFIX}{column}"], column)
                 diffs = folds[f"{MC_PREFIX}{column}"] - folds[column]
                 row["mc - standard"] = _diff_text(paired(diffs, float(folds["n_train"].mean()),
-                                                         float(folds["n_test"].mean())))
+                                                         float(folds["n_test"].mean()), bounds(column)))
             rows.append(row)
     return pd.DataFrame(rows)
 

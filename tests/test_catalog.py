@@ -42,7 +42,7 @@ def test_an_unknown_study_is_an_error_listing_the_known_ones(name, hint):
         study_path(name)
     text = str(err.value)
     assert text.startswith(f"{name}: no such config file, nor a shipped study") and hint in text
-    assert f", ... and {len(SHIPPED) - 8} more (`dropout-lab studies` lists them)" in text
+    assert f" ... and {len(SHIPPED) - 8} more (`dropout-lab studies` lists them)" in text
     assert "\n" not in text
 
 

@@ -308,3 +308,18 @@ def test_xla_with_the_scikeras_engine_is_one_error_line_and_writes_nothing(sonar
         f"Error: {CONFIGS / 'smoke.yaml'}: training.xla = true is for the fused engine (`training.engine: fused`); "
         "the SciKeras engine trains in graph mode")
     assert not (tmp_path / "out").exists()
+
+
+def test_run_help_names_every_layer_kind_and_where_keys_are_documented():
+    from dropout_lab.layers import LAYERS
+
+    text = " ".join(invoke("run", "--help").output.split())
+    assert all(kind in text for kind in LAYERS)
+    assert "README, section Configs" in text and "section Layers" in text
+
+
+def test_validate_shows_an_lstms_two_rates():
+    result = invoke("validate", CONFIGS / "digits_lstm_variational.yaml")
+    assert result.exit_code == 0, result.output
+    lstm = next(line for line in result.output.splitlines() if line.split()[:2] == ["lstm", "LSTM"])
+    assert "dropout=0.5 recurrent_dropout=0.5" in lstm

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from dropout_lab.cli import main
-from dropout_lab.compare import compare_runs, run_means
+from dropout_lab.compare import against_markdown, compare_markdown, compare_runs, run_means
 from dropout_lab.errors import ResultsError, StatsError
 from dropout_lab.results import read_run
 from dropout_lab.stats import corrected_resampled_ttest, mean_ci, p_value_text, paired_ttest
@@ -111,6 +111,24 @@ def test_compare_runs_on_dataframes_directly():
     table = compare_runs({"a": frame.assign(test_accuracy=[0.5, 0.75, 1.0]),
                           "b": frame.assign(test_accuracy=[0.75, 1.0, 1.0])})
     assert table.loc[0, "diff"] == pytest.approx(1 / 6) and table.loc[0, "n_test"] == 4
+
+
+@pytest.mark.parametrize("metric, means_low, note, pairwise_note", [
+    ("test_loss", 0.0, "Intervals clipped to where the values lie: a mean's to [0, ∞).", ""),
+    ("test_ece", 0.0, "Intervals clipped to where the values lie: a mean's to [0, 1], a difference's to [-1, 1].",
+     "Intervals clipped to where the values lie: a difference's to [-1, 1]."),
+])
+def test_intervals_of_a_score_bounded_below_by_0_stay_above_it_and_the_tables_say_so(metric, means_low, note,
+                                                                                        pairwise_note):
+    frame = pd.DataFrame({"repeat": 1, "fold": [1, 2, 3], "split_seed": 7, "n_train": 8, "n_test": 4})
+    folds = {"a": frame.assign(**{metric: [0.01, 0.02, 1.0]}), "b": frame.assign(**{metric: [0.02, 0.02, 0.9]})}
+    assert mean_ci(folds["a"][metric]).lo < 0.0  # the plain interval reaches below 0
+    means = run_means(folds, metric=metric)
+    assert means["ci_lo"].tolist() == [means_low, means_low]
+    table = compare_runs(folds, against=["a"], metric=metric)
+    assert note in against_markdown(table, means)
+    pairwise = compare_markdown(compare_runs(folds, metric=metric))
+    assert (pairwise_note in pairwise) if pairwise_note else ("clipped" not in pairwise)  # a loss: nothing clipped
 
 
 REFUSED = {
@@ -333,3 +351,28 @@ def test_cli_plot_draws_one_line_per_run_and_fills_the_significant(runs, tmp_pat
     filled = sum(len(c.get_offsets()) for c in points if c.get_facecolor()[0][:3].tolist() != [1, 1, 1])
     assert sum(len(c.get_offsets()) for c in points) == 2
     assert filled == int((table["p"] < 0.05).sum()) == 1  # hidden, not input
+
+
+@pytest.mark.parametrize("runs, against, metric", [
+    ((("base", BASELINE), ("input", INPUT), ("hidden", HIDDEN)), ["base"], "test_accuracy"),  # one filled, one open
+    ((("base", BASELINE), ("input", INPUT)), ["base"], "test_accuracy"),  # none significant: all open
+    ((("base", BASELINE), ("input", INPUT), ("hidden", HIDDEN)), ["base", "hidden"], "test_loss"),
+])
+def test_the_plots_legend_says_which_colour_is_which_reference_and_what_filled_means(runs, against, metric):
+    from dropout_lab.plots import difference_plot
+
+    frame = pd.DataFrame({"repeat": 1, "fold": range(1, 11), "split_seed": 7, "n_train": 187, "n_test": 21})
+    table = compare_runs({n: frame.assign(**{metric: a}) for n, a in runs}, against=against, metric=metric)
+    ax = difference_plot(table, "t").axes[0]
+    legend = ax.get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts == [*(f"vs {ref}" for ref in against), "filled: corrected p < 0.05", "open: corrected p ≥ 0.05"]
+    filled, hollow = legend.legend_handles[-2:]
+    assert filled.get_markerfacecolor() != "white" and hollow.get_markerfacecolor() == "white"
+    from matplotlib.colors import to_rgba
+
+    # each reference's colour in the legend is its error bars' colour (one container per reference)
+    colours = [to_rgba(h.get_color()) for h in legend.legend_handles[:len(against)]]
+    assert colours == [tuple(bars.lines[2][0].get_color()[0]) for bars in ax.containers]
+    assert len(set(colours)) == len(against)
+    assert ax.get_xlabel() == f"difference in mean {metric.replace('_', ' ')} (run - reference)"

@@ -262,7 +262,8 @@ def test_negative_list_indices_count_from_the_end(tmp_path):
     path = write(tmp_path / "a.yaml", BASE)
     cfg = load_config(path, ["model.layers[-2].rate=0.5", "model.layers[-3].units=7"])
     assert cfg.model.layers[1].rate == 0.5 and cfg.model.layers[0].units == 7
-    from dropout_lab.config import check_output, load_config_sourced
+    from dropout_lab.config import load_config_sourced
+    from dropout_lab.preflight import check_output
 
     cfg, source = load_config_sourced(path, ["model.layers[-1].units=2"])
     with pytest.raises(ConfigError) as err:  # checked against the data's 2 classes: blamed on the --set
@@ -277,7 +278,7 @@ def test_negative_list_indices_count_from_the_end(tmp_path):
 
 
 def test_no_suggestion_for_a_name_that_is_another_kind_of_thing():
-    from dropout_lab.config.types import did_you_mean
+    from dropout_lab.types import did_you_mean
 
     assert did_you_mean("gaussian_dropout", ("dense", "dropout")) == ""
     assert did_you_mean("leaky_relu", ("relu", "tanh")) == ""

@@ -261,7 +261,7 @@ def test_npz_integer_labels_and_other_keys(tmp_path):
         ({"X": np.zeros((4, 3)), "y": np.array([1, 1, 1, 1])}, "y must hold at least 2 classes; got 1: '1'"),
         ({"X": np.zeros(4), "y": np.array([0, 1, 0, 1])}, "X must have rows first and at least one value per row"),
         ({"X": np.array([[0.0], [np.nan]]), "y": np.array([0, 1])}, "X[1] has a value that is not a finite number"),
-        ({"X": np.zeros((2, 2)), "y": np.array([0.5, 1.0])}, "y must hold class labels (integers or strings)"),
+        ({"X": np.zeros((2, 2)), "y": np.array([0.5, 1.0])}, "y: the labels look like a continuous target"),
         ({"X": np.zeros((2, 2)), "y": np.zeros((2, 2))}, "y must hold one label per row (1-D); got shape (2, 2)"),
     ],
 )
@@ -278,3 +278,37 @@ def test_unreadable_npz(tmp_path):
         load_dataset(NpzData(dataset="npz", path=str(path)))
     with pytest.raises(DataError, match="no such data file"):
         load_dataset(NpzData(dataset="npz", path=str(tmp_path / "gone.npz")))
+
+
+def _label_csv(tmp_path, labels) -> CsvData:
+    path = tmp_path / "t.csv"
+    path.write_text("x,y\n" + "".join(f"{i},{label}\n" for i, label in enumerate(labels)))
+    return CsvData(dataset="csv", path=str(path), label_column="y")
+
+
+_DIABETES_LIKE = [25 + (i * 37) % 214 for i in range(442)]  # 214 integer values, about 2 rows each
+
+
+@pytest.mark.parametrize("labels", [
+    _DIABETES_LIKE,                                 # integers: too many values for their rows
+    [f"{v}.0" for v in _DIABETES_LIKE],             # the same written as floats (as the file)
+    [0.5, 1.5, 2.25] * 10,                          # fractions: never class labels
+], ids=["sparse-integers", "integral-floats", "fractions"])
+def test_a_continuous_target_is_refused_in_one_short_line(tmp_path, labels):
+    with pytest.raises(DataError, match="look like a continuous target .* supports classification only") as info:
+        load_dataset(_label_csv(tmp_path, labels), tmp_path)
+    assert "\n" not in str(info.value) and len(str(info.value)) < 300
+
+
+@pytest.mark.parametrize("labels", [
+    [i % 26 for i in range(26 * 5)],                # 26 classes (letters), 5 rows each
+    ["1.0", "0.0"] * 5,                             # binary labels written as floats
+], ids=["many-classes-enough-rows", "binary-floats"])
+def test_numeric_class_labels_are_still_classes(tmp_path, labels):
+    assert load_dataset(_label_csv(tmp_path, labels), tmp_path).n_classes == len(set(labels))
+
+
+def test_a_continuous_npz_target_is_refused(tmp_path):
+    spec = _npz(tmp_path, X=np.zeros((442, 3)), y=np.array(_DIABETES_LIKE, dtype=float))
+    with pytest.raises(DataError, match="y: the labels look like a continuous target"):
+        load_dataset(spec, tmp_path)

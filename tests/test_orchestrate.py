@@ -220,3 +220,17 @@ def test_ctrl_c_during_a_stacked_program_keeps_its_folds_then_stops(sonar_env, t
     run_all([CONFIGS / "smoke.yaml", CONFIGS / "sonar_input.yaml"], tmp_path, observers=[recorder], **command)
     assert ("started", "smoke", 3) in recorder.events and ("started", "sonar_input", 0) in recorder.events
     assert not [e for e in recorder.events if e[0] == "fold" and e[1] == "smoke"]  # all from the journal
+
+
+def test_quiet_prints_nothing_and_a_sweep_leaves_the_top_level_comparison_alone(sonar_env, tmp_path, capsys):
+    out = tmp_path / "results"
+    fused = [*TINY, "training.engine=fused", "training.xla=false"]
+    run_all([CONFIGS / "sonar_baseline.yaml", CONFIGS / "sonar_input.yaml"], out, overrides=fused, plots=False,
+            quiet=True)
+    assert capsys.readouterr().out == ""
+    before = {name: (out / name).read_text() for name in ("summary.md", "summary.csv")}
+    assert "sonar_baseline" in before["summary.md"] and "sonar_input" in before["summary.md"]
+    run_all([CONFIGS / "smoke.yaml"], out, overrides=fused, sweep=SWEEP, plots=False, quiet=True)
+    assert capsys.readouterr().out == ""
+    assert {name: (out / name).read_text() for name in before} == before
+    assert (out / "smoke" / "sweep.md").is_file()

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from dropout_lab import scoring
 from dropout_lab.cli import main
 from dropout_lab.config import load_config
 from dropout_lab.errors import ResultsError
@@ -134,3 +135,18 @@ def test_a_single_run_directory_reports_itself(tmp_path):
     assert "[test accuracy](test_accuracy.png)" in report.markdown
     with pytest.raises(ResultsError):
         build_report(tmp_path / "nowhere", tmp_path)
+
+
+def test_the_report_links_every_plot_a_run_has_the_reliability_diagram_too(tmp_path):
+    cfg = load_config(CONFIGS / "smoke.yaml")
+    predictions = pd.concat([scoring.predictions_frame(range(4 * f, 4 * f + 4), 1, f, [0, 1, 1, 0],
+                                                       [0.2, 0.7, 0.4, 0.1], ["M", "R"]) for f in (1, 2)])
+    history = pd.DataFrame({"repeat": 1, "fold": 1, "epoch": [1, 2], "train_loss": 0.5, "train_accuracy": 0.9,
+                            "test_loss": 0.6, "test_accuracy": 0.8})
+    where = write_run(tmp_path, cfg, folds([0.5, 0.6]), info(cfg), history=history, predictions=predictions,
+                      classes=["M", "R"])
+    plots = sorted(p.name for p in where.glob("*.png"))
+    assert plots == ["confusion.png", "learning_curve.png", "reliability.png", "test_accuracy.png"]
+    md = build_report(where, where).markdown
+    assert [name for name in plots if f"]({name})" not in md] == []  # every plot linked
+    assert "[reliability diagram](reliability.png)" in md

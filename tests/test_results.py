@@ -1,4 +1,5 @@
 import json
+import math
 import os
 
 import pandas as pd
@@ -18,6 +19,7 @@ from dropout_lab.results import (
     write_comparison,
     write_run,
 )
+from dropout_lab.stats import mean_ci
 from dropout_lab.sweep import expand, sweep_files
 
 from .conftest import CONFIGS
@@ -102,6 +104,28 @@ def test_the_comparison_marks_runs_evaluated_with_another_protocol_or_epochs(tmp
     assert "(*) evaluated with another protocol or number of epochs than the others (10-fold CV, 300 epochs)" in text
     table = pd.read_csv(tmp_path / "summary.csv").set_index("config")
     assert table["same_setup"].tolist() == [True, True, False] and table.loc["c", "epochs"] == 3
+
+
+def test_intervals_of_scores_bounded_below_by_0_stay_above_it_and_the_footnote_says_so():
+    # three folds, one far off: the plain t-interval of each mean reaches below 0
+    spread = [0.01, 0.02, 1.0]
+    folds = pd.DataFrame({"test_accuracy": [0.7, 0.8, 0.75], "train_accuracy": [0.9, 0.95, 0.9],
+                          "test_loss": [0.02, 0.05, 1.5], "test_brier": spread, "test_ece": spread,
+                          "mc_test_loss": [0.02, 0.05, 1.5]})
+    summary = summarize(folds)
+    for metric in ("test_loss", "test_brier", "test_ece", "mc_test_loss"):
+        plain = mean_ci(folds[metric])
+        assert plain.lo < 0.0  # what there is to clip
+        assert summary.loc[metric, "ci95_low"] == 0.0
+        # the upper end is cut only where the score ends: loss none, Brier 2, ECE 1
+        expected_high = min(plain.hi, {"test_loss": math.inf, "test_brier": 2.0, "test_ece": 1.0,
+                                       "mc_test_loss": math.inf}[metric])
+        assert summary.loc[metric, "ci95_high"] == expected_high
+    assert summary.loc["test_ece", "ci95_high"] == 1.0 and summary.loc["test_loss", "ci95_high"] > 1.0
+    footnote = summary_markdown("x", summary).splitlines()[-1]
+    assert footnote == ("std: as the tutorial prints it (ddof=0); sem and the t-based 95% interval of the mean use "
+                        "ddof=1. Intervals are clipped to their score's range: [0, 1] for accuracy, ece; "
+                        "[0, ∞) for loss; [0, 2] for brier.")
 
 
 def test_accuracy_intervals_stay_within_0_and_1(tmp_path):

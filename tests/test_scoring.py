@@ -1,5 +1,7 @@
 """Calibration scores (issue 12) against values computed by hand on small examples."""
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -68,12 +70,33 @@ def test_entropy_of_right_and_wrong_predictions():
     assert values["entropy_wrong"] == pytest.approx((h[2] + h[3]) / 2)
 
 
-@pytest.mark.parametrize("column, higher, proportion", [
-    ("test_ece", False, True), ("mc_test_ece", False, True), ("test_brier", False, False),
-    ("mc_test_loss", False, False), ("mc_test_accuracy", True, True), ("train_ece", False, True),
+@pytest.mark.parametrize("column, higher, bounds", [
+    ("test_ece", False, (0, 1)), ("mc_test_ece", False, (0, 1)), ("test_brier", False, (0, 2)),
+    ("mc_test_loss", False, (0, math.inf)), ("train_loss", False, (0, math.inf)),
+    ("mc_test_accuracy", True, (0, 1)), ("train_ece", False, (0, 1)), ("test_auc", True, (0, 1)),
 ])
-def test_calibration_columns_say_which_way_is_better(column, higher, proportion):
-    assert scoring.higher_is_better(column) is higher and scoring.is_proportion(column) is proportion
+def test_score_columns_say_which_way_is_better_and_where_they_lie(column, higher, bounds):
+    assert scoring.higher_is_better(column) is higher and scoring.bounds(column) == bounds
+
+
+@pytest.mark.parametrize("column, bounds", [
+    ("test_entropy_wrong", (0, math.inf)), ("mc_test_entropy_correct", (0, math.inf)),
+    ("best_epoch", (1, math.inf)), ("fit_seconds", (-math.inf, math.inf)), ("n_test", (-math.inf, math.inf)),
+])
+def test_columns_beside_the_metrics_have_bounds_or_none(column, bounds):
+    assert scoring.bounds(column) == bounds
+
+
+@pytest.mark.parametrize("columns, note", [
+    (["test_accuracy", "train_accuracy", "test_loss", "test_brier", "train_brier", "test_ece", "mc_test_loss"],
+     "Intervals are clipped to their score's range: [0, 1] for accuracy, ece; [0, ∞) for loss; [0, 2] for brier."),
+    (["test_accuracy", "test_entropy_wrong", "stopped_epoch", "fit_seconds"],
+     "Intervals are clipped to their score's range: [0, 1] for accuracy; [0, ∞) for entropy_wrong; "
+     "[1, ∞) for stopped_epoch; not clipped: fit_seconds."),
+    (["fit_seconds"], "Intervals are not clipped."),
+])
+def test_the_bounds_note_says_which_rows_are_clipped_to_what(columns, note):
+    assert scoring.bounds_note(columns) == note
 
 
 def test_a_bare_metric_name_means_its_test_column():

@@ -6,7 +6,15 @@ import pytest
 from scipy import special, stats
 
 from dropout_lab.errors import StatsError
-from dropout_lab.stats import Summary, corrected_resampled_ttest, format_p, mean_ci, paired_ttest, verdict
+from dropout_lab.stats import (
+    Summary,
+    clip_difference,
+    corrected_resampled_ttest,
+    format_p,
+    mean_ci,
+    paired_ttest,
+    verdict,
+)
 
 # Ten paired fold differences (b - a) of a 10-fold CV on 208 rows: n_train = 187, n_test = 21.
 DIFFS = [0.02, -0.01, 0.05, 0.03, 0.00, 0.04, 0.01, 0.02, -0.02, 0.03]
@@ -96,7 +104,34 @@ def test_fewer_than_two_values_is_a_clear_error(call):
         call()
 
 
+# log-losses of three folds, one far off: the plain t-interval of their mean reaches below 0
+LOSSES = [0.01, 0.02, 1.0]
+
+
+@pytest.mark.parametrize("bounds, clipped_low, clipped_high", [
+    ((0.0, math.inf), True, False),  # a loss: cut at 0 only
+    ((0.0, 1.0), True, True),  # a proportion: cut at both ends
+    ((-math.inf, math.inf), False, False),  # the default: as scipy's
+])
+def test_mean_ci_is_clipped_to_the_bounds(bounds, clipped_low, clipped_high):
+    plain = mean_ci(LOSSES)
+    assert plain.lo < 0.0 and plain.hi > 1.0  # what there is to clip
+    ci = mean_ci(LOSSES, bounds=bounds)
+    assert (ci.mean, ci.se) == (plain.mean, plain.se)
+    assert ci.lo == (bounds[0] if clipped_low else plain.lo)
+    assert ci.hi == (bounds[1] if clipped_high else plain.hi)
+
+
+@pytest.mark.parametrize("bounds, expected", [
+    ((0.0, 1.0), (-1.0, 1.0)), ((0.0, 2.0), (-1.5, 2.0)), ((0.0, math.inf), (-1.5, 2.5)),
+])
+def test_a_difference_is_clipped_to_where_differences_of_bounded_values_lie(bounds, expected):
+    assert clip_difference(-1.5, 2.5, bounds) == expected
+
+
 @pytest.mark.parametrize(("call", "message"), [
+    (lambda: mean_ci(LOSSES, bounds=(1.0, 0.0)), "bounds must be two numbers with low < high"),
+    (lambda: mean_ci(LOSSES, bounds=(0.0,)), r"bounds must be two numbers \(low, high\)"),
     (lambda: corrected_resampled_ttest(DIFFS, 0, N_TEST), "n_train and n_test must be numbers > 0"),
     (lambda: corrected_resampled_ttest([0.1, float("nan")], N_TRAIN, N_TEST), "must be finite"),
     (lambda: paired_ttest([[0.1, 0.2]]), "flat sequence"),

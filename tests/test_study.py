@@ -7,7 +7,7 @@ import pytest
 
 from dropout_lab.compare import compare_runs
 from dropout_lab.results import SavedRun
-from dropout_lab.study import default_reference, mode_table, regularizer_table
+from dropout_lab.study import default_reference, interval, mode_table, regularizer_table
 
 
 def _run(name, engine, acc, ece, mc_acc=None):
@@ -44,6 +44,12 @@ def test_the_mode_table_pairs_mc_and_standard_on_the_same_folds():
     assert table.loc["ece", "mc - standard"].startswith("-0.010 [-0.010, -0.010]")  # every fold 0.01 lower
     assert table.loc["accuracy", "mc - standard"].startswith("+0.000")
     assert mode_table({"sonar_none": RUNS["sonar_none"]}).iloc[0]["mc dropout"] == ""
+
+
+def test_intervals_of_a_loss_stay_above_0():
+    loss = pd.Series([0.01, 0.02, 1.0])  # the plain t-interval of the mean reaches below 0
+    assert interval(loss, "test_loss").startswith("0.343 [0.000, ")
+    assert interval(loss, "fit_seconds").startswith("0.343 [-")  # no bounds: not clipped
 
 
 @pytest.mark.parametrize("name", ["sonar_l2", "circles_l2"])

@@ -218,6 +218,31 @@ def test_sweep_files_pair_every_cell_with_the_first(tmp_path):
     assert load_config(write(tmp_path / "again.yaml", texts["sweep.yaml"])).sweep == sweep.base.sweep
 
 
+@pytest.mark.parametrize("items, lines", [
+    ([f"{RATE}=0.0,0.5,0.6"], [None]),
+    ([f"{RATE}=0.0,0.5,0.6", "model.layers[0].max_norm=null,3"], ["max_norm=null", "max_norm=3"]),
+])
+def test_the_sweep_plot_draws_each_lines_train_accuracy_dashed_as_the_readme_says(items, lines):
+    sweep = expand(CONFIGS / "smoke.yaml", (), items)
+    folds = {cell.name: FOLDS.assign(train_accuracy=FOLDS["train_accuracy"] - 0.01 * i)
+             for i, cell in enumerate(sweep.cells)}
+    _, figure = sweep_files(sweep, folds)
+    ax = figure.axes[0]
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == len(lines)  # one dashed train line per line of test accuracies
+    per_line = len(sweep.cells) // len(lines)  # the first key varies slowest: line j holds cells j, j + n, ...
+    for j, train in enumerate(dashed):
+        expected = [FOLDS["train_accuracy"].mean() - 0.01 * i for i in range(j, len(sweep.cells), len(lines))]
+        assert list(train.get_ydata()) == pytest.approx(expected) and len(expected) == per_line
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    if lines == [None]:
+        assert sorted(legend) == ["test (mean, 95% CI)", "train (mean)"]
+    else:  # each line's colour, then what solid and dashed mean
+        assert legend == [*lines, "solid: test (mean, 95% CI)", "dashed: train (mean)"]
+        # in the colour of its line's test accuracies (the error bars' line)
+        assert [train.get_color() for train in dashed] == [bars.lines[0].get_color() for bars in ax.containers]
+
+
 def test_cells_not_on_the_same_folds_get_no_paired_columns():
     sweep = expand(CONFIGS / "smoke.yaml", (), ["evaluation.n_splits=2,3"])
     folds = {"n_splits=2": FOLDS, "n_splits=3": pd.concat([FOLDS, FOLDS[:1].assign(fold=3)], ignore_index=True)}

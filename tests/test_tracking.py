@@ -100,3 +100,23 @@ def test_a_tracking_failure_is_a_warning_unless_strict_and_credentials_never_sho
     assert len(strict.output.strip().splitlines()) == 1 and not (tmp_path / "b").exists()
     for text in (result.output, strict.output, (tmp_path / "a" / "smoke" / "run.json").read_text()):
         assert "s3cret" not in text and "t0ken" not in text
+
+
+def test_an_unreachable_tracker_is_one_line_of_ours_and_no_library_line(sonar_dir, tmp_path):
+    """In a real process (the CLI's logging set-up): urllib3's retry warning stays quiet."""
+    pytest.importorskip("mlflow")
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DROPOUT_LAB_DATA": str(sonar_dir), "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
+           "MLFLOW_HTTP_REQUEST_TIMEOUT": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0"}
+    args = ["run", str(CONFIGS / "smoke.yaml"), *(a for o in TINY for a in ("--set", o)), "-q", "--no-plots",
+            "--engine", "fused", "--no-xla", "--track", "mlflow", "--tracking-uri", "http://127.0.0.1:9",
+            "--out", str(tmp_path)]
+    result = subprocess.run([sys.executable, "-m", "dropout_lab", *args], capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    ours = [line for line in result.stderr.splitlines() if line.startswith("Warning: ")]
+    assert len(ours) == 1 and ours[0].startswith("Warning: MLflow tracking at http://127.0.0.1:9")
+    assert "Retrying" not in result.stderr and "urllib3" not in result.stderr

@@ -9,11 +9,11 @@
 - :mod:`.sweep_rules`: the shape of a ``sweep`` mapping;
 - :mod:`.inference`: ``evaluation.inference`` (standard or Monte Carlo dropout), calibration bins;
 - :mod:`.stopping`: ``training.early_stopping``;
-- :mod:`.checks`: checks that need the data, before training.
+- the checks that need the data are :mod:`dropout_lab.preflight`'s.
 """
 
 from ..layers import DenseLayer, DropoutLayer
-from .checks import check_against_data, check_output, check_splits
+from ..types import ACTIVATIONS, INITIALIZERS
 from .inference import INFERENCE_MODES, MC_DROPOUT_KINDS, InferenceConfig, mc_dropout_layers
 from .keypath import format_loc, parse_key_path, parse_override
 from .loader import dump_config, load_config, load_config_sourced
@@ -54,15 +54,14 @@ from .schema import (
 )
 from .stopping import MONITORS, EarlyStoppingConfig
 from .sweep_rules import sweep_label, sweep_problem
-from .types import ACTIVATIONS, INITIALIZERS
 
 __all__ = [
     "ACTIVATIONS", "ENGINES", "INITIALIZERS", "LOSSES", "SCHEDULES", "TAGS", "AdamConfig", "AdamWConfig",
     "CirclesData", "CosineDecay", "CsvData", "DataConfig", "DenseLayer", "DigitsData", "DropoutLayer",
     "EvaluationConfig", "Experiment", "ExponentialDecay", "HoldoutConfig", "InverseTimeDecay", "KFoldConfig",
     "MnistData", "ModelConfig", "NadamConfig", "NpzData", "OptimizerConfig", "PiecewiseConstantDecay", "RMSpropConfig",
-    "RandomData", "SGDConfig", "Schedule", "SonarData", "TrainingConfig", "VIEWS", "check_against_data",
-    "check_output", "check_splits", "dump_config", "format_loc", "load_config", "load_config_sourced",
+    "RandomData", "SGDConfig", "Schedule", "SonarData", "TrainingConfig", "VIEWS",
+    "dump_config", "format_loc", "load_config", "load_config_sourced",
     "parse_key_path", "parse_override", "schedule_of", "sweep_label", "sweep_problem",
     "EarlyStoppingConfig", "INFERENCE_MODES", "InferenceConfig", "MC_DROPOUT_KINDS", "MONITORS", "mc_dropout_layers",
 ]

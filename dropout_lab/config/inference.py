@@ -16,7 +16,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
-from .types import PositiveInt, Section, choice, expect, is_int
+from ..types import PositiveInt, Section, choice, expect, is_int
 
 INFERENCE_MODES = ("standard", "mc_dropout")
 # the layer kinds Monte Carlo dropout keeps stochastic at prediction

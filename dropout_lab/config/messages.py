@@ -15,9 +15,9 @@ from typing import Annotated, Union
 
 from pydantic import BaseModel, Tag
 
+from ..types import did_you_mean, kind
 from .keypath import format_loc
 from .schema import TAGS, Experiment
-from .types import did_you_mean, kind
 
 
 def _unwrap(ann):

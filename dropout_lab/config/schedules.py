@@ -28,7 +28,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Discriminator, Tag, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .types import Bool, NonNegativeFloat, PositiveFloat, PositiveInt, Section, expect, is_float, is_int
+from ..types import Bool, NonNegativeFloat, PositiveFloat, PositiveInt, Section, expect, is_float, is_int
 
 UnitFloat = Annotated[float, expect("a float in [0, 1]", lambda v: is_float(v) and 0 <= v <= 1)]
 NonNegativeInt = Annotated[int, expect("an integer >= 0", lambda v: is_int(v) and v >= 0)]

@@ -16,11 +16,7 @@ from pydantic import Field, PlainValidator, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..layers import LAYERS
-from .inference import DEFAULT_BINS, CalibrationBins, InferenceConfig, OmitDefaults, is_standard
-from .schedules import SCHEDULES, LearningRate
-from .stopping import EarlyStoppingConfig
-from .sweep_rules import check_sweep
-from .types import (
+from ..types import (
     Bool,
     Name,
     NonNegativeFloat,
@@ -35,6 +31,10 @@ from .types import (
     is_float,
     is_int,
 )
+from .inference import DEFAULT_BINS, CalibrationBins, InferenceConfig, OmitDefaults, is_standard
+from .schedules import SCHEDULES, LearningRate
+from .stopping import EarlyStoppingConfig
+from .sweep_rules import check_sweep
 
 # each loss with the kind of problem it is for: binary data takes a dense(1, sigmoid) output,
 # K-class data a dense(K, softmax) one (checked against the data: see checks.py)
@@ -148,7 +148,7 @@ Layer = Annotated[Union[tuple(kind.spec for kind in LAYERS.values())], Field(dis
 
 class ModelConfig(Section):
     """The layers in order.  The output layer (the last) and the loss are checked against
-    the data's classes before training (:func:`dropout_lab.config.checks.check_output`)."""
+    the data's classes before training (:func:`dropout_lab.preflight.check_output`)."""
 
     layers: list[Layer]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from .types import Bool, NonNegativeFloat, Section, choice, expect, is_float, is_int
+from ..types import Bool, NonNegativeFloat, Section, choice, expect, is_float, is_int
 
 MONITORS = ("val_loss", "val_accuracy")
 

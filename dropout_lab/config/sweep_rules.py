@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
+from ..types import kind
 from .keypath import parse_key_path
-from .types import kind
 
 # keys a sweep may not vary: cells are named by the sweep, and share the seed so that
 # every cell is evaluated on the same folds

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ConfigError
-from .types import kind
+from ..types import kind
 
 
 class StrictLoader(yaml.SafeLoader):

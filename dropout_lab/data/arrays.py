@@ -14,7 +14,7 @@ import numpy as np
 
 from ..config import NpzData
 from ..errors import DataError
-from .dataset import Dataset, checksum, class_names, encode
+from .dataset import Dataset, check_class_labels, checksum, class_names, encode
 
 
 def load_npz(spec: NpzData, data_dir: Path) -> Dataset:
@@ -38,6 +38,8 @@ def load_npz(spec: NpzData, data_dir: Path) -> Dataset:
         row, col = bad[0]
         raise DataError(f"{path}: {spec.x_key}[{row}] has a value that is not a finite number "
                         f"(flat position {col}): {flat[row, col]}")
+    if labels.dtype.kind in "iu" or (labels.dtype.kind == "f" and np.all(np.isfinite(labels))):
+        check_class_labels(labels.tolist(), f"{path}: {spec.y_key}")
     if labels.dtype.kind == "f":
         if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
             raise DataError(f"{path}: {spec.y_key} must hold class labels (integers or strings); "

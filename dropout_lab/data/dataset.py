@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import DataError
+
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
@@ -57,6 +59,32 @@ def checksum(X: np.ndarray, y: np.ndarray, input_shape: tuple[int, ...] | None =
     if input_shape is not None and tuple(input_shape) != (X.shape[1],):
         digest.update(repr(tuple(int(d) for d in input_shape)).encode())
     return digest.hexdigest()
+
+
+# A numeric label column with more distinct values than this, and fewer than
+# ROWS_PER_CLASS rows per value on average, is a measured quantity rather than classes.
+MAX_SPARSE_CLASSES = 20
+ROWS_PER_CLASS = 5
+
+
+def check_class_labels(labels, where: str) -> None:
+    """Refuse labels that look like a continuous target rather than classes: numbers with a
+    fractional part (as scikit-learn's ``type_of_target`` calls them continuous), or more than
+    ``MAX_SPARSE_CLASSES`` distinct numbers with fewer than ``ROWS_PER_CLASS`` rows each on
+    average (the diabetes target 25-346: 214 values in 442 rows).  ``where`` starts the message."""
+    try:
+        values = np.array([float(str(label)) for label in labels])
+    except ValueError:
+        return  # names, not numbers
+    distinct = np.unique(values)
+    fractional = not np.all(np.isfinite(distinct) & (distinct == np.round(distinct)))
+    sparse = len(distinct) > MAX_SPARSE_CLASSES and len(values) < ROWS_PER_CLASS * len(distinct)
+    if fractional or sparse:
+        raise DataError(
+            f"{where}: the labels look like a continuous target ({len(distinct)} distinct numbers from "
+            f"{distinct.min():g} to {distinct.max():g} in {len(values)} rows), not classes; dropout-lab supports "
+            "classification only: give a label column of classes"
+        )
 
 
 def class_names(labels) -> list[str]:

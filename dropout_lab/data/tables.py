@@ -13,8 +13,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ..config import CsvData
-from ..errors import DataError
-from .dataset import Dataset, checksum, class_names, encode
+from ..errors import DataError, listing
+from .dataset import Dataset, check_class_labels, checksum, class_names, encode
 
 
 def load_csv(spec: CsvData, data_dir: Path) -> Dataset:
@@ -26,8 +26,9 @@ def load_csv(spec: CsvData, data_dir: Path) -> Dataset:
     path = Path(spec.path)
     table = read_table(path, header=spec.header, label_column=spec.label_column, delimiter=spec.delimiter)
     X, labels = table.X, table.labels
-    classes = class_names(labels)
     where = f"column {table.label_at + 1}" + (f" ({table.header[table.label_at]})" if table.header else "")
+    check_class_labels(labels, f"{path}: {where}")
+    classes = class_names(labels)
     if len(classes) < 2:
         raise DataError(f"{path}: {where}: the label column must hold at least 2 classes; "
                         f"got 1: {classes[0]!r}")
@@ -37,7 +38,7 @@ def load_csv(spec: CsvData, data_dir: Path) -> Dataset:
             raise DataError(f"{path}: positive_label {positive!r} is not one of the labels {classes}")
         classes = [next(c for c in classes if c != positive), positive]
     elif spec.positive_label is not None:
-        shown = ", ".join(repr(c) for c in classes[:5]) + (", ..." if len(classes) > 5 else "")
+        shown = listing((repr(c) for c in classes), limit=5)
         raise DataError(f"{path}: positive_label applies to two classes only; {where} holds "
                         f"{len(classes)}: {shown}")
     y = encode(labels, classes)
@@ -113,7 +114,7 @@ def _label_index(path: Path, label_column, names: list[str], width: int) -> int:
             raise DataError(f"{path}: label_column {label_column} is out of range for {width} columns")
         return label_column % width
     if label_column not in names:
-        hint = f"; columns: {', '.join(names)}" if names else " (the file has no header; use a column index)"
+        hint = f"; columns: {listing(names)}" if names else " (the file has no header; use a column index)"
         raise DataError(f"{path}: label_column {label_column!r} is not a column{hint}")
     return names.index(label_column)
 

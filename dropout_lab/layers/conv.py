@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from ..config.types import Activation, Initializer, MaxNorm, PositiveInt
+from ..types import Activation, Initializer, MaxNorm, PositiveInt
 from .options import (
     KernelRegularizer,
     LayerSpec,

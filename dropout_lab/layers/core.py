@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..config.types import Activation, Initializer, MaxNorm, PositiveInt, Rate
+from ..types import Activation, Initializer, MaxNorm, PositiveInt, Rate
 from .options import KernelRegularizer, LayerSpec, kernel_regularizer, max_norm
 from .registry import FLAT, register, same_shape
 

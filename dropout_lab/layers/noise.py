@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from ..config.types import Rate, expect, is_float
+from ..types import Rate, expect, is_float
 from .options import LayerSpec
 from .registry import IMAGE, SEQUENCE, register, same_shape
 

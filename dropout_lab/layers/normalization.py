@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from ..config.types import PositiveFloat, expect, is_float
+from ..types import PositiveFloat, expect, is_float
 from .options import LayerSpec
 from .registry import register
 

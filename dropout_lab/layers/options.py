@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import model_serializer
 
-from ..config.types import NonNegativeFloat, Section, choice, expect, is_int
+from ..types import NonNegativeFloat, Section, choice, expect, is_int
 
 PADDINGS = ("valid", "same")
 

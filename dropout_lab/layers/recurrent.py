@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..config.types import Activation, Bool, Initializer, MaxNorm, PositiveInt, Rate
+from ..types import Activation, Bool, Initializer, MaxNorm, PositiveInt, Rate
 from .options import KernelRegularizer, LayerSpec, kernel_regularizer, max_norm
 from .registry import SEQUENCE, register
 

@@ -28,7 +28,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..config.types import Section
+from ..types import Section
 
 
 @dataclass(frozen=True)

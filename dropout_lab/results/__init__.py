@@ -5,6 +5,7 @@ that drives it, and is re-exported here for older imports.
 """
 
 from ..journal import Journal
+from .comparison import comparison_markdown, comparison_table, setup_of
 from .rundir import (
     RUN_FILES,
     SavedRun,
@@ -22,10 +23,7 @@ from .rundir import (
 )
 from .tables import (
     METRICS,
-    comparison_markdown,
-    comparison_table,
     headline,
-    setup_of,
     summarize,
     summary_markdown,
     summary_metrics,

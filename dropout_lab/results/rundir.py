@@ -44,10 +44,10 @@ import pandas as pd
 import yaml
 
 from .. import scoring
-from ..comparison import comparison_markdown, comparison_table, setup_of
 from ..config import Experiment, dump_config
 from ..config.diff import config_difference, show_value
-from ..errors import ResultsError
+from ..errors import ResultsError, listing
+from .comparison import comparison_markdown, comparison_table, setup_of
 from .tables import summarize, summary_markdown
 
 _UMASK = os.umask(0o022)
@@ -84,7 +84,7 @@ def read_run(run_dir: Path | str) -> SavedRun:
         raise ResultsError(f"{run_dir}: no such run directory")
     if not (run_dir / "config.yaml").exists() and (run_dir / "sweep.yaml").is_file():
         cells = sorted(p.name for p in run_dir.iterdir() if (p / "run.json").is_file())
-        shown = ", ".join(str(run_dir / c) for c in cells) if cells else "none finished yet"
+        shown = listing(str(run_dir / c) for c in cells) if cells else "none finished yet"
         raise ResultsError(f"{run_dir}: is a sweep, not a run; give its cells' run directories instead: {shown}")
     config = _read_file(run_dir / "config.yaml", yaml.safe_load, yaml.YAMLError, "malformed YAML")
     name = config.get("name") if isinstance(config, dict) else None

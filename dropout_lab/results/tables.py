@@ -5,9 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import scoring
-from ..comparison import comparison_markdown, comparison_table, setup_of  # noqa: F401  (public here too)
 from ..folds import ENTROPY_COLUMNS, STOPPING_COLUMNS
-from ..stats import accuracy_ci, mean_ci
+from ..stats import mean_ci
 
 METRICS = ("test_accuracy", "train_accuracy")  # first in a summary; then the other scores folds.csv has
 
@@ -24,14 +23,13 @@ def summary_metrics(folds: pd.DataFrame) -> list[str]:
 def summarize(folds: pd.DataFrame) -> pd.DataFrame:
     """Per score over all (repeat, fold) rows where it is defined: mean; std as the
     tutorial prints it (numpy's ``results.std()``, ddof=0); the standard error and a
-    t-based 95% interval of the mean (from the sample std, ddof=1), clipped to [0, 1] for
-    proportions such as accuracies (``stats.accuracy_ci``); min; max; n.
+    t-based 95% interval of the mean (from the sample std, ddof=1), clipped to the score's
+    range (``scoring.bounds``: [0, 1] for accuracies, [0, inf) for losses...); min; max; n.
     """
     stats = {}
     for metric in summary_metrics(folds):
         values = folds[metric].dropna()
-        interval = accuracy_ci if scoring.is_proportion(metric) else mean_ci
-        ci = interval(values) if len(values) > 1 else None  # one run has no interval
+        ci = mean_ci(values, bounds=scoring.bounds(metric)) if len(values) > 1 else None  # one run has no interval
         stats[metric] = {"mean": values.mean(), "std": values.std(ddof=0),
                          "sem": ci.se if ci else float("nan"),
                          "ci95_low": ci.lo if ci else float("nan"), "ci95_high": ci.hi if ci else float("nan"),
@@ -57,7 +55,7 @@ def summary_markdown(name: str, summary: pd.DataFrame) -> str:
             f"| [{row['ci95_low']:.4f}, {row['ci95_high']:.4f}] | {row['min']:.4f} | {row['max']:.4f} "
             f"| {int(row['n'])} |"
         )
-    lines += ["", "std: as the tutorial prints it (ddof=0); sem and the t-based 95% interval of the mean use ddof=1; "
-              "the interval is clipped to [0, 1]."]
+    lines += ["", "std: as the tutorial prints it (ddof=0); sem and the t-based 95% interval of the mean use ddof=1. "
+              + scoring.bounds_note(summary.index)]
     return "\n".join(lines) + "\n"
 

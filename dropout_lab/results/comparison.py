@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..scoring import bounds, range_text
+from .tables import headline
+
 
 def comparison_table(summaries: dict[str, pd.DataFrame], setups: dict[str, dict] | None = None) -> pd.DataFrame:
     """One row per config: mean/std of test and train accuracy; given each run's ``setup``
@@ -32,7 +35,6 @@ def comparison_table(summaries: dict[str, pd.DataFrame], setups: dict[str, dict]
 def comparison_markdown(summaries: dict[str, pd.DataFrame], setups: dict[str, dict] | None = None) -> str:
     """The comparison as Markdown; with ``setups``, runs evaluated with another protocol or
     number of epochs than the others are marked, since their numbers are not alike."""
-    from .results import headline  # results imports this module
 
     table = comparison_table(summaries, setups)
     marked = setups is not None and not table["same_setup"].all()
@@ -52,7 +54,8 @@ def comparison_markdown(summaries: dict[str, pd.DataFrame], setups: dict[str, di
         common = _common_setup(setups)
         lines += ["", f"(*) evaluated with another protocol or number of epochs than the others "
                       f"({common[0]}, {common[1]} epochs): its numbers are not alike theirs."]
-    lines += ["", "95% interval: the t-based interval of the mean over the runs, clipped to [0, 1]."]
+    lines += ["", "95% interval: the t-based interval of the mean test accuracy over the runs, clipped to "
+              f"{range_text(bounds('test_accuracy'))}."]
     return "\n".join(lines) + "\n"
 
 

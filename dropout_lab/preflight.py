@@ -1,4 +1,4 @@
-"""Checks of a config that need its data: run before any training starts.
+"""Preflight: the checks of a config that need its data, run before any training starts.
 
 ``check_against_data(cfg, dataset, source)`` runs every check below; it raises a
 ``ConfigError`` for what cannot be trained and returns warnings (text) for what can but
@@ -28,9 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError
-from ..layers import parameter_count
-from .schema import LOSSES, Experiment, HoldoutConfig
+from .config import LOSSES, Experiment, HoldoutConfig
+from .config.inference import MC_DROPOUT_KINDS, mc_dropout_layers
+from .errors import ConfigError, listing
+from .layers import parameter_count
+from .splits import plan, stopping_seed, validation_split
 
 # Training memory allowed for one config's models at once: a third of a 24 GB, 2-core
 # machine, because the machine is shared and Keras needs activations, copies of the data and
@@ -157,7 +159,6 @@ def _check_sizes(cfg: Experiment, y: np.ndarray, source: Source, names: dict[int
 
 
 def _plan(cfg: Experiment, y: np.ndarray, source: Source) -> list:
-    from ..splits import plan
 
     try:
         return plan(cfg, y)
@@ -196,7 +197,6 @@ def _check_validation(cfg: Experiment, y: np.ndarray, split, source: Source, nam
     stopping = cfg.training.early_stopping
     if stopping is None:
         return
-    from ..splits import stopping_seed, validation_split
 
     try:
         validation_split(split.train, y, stopping.validation_fraction, stopping_seed(split.model_seed))
@@ -215,7 +215,6 @@ def _check_validation(cfg: Experiment, y: np.ndarray, split, source: Source, nam
 def check_inference(cfg: Experiment, source: Source) -> None:
     """Monte Carlo dropout needs a dropout layer with a rate above 0: without one its
     passes would all equal standard inference (an error, not a warning)."""
-    from .inference import MC_DROPOUT_KINDS, mc_dropout_layers
 
     if cfg.evaluation.inference.mc and not mc_dropout_layers(cfg.model.layers):
         raise ConfigError(
@@ -236,7 +235,7 @@ def _protocol(cfg: Experiment, rows: int) -> str:
 
 
 def _counts_text(counts: dict[int, int], names: dict[int, str]) -> str:
-    return " / ".join(f"{names[i]} {n}" for i, n in counts.items())
+    return listing((f"{names[i]} {n}" for i, n in counts.items()), sep=" / ")
 
 
 def _check_model_size(cfg: Experiment, input_shape: tuple[int, ...], models: int, source: Source) -> None:

@@ -1,4 +1,4 @@
-"""Checks against the data before training (config/checks.py): splits, model size, batch size."""
+"""Checks against the data before training (preflight.py): splits, model size, batch size."""
 
 import numpy as np
 import pytest
@@ -6,8 +6,8 @@ from click.testing import CliRunner
 
 from dropout_lab.cli import main
 from dropout_lab.config import load_config
-from dropout_lab.config.checks import check_splits
 from dropout_lab.errors import ConfigError
+from dropout_lab.preflight import check_splits
 
 from .conftest import CONFIGS
 
@@ -59,6 +59,21 @@ def test_every_planned_split_of_every_repeat_is_checked_for_any_number_of_classe
     with pytest.raises(ConfigError, match=r"c.yaml: evaluation: holdout \(a stratified random 2 of 9 rows train, "
                                           r"shuffle: true\) cannot be split: "):
         check_splits(shuffled, np.array([0, 0, 0, 1, 1, 1, 2, 2, 2]), "c.yaml")
+
+
+def test_a_long_list_of_class_counts_is_cut_with_a_count():
+    y = np.repeat(np.arange(214), 2)
+    y[0] = 1  # class 0 keeps one row: k-fold needs two
+    with pytest.raises(ConfigError, match=r"class counts: 0 1 / 1 3 / 2 2 .* and 206 more\)") as err:
+        check_splits(load_config(SMOKE), y, "c.yaml")
+    assert len(str(err.value)) < 300
+
+
+def test_listing_cuts_after_its_limit():
+    from dropout_lab.errors import listing
+
+    assert listing(["a", "b", "c"], limit=3) == "a, b, c"
+    assert listing(range(10), limit=2, sep=" / ") == "0 / 1 ... and 8 more"
 
 
 # --- defect 10: a model too large for the machine, a batch larger than the training part ---

@@ -4,7 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= results
 SHARED := $(wildcard ../shared/data/sonar.csv)
-# Tests and CI read the shared Sonar copy when it is there; nothing is downloaded then.
+# Tests and CI read the shared Sonar copy when it is there; nothing is downloaded then. Otherwise
+# DROPOUT_LAB_DATA is empty and dropout-lab uses its per-user data cache (`dropout-lab data` says where).
 export DROPOUT_LAB_DATA ?= $(if $(SHARED),$(abspath ../shared/data),)
 
 CIRCLES := configs/circles_overfit.yaml configs/circles_dropout.yaml configs/circles_input_dropout.yaml configs/circles_maxnorm.yaml

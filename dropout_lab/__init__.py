@@ -32,6 +32,7 @@ _LAZY = {
     "train_tasks": "engines.fused",
     "get_engine": "engines",
     "run_all": "orchestrate",
+    **dict.fromkeys(("init_study", "list_studies", "resolve_config", "study_path"), "catalog"),
     "Outcome": "orchestrate",
 }
 

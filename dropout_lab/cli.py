@@ -44,7 +44,8 @@ _sweep_option = click.option(
 )
 _data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Directory holding sonar.csv [default: $DROPOUT_LAB_DATA, else ./data].",
+    help="The data directory, where downloaded datasets (sonar, mnist) are kept [default: $DROPOUT_LAB_DATA, "
+         "else the per-user data directory: see `dropout-lab data`].",
 )
 
 
@@ -77,7 +78,7 @@ _LAYERS_EPILOG = (f"Layer types (model.layers[i].type): {', '.join(LAYERS)}. Eve
 
 
 @main.command(epilog=_LAYERS_EPILOG)
-@click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="CONFIG...")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
               help="Directory for the result directories.")
 @_set_option
@@ -114,7 +115,7 @@ _LAYERS_EPILOG = (f"Layer types (model.layers[i].type): {', '.join(LAYERS)}. Eve
               help="Then check each OUT/<name> against REF_DIR/<name> (see `check`); exit 1 if any differs.")
 @_report_errors
 def run(configs, out, overrides, sweep_items, no_plots, check_ref, **options) -> None:
-    """Evaluate each CONFIG and write its results under OUT/<name>/.
+    """Evaluate each CONFIG (a file, or a shipped study's name: see `studies`) and write its results under OUT/<name>/.
 
     Each finished fold is saved as it completes: a run that is interrupted (Ctrl-C, a
     crash, a kill) continues from the first unfinished fold when started again with the
@@ -139,7 +140,7 @@ def run(configs, out, overrides, sweep_items, no_plots, check_ref, **options) ->
 
 
 @main.command(epilog=_LAYERS_EPILOG)
-@click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("configs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="CONFIG...")
 @_set_option
 @_sweep_option
 @_data_dir_option
@@ -229,6 +230,73 @@ def reproduction(results_dir) -> None:
     text = reproduction_markdown(results_dir)
     click.echo(text, nl=False)
     click.echo(f"-> {write_text(results_dir / 'reproduction.md', text)}")
+
+
+@main.command()
+def studies() -> None:
+    """List the shipped studies: the configs `run`, `validate` and `init` take by name."""
+    import shutil
+    import textwrap
+
+    from .catalog import list_studies
+
+    found = list_studies()
+    width = max(len(study.name) for study in found)
+    room = max(30, shutil.get_terminal_size((120, 24)).columns - width - 3)
+    for study in found:
+        click.echo(f"{study.name:<{width}}  {textwrap.shorten(study.summary, room, placeholder=' ...')}")
+
+
+@main.command()
+@click.argument("name", metavar="NAME")
+@click.argument("dest", type=click.Path(path_type=Path), default=Path("."), metavar="[DEST]")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@_report_errors
+def init(name, dest, force) -> None:
+    """Copy the shipped study NAME into DEST (a directory, default: here, or a .yaml file) to edit.
+
+    A study that extends another is written merged, so the copy stands alone; run it with
+    `dropout-lab run DEST/NAME.yaml`."""
+    from .catalog import init_study
+
+    click.echo(f"-> {init_study(name, dest, force)}")
+
+
+@main.command()
+@_data_dir_option
+@click.option("--download", "names", multiple=True, metavar="DATASET",
+              help="Download DATASET (verified) into the data directory now, unless a verified copy is there "
+                   "(repeatable).")
+@_report_errors
+def data(data_dir, names) -> None:
+    """List the downloaded datasets in the data directory: file, size, and whether it verifies.
+
+    Datasets that are downloaded (sonar, mnist) are fetched on first use, verified, and
+    kept in one data directory that every command and the Python API read: --data-dir,
+    else $DROPOUT_LAB_DATA, else the platform's per-user data directory.  A file that
+    fails verification is downloaded again when used, never used as it is.
+    """
+    from .data import REMOTE_FILES, cached_file, cached_files, data_dir_and_origin
+    from .errors import DataError
+
+    where, origin = data_dir_and_origin(data_dir)
+    for name in names:
+        if name not in REMOTE_FILES:
+            raise DataError(f"--download {name}: not a downloaded dataset; expected one of {', '.join(REMOTE_FILES)}")
+        cached_file(REMOTE_FILES[name], where)
+    click.echo(f"data directory: {where} ({origin})")
+    rows = cached_files(REMOTE_FILES.values(), where)
+    width = max(len(row.dataset) for row in rows)
+    for row in rows:
+        size = "-" if row.size is None else _size(row.size)
+        click.echo(f"  {row.dataset:<{width}}  {row.path.name:<10} {size:>8}  {row.status}")
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "kB", "MB"):
+        if n < 1000 or unit == "MB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
 
 
 @main.command()

@@ -14,8 +14,10 @@ def describe_configs(configs, overrides=(), sweep_items=(), data_dir=None, warn=
     import keras
 
     from .builder import build_model, layer_table
+    from .catalog import resolve_configs
     from .orchestrate import load_configs, load_sweeps
 
+    configs = resolve_configs(configs)
     warned: set = set()
 
     def once(text):

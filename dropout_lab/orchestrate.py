@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import interrupt
+from .catalog import resolve_configs
 from .config import Experiment, load_config, load_config_sourced
 from .data import Dataset, load_dataset
 from .errors import ConfigError, DropoutLabError, listing
@@ -169,7 +170,7 @@ def run_all(configs: Sequence[str | Path], out: str | Path = "results", *, overr
     from .progress import Console
 
     enable_xla_cache()  # before TensorFlow's first op: building a model to check shapes reads XLA's flags
-    out, configs = Path(out), [Path(c) for c in configs]
+    out, configs = Path(out), resolve_configs(configs)  # a shipped study's name, or a path
     observers = [Console(quiet, results=not quiet)] if observers is None else list(observers)
     warned: set = set()
 

@@ -1,7 +1,10 @@
 import atexit
+import functools
+import http.server
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,8 +21,28 @@ atexit.register(shutil.rmtree, os.environ["DROPOUT_LAB_XLA_CACHE"], True)
 
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch):
-    """Any accidental Sonar download goes to a closed loopback port, never the internet."""
+    """Any accidental download (Sonar, MNIST) goes to a closed loopback port, never the internet."""
     monkeypatch.setenv("DROPOUT_LAB_SONAR_URL", "http://127.0.0.1:9/sonar.all-data")
+    monkeypatch.setenv("DROPOUT_LAB_MNIST_URL", "http://127.0.0.1:9/mnist.npz")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """A loopback HTTP server over a directory of files; yields the directory and its base URL."""
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture

@@ -281,6 +281,17 @@ CASES = {
         ["{tmp}/d.npz: X has 5 rows but y has 4 labels; they must have the same length"]),
     "npz: no y": ({**NPZ_CONFIG, "d.npz": npz(X=[[0.0, 1.0]] * 4)}, RUN_C,
                   ["{tmp}/d.npz: no array 'y' (the labels) in the file; arrays: X"]),
+    # --- shipped studies (by name) ---
+    "study: unknown name": ({}, ["run", "sonar_hiden", "--out", "{tmp}/out"],
+                            ["sonar_hiden: no such config file, nor a shipped study; did you mean sonar_hidden? "
+                             "Studies: circles_dropout, ", "(`dropout-lab studies` lists them)"]),
+    "init: onto an existing file": ({"sonar_hidden.yaml": "mine\n"}, ["init", "sonar_hidden", "{tmp}"],
+                                    ["{tmp}/sonar_hidden.yaml: the file exists; use --force to replace it"]),
+    # --- a downloaded file in the data cache that fails its checksum, offline ---
+    "mnist: not Keras' file, offline": (
+        {"data/mnist.npz": b"not the file"}, ["run", "mnist_mlp", "--data-dir", "{tmp}/data", "--out", "{tmp}/out"],
+        ["{tmp}/data/mnist.npz: SHA-256 ", "differs from the published 731c5ac60275...; the file is not used, and "
+         "the download from http://127.0.0.1:9/mnist.npz failed"]),
     # --- sonar.csv in --data-dir ---
     "sonar: missing file, no network": (
         {"data/": None}, SONAR,
@@ -343,7 +354,8 @@ CASES = {
          "the config.yaml files do not differ; the hashes in run.json do"]),
 }
 # run in a real `python -m dropout_lab` process, as well as through click's runner
-SUBPROCESS = {"config: --set without =", "sonar: NaN", "output: sigmoid on 10-class data"}
+SUBPROCESS = {"config: --set without =", "sonar: NaN", "output: sigmoid on 10-class data", "study: unknown name",
+              "mnist: not Keras' file, offline"}
 
 
 @pytest.fixture

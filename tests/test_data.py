@@ -1,30 +1,11 @@
-import functools
-import http.server
-import threading
-
 import numpy as np
 import pytest
 
 from dropout_lab.config import CirclesData, CsvData, DigitsData, NpzData, RandomData, SonarData
-from dropout_lab.data import SONAR_CHECKSUM, checksum, fetch_sonar, load_dataset, read_sonar, resolve_data_dir
+from dropout_lab.data import SONAR_CHECKSUM, checksum, fetch_sonar, load_dataset, read_sonar
 from dropout_lab.errors import DataError
 
 from .conftest import write
-
-
-@pytest.fixture
-def serve(tmp_path):
-    """A loopback HTTP server over a directory of files; yields its base URL."""
-    root = tmp_path / "www"
-    root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def sonar_lines(sonar_dir):
@@ -42,14 +23,6 @@ def test_line_endings_do_not_change_the_checksum(tmp_path, sonar_dir):
     path = write(tmp_path / "sonar.csv", "\r\n".join(sonar_lines(sonar_dir)) + "\r\n")
     X, y = read_sonar(path)
     assert checksum(X, y) == SONAR_CHECKSUM
-
-
-def test_data_dir_resolution(monkeypatch, tmp_path):
-    monkeypatch.delenv("DROPOUT_LAB_DATA", raising=False)
-    assert str(resolve_data_dir()) == "data"
-    monkeypatch.setenv("DROPOUT_LAB_DATA", str(tmp_path))
-    assert resolve_data_dir() == tmp_path
-    assert str(resolve_data_dir("given")) == "given"
 
 
 def test_missing_sonar_is_downloaded_over_loopback_and_verified(tmp_path, sonar_dir, serve, monkeypatch):
@@ -101,9 +74,12 @@ def test_a_failed_download_names_the_url_and_the_remedy(tmp_path, serve):
 )
 def test_a_corrupt_local_sonar_file_is_one_clear_error(tmp_path, sonar_dir, mangle, message):
     path = write(tmp_path / "sonar.csv", "\n".join(mangle(sonar_lines(sonar_dir))))
-    with pytest.raises(DataError) as err:
+    before = path.read_bytes()
+    with pytest.raises(DataError) as err:  # downloading it again fails: the conftest's closed port
         load_dataset(SonarData(dataset="sonar"), tmp_path)
     assert str(err.value).startswith(str(path)) and message in str(err.value)
+    assert "the file is not used, and the download from http://127.0.0.1:9/" in str(err.value)
+    assert path.read_bytes() == before
 
 
 def test_circles_defaults_are_the_tutorials():

@@ -46,6 +46,9 @@ def test_importing_the_cli_imports_no_tensorflow():
     (["compare", "{a}/smoke", "{b}/smoke"], {"pandas", "scipy"}),
     (["check", "reference/smoke", "--against", "reference"], {"pandas", "scipy"}),
     (["report", "{a}", "--out", "{a}/report.md"], {"pandas", "scipy"}),
+    (["studies"], set()),
+    (["init", "sonar_hidden", "{a}"], set()),
+    (["data", "--data-dir", "{a}"], {"pandas"}),  # verifying sonar.csv parses it
 ])
 def test_commands_that_do_not_train_import_no_tensorflow(args, allowed, tmp_path):
     for name in ("a", "b"):  # two copies of the reference run: two runs to compare

@@ -71,6 +71,11 @@ def dump_config(cfg: Experiment) -> str:
     return yaml.safe_dump(cfg.to_dict(), sort_keys=False)
 
 
+def read_chain(path: str | Path) -> dict:
+    """A config file merged with the configs it ``extends``, not yet validated (no ``extends`` key)."""
+    return _read_chain(Path(path), (), [])
+
+
 def _read_chain(path: Path, seen: tuple[Path, ...], chain: list[tuple[Path, dict]]) -> dict:
     """The merged config of ``path`` and its ``extends`` ancestors; ``chain`` collects each
     file's own data, child first, to tell later which file an error comes from."""

@@ -108,6 +108,16 @@ class DigitsData(Section):
         return value
 
 
+class MnistData(Section):
+    """MNIST as ``keras.datasets.mnist.load_data()`` gives it (downloaded once into the data cache,
+    verified): 60,000 training then 10,000 test images of 28x28 pixels scaled to [0, 1], classes
+    ``0``..``9``.  ``view`` is the shape of one sample: ``flat`` (784,), ``image`` (28, 28, 1),
+    ``sequence`` (28, 28): 28 steps (rows) of 28 pixels."""
+
+    dataset: Literal["mnist"]
+    view: Annotated[str, choice(VIEWS)] = "flat"
+
+
 class NpzData(Section):
     """A user's own arrays from a ``.npz`` file: ``X`` of any shape, rows first, and labels ``y``."""
 
@@ -127,7 +137,7 @@ class RandomData(Section):
     seed: Seed = 1
 
 
-DataConfig = Annotated[SonarData | CirclesData | CsvData | DigitsData | NpzData | RandomData,
+DataConfig = Annotated[SonarData | CirclesData | CsvData | DigitsData | MnistData | NpzData | RandomData,
                        Field(discriminator="dataset")]
 
 

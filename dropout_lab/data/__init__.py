@@ -4,10 +4,12 @@ Every loader returns a :class:`Dataset`: the rows (2-D, flat), the labels as cla
 indices, the class names in label order, one sample's shape and a checksum of the
 parsed values.
 
-- :mod:`.sonar`: the UCI Sonar data (downloaded once, verified);
+- :mod:`.sonar`: the UCI Sonar data (downloaded once into the data cache, verified);
+- :mod:`.mnist`: MNIST, the file Keras downloads (likewise);
 - :mod:`.tables`: a user's CSV (``csv``);
 - :mod:`.arrays`: a user's ``.npz`` arrays of any shape (``npz``);
-- :mod:`.generated`: ``circles``, ``digits`` and ``random``, made in memory.
+- :mod:`.generated`: ``circles``, ``digits`` and ``random``, made in memory;
+- :mod:`.cache`: the data directory, verified downloads, what it holds.
 """
 
 from __future__ import annotations
@@ -15,12 +17,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from .arrays import load_npz
-from .dataset import Dataset, checksum, class_names, resolve_data_dir
+from .cache import (
+    CachedFile,
+    RemoteFile,
+    Sha256,
+    cached_file,
+    cached_files,
+    data_dir_and_origin,
+    fetch,
+    resolve_data_dir,
+)
+from .dataset import Dataset, checksum, class_names
 from .generated import DIGIT_VIEWS, load_circles, load_digits, load_random
+from .mnist import MNIST_REMOTE, MNIST_SHA256, MNIST_URL, MNIST_VIEWS, load_mnist, read_mnist
 from .sonar import (
     SONAR_CHECKSUM,
     SONAR_COUNTS,
     SONAR_FILE,
+    SONAR_REMOTE,
     SONAR_SHAPE,
     SONAR_URL,
     fetch_sonar,
@@ -34,9 +48,13 @@ DATASETS = {
     "circles": load_circles,
     "csv": load_csv,
     "digits": load_digits,
+    "mnist": load_mnist,
     "npz": load_npz,
     "random": load_random,
 }
+
+# the datasets that are downloaded: what `dropout-lab data` lists and fetches
+REMOTE_FILES = {remote.dataset: remote for remote in (SONAR_REMOTE, MNIST_REMOTE)}
 
 
 def load_dataset(spec, data_dir: str | Path | None = None) -> Dataset:
@@ -46,7 +64,9 @@ def load_dataset(spec, data_dir: str | Path | None = None) -> Dataset:
 
 
 __all__ = [
-    "DATASETS", "DIGIT_VIEWS", "SONAR_CHECKSUM", "SONAR_COUNTS", "SONAR_FILE", "SONAR_SHAPE", "SONAR_URL", "Dataset",
-    "Table", "checksum", "class_names", "fetch_sonar", "load_dataset", "read_sonar", "read_table",
+    "DATASETS", "DIGIT_VIEWS", "MNIST_REMOTE", "MNIST_SHA256", "MNIST_URL", "MNIST_VIEWS", "REMOTE_FILES",
+    "SONAR_CHECKSUM", "SONAR_COUNTS", "SONAR_FILE", "SONAR_REMOTE", "SONAR_SHAPE", "SONAR_URL", "CachedFile",
+    "Dataset", "RemoteFile", "Sha256", "Table", "cached_file", "cached_files", "checksum", "class_names",
+    "data_dir_and_origin", "fetch", "fetch_sonar", "load_dataset", "read_mnist", "read_sonar", "read_table",
     "resolve_data_dir",
 ]

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -54,18 +52,13 @@ def checksum(X: np.ndarray, y: np.ndarray, input_shape: tuple[int, ...] | None =
     """SHA-256 over the parsed values (float64 features, int8 labels; int64 labels when a
     class index exceeds 127), and the sample shape when it is not flat rows."""
     digest = hashlib.sha256()
-    digest.update(np.ascontiguousarray(X, dtype="<f8").tobytes())
+    digest.update(np.ascontiguousarray(X, dtype="<f8"))  # the buffer itself: no copy of a large X
     labels = np.asarray(y)
     digest.update(np.ascontiguousarray(labels, dtype="<i1" if labels.size == 0 or labels.max() <= 127 else "<i8")
                   .tobytes())
     if input_shape is not None and tuple(input_shape) != (X.shape[1],):
         digest.update(repr(tuple(int(d) for d in input_shape)).encode())
     return digest.hexdigest()
-
-
-def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
-    """``--data-dir``, else ``$DROPOUT_LAB_DATA``, else ``./data``."""
-    return Path(data_dir or os.environ.get("DROPOUT_LAB_DATA") or "data")
 
 
 # A numeric label column with more distinct values than this, and fewer than

@@ -1,26 +1,20 @@
 """The UCI Sonar data (Mines vs. Rocks), read from ``<data dir>/sonar.csv``.
 
-When the file is missing it is downloaded from the UCI archive, verified, and only then
-put in place; every run verifies it again.
+When the file is missing (or fails verification) it is downloaded from the UCI archive,
+verified, and only then put in place; every run verifies it again (see :mod:`.cache`).
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import tempfile
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 
 from ..config import SonarData
 from ..errors import DataError
+from .cache import RemoteFile, cached_file, fetch
 from .dataset import Dataset, checksum
 from .tables import read_table
-
-log = logging.getLogger("dropout_lab")
 
 SONAR_URL = (
     "https://archive.ics.uci.edu/ml/machine-learning-databases/"
@@ -35,9 +29,7 @@ SONAR_COUNTS = {"M": 111, "R": 97}
 
 
 def load_sonar(spec: SonarData, data_dir: Path) -> Dataset:
-    path = data_dir / SONAR_FILE
-    if not path.is_file():
-        fetch_sonar(data_dir)
+    path = cached_file(SONAR_REMOTE, data_dir)
     X, y = read_sonar(path)
     return Dataset("sonar", X, y, str(path), checksum(X, y), classes=("R", "M"))
 
@@ -67,47 +59,16 @@ def read_sonar(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if checksum(X, y) != SONAR_CHECKSUM:
         raise DataError(
             f"{path}: the values differ from the UCI Sonar data (checksum {checksum(X, y)[:12]}..., "
-            f"expected {SONAR_CHECKSUM[:12]}...); delete the file to download it again"
+            f"expected {SONAR_CHECKSUM[:12]}...)"
         )
     return X, y
 
 
 def fetch_sonar(data_dir: Path, url: str | None = None) -> Path:
-    """Download ``sonar.csv`` into ``data_dir``, verify it, then move it in place.
+    """Download ``sonar.csv`` into ``data_dir`` (from ``url``, else ``$DROPOUT_LAB_SONAR_URL``,
+    else the UCI archive), verify it, then move it into place (see :func:`.cache.fetch`)."""
+    return fetch(SONAR_REMOTE, data_dir, url)
 
-    Nothing is created on disk (not even ``data_dir``) unless the download verified.
-    """
-    url = url or os.environ.get("DROPOUT_LAB_SONAR_URL") or SONAR_URL
-    target = data_dir / SONAR_FILE
-    log.info("%s not found; downloading %s", target, url)
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            payload = response.read()
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise DataError(
-            f"{target}: not found, and the download from {url} failed ({reason}); "
-            f"put sonar.csv in {data_dir} or name its directory with --data-dir"
-        ) from None
-    with tempfile.TemporaryDirectory() as scratch:
-        staged = Path(scratch) / SONAR_FILE
-        staged.write_bytes(payload)
-        try:
-            read_sonar(staged)
-        except DataError as exc:
-            problem = str(exc).removeprefix(f"{staged}: ")
-            raise DataError(f"the file downloaded from {url} failed verification: {problem}") from None
-    tmp = None
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".sonar-", suffix=".part")
-        with os.fdopen(fd, "wb") as out:
-            out.write(payload)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise DataError(f"{target}: cannot save the downloaded data: {exc.strerror}") from None
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-    log.info("downloaded %s and verified it: 208 rows, 111 M / 97 R, checksum %s", target, SONAR_CHECKSUM[:12])
-    return target
+
+# verified by its parsed values (read_sonar), not by the file's bytes: see SONAR_CHECKSUM
+SONAR_REMOTE = RemoteFile("sonar", SONAR_FILE, SONAR_URL, read_sonar)

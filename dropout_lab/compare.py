@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ResultsError, StatsError
+from .render import markdown_table
 from .scoring import UNBOUNDED, bounds, higher_is_better, range_text
 from .stats import (
     clip_difference,
@@ -96,10 +97,8 @@ def against_markdown(table: pd.DataFrame, means: pd.DataFrame) -> str:
         f"n_test/n_train = {first['n_test']:.4g}/{first['n_train']:.4g}; p not adjusted for the "
         f"{len(table)} comparisons." + _clip_note(first["metric"]),
         "",
-        f"| run | runs | {first['metric'].replace('_', ' ')} [" + confidence + " CI] | "
-        + " | ".join(f"diff vs {ref} [{confidence} CI] | p" for ref in refs) + " |",
-        "|---|---|---|" + "---|---|" * len(refs),
     ]
+    rows = []
     for row in means.itertuples(index=False):
         ci = "" if pd.isna(row.ci_lo) else f" [{row.ci_lo:.4f}, {row.ci_hi:.4f}]"
         cells = [row.run, str(row.runs), f"{row.mean:.4f}{ci}"]
@@ -107,7 +106,9 @@ def against_markdown(table: pd.DataFrame, means: pd.DataFrame) -> str:
             pair = by_pair.get((ref, row.run))
             cells += (["(reference)", ""] if pair is None else
                       [f"{pair.diff:+.4f} [{pair.ci_lo:+.4f}, {pair.ci_hi:+.4f}]", p_value_text(pair.p)])
-        lines.append("| " + " | ".join(cells) + " |")
+        rows.append(cells)
+    lines += markdown_table(["run", "runs", f"{first['metric'].replace('_', ' ')} [{confidence} CI]",
+                             *(text for ref in refs for text in (f"diff vs {ref} [{confidence} CI]", "p"))], rows)
     significant = table[table["p"] < 1 - first["confidence"]]
     lines += ["", f"Significant (corrected p < {1 - first['confidence']:.2g}): "
               + (f"{len(significant)} of {len(table)} comparisons." if len(significant) else "none.")]
@@ -173,13 +174,12 @@ def compare_markdown(table: pd.DataFrame) -> str:
         f"(Nadeau & Bengio 2003) with n_test/n_train = {first['n_test']:.4g}/{first['n_train']:.4g}; "
         "p uncorrected from the plain paired t-test." + _clip_note(metric, means=False),
         "",
-        "| A | B | mean A | mean B | diff | CI | t | df | p | p uncorrected |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        *markdown_table(
+            ["A", "B", "mean A", "mean B", "diff", "CI", "t", "df", "p", "p uncorrected"],
+            ([row.run_a, row.run_b, f"{row.mean_a:.4f}", f"{row.mean_b:.4f}", f"{row.diff:+.4f}",
+              f"[{row.ci_lo:+.4f}, {row.ci_hi:+.4f}]", f"{row.t:.3f}", row.df, p_value_text(row.p),
+              p_value_text(row.p_uncorrected)] for row in table.itertuples(index=False))),
     ]
-    for row in table.itertuples(index=False):
-        lines.append(f"| {row.run_a} | {row.run_b} | {row.mean_a:.4f} | {row.mean_b:.4f} | {row.diff:+.4f} "
-                     f"| [{row.ci_lo:+.4f}, {row.ci_hi:+.4f}] | {row.t:.3f} | {row.df} "
-                     f"| {p_value_text(row.p)} | {p_value_text(row.p_uncorrected)} |")
     lines.append("")
     lines += [f"- {text}" for text in table["verdict"]]
     return "\n".join(lines) + "\n"

@@ -15,7 +15,7 @@ def describe_configs(configs, overrides=(), sweep_items=(), data_dir=None, warn=
 
     from .builder import build_model, layer_table
     from .catalog import resolve_configs
-    from .orchestrate import load_configs, load_sweeps
+    from .planning import resolve
 
     configs = resolve_configs(configs)
     warned: set = set()
@@ -26,8 +26,12 @@ def describe_configs(configs, overrides=(), sweep_items=(), data_dir=None, warn=
             if warn:
                 warn(text)
 
-    sweeps = load_sweeps(configs, overrides, sweep_items, data_dir, None, once)
-    for path, (cfg, dataset) in zip(configs, load_configs(configs, overrides, data_dir, once), strict=True):
+    plan = resolve(configs, overrides, sweep_items, data_dir, once)
+    sweeps = {sweep.path: (sweep, cells) for sweep, cells in plan.sweeps}
+    plain = {spec.path: spec for spec in plan.plain}
+    for path in configs:  # a sweep is described by its base config, on its first cell's data
+        cfg, dataset = (sweeps[path][0].base, sweeps[path][1][0].dataset) if path in sweeps else \
+            (plain[path].cfg, plain[path].dataset)
         keras.backend.clear_session()  # layer names start again at dense, dense_1, ...
         net = build_model(cfg.model, cfg.training, dataset.input_shape)
         opt = cfg.training.optimizer.model_dump()

@@ -52,9 +52,14 @@ Source = str | Path | Callable[[Sequence], str]
 def check_against_data(cfg: Experiment, dataset, source: Source) -> list[str]:
     """Every check of ``cfg`` against its loaded ``dataset`` (a :class:`~dropout_lab.data.Dataset`)
     before training; raises ``ConfigError``, returns warnings."""
+    return check_run(cfg, dataset, source)[1]
+
+
+def check_run(cfg: Experiment, dataset, source: Source) -> tuple[list, list[str]]:
+    """:func:`check_against_data`, also returning the splits the run trains (planned once here)."""
     check_output(cfg, dataset.n_classes, source, dataset.name)
     check_inference(cfg, source)
-    return check_splits(cfg, dataset.y, source, classes=dataset.classes, input_shape=dataset.input_shape)
+    return _check_splits(cfg, dataset.y, source, dataset.classes, dataset.input_shape)
 
 
 def check_splits(cfg: Experiment, y, source: Source, *, classes: Sequence[str] | None = None,
@@ -65,10 +70,14 @@ def check_splits(cfg: Experiment, y, source: Source, *, classes: Sequence[str] |
     expected and what was found); returns warnings.  ``classes`` names the classes in
     messages; ``input_shape`` (one sample's shape) enables the model-size check.
     """
+    return _check_splits(cfg, y, source, classes, input_shape)[1]
+
+
+def _check_splits(cfg: Experiment, y, source: Source, classes, input_shape) -> tuple[list, list[str]]:
     y = np.asarray(y)
     names = _class_names(y, classes)
     _check_sizes(cfg, y, source, names)
-    split_plan = _plan(cfg, y, source)
+    split_plan = _plan_splits(cfg, y, source)
     for split in split_plan:
         _check_split(cfg, y, split, source, names)
         _check_validation(cfg, y, split, source, names)
@@ -81,7 +90,7 @@ def check_splits(cfg: Experiment, y, source: Source, *, classes: Sequence[str] |
             f"{_where(source, 'training', 'batch_size')}: training.batch_size {cfg.training.batch_size} is larger "
             f"than the smallest training part ({smallest} rows): each epoch is one batch of all its rows"
         )
-    return warnings
+    return split_plan, warnings
 
 
 def _output_wanted(n_classes: int) -> tuple[int, str, str]:
@@ -158,7 +167,9 @@ def _check_sizes(cfg: Experiment, y: np.ndarray, source: Source, names: dict[int
         )
 
 
-def _plan(cfg: Experiment, y: np.ndarray, source: Source) -> list:
+def _plan_splits(cfg: Experiment, y: np.ndarray, source: Source) -> list:
+    """Every split the run of ``cfg`` trains (:func:`dropout_lab.splits.plan`); a protocol the
+    labels cannot split is a ``ConfigError`` naming where it was written."""
 
     try:
         return plan(cfg, y)

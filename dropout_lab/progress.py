@@ -121,9 +121,9 @@ class Console:
             return
         if record.reused:
             click.echo(f"{run.cfg.name}: already done, reusing {record.path}")
-        from .results import headline, summarize
+        from .results import headline
 
-        click.echo(f"{headline(run.cfg.name, summarize(record.folds))}  -> {record.path}")
+        click.echo(f"{headline(run.cfg.name, record.summary)}  -> {record.path}")
 
     def comparison_written(self, path, text: str) -> None:
         if not self.results:

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from .errors import ResultsError
+from .render import interval, markdown_table
 from .results import SavedRun, read_run, summarize
 
 PLOTS = {"learning_curve.png": "learning curve", "test_accuracy.png": "test accuracy",
@@ -128,18 +129,19 @@ def _markdown(root: Path, rows: list[dict], sweeps: list[Path], skipped: list[st
              + ". "
              "Test and train accuracy: mean ± std over the runs (repeats x folds; std with ddof=0, as the "
              "tutorial prints it); 95% CI: the t-based interval of the mean test accuracy, clipped to [0, 1].", "",
-             "| run | data | protocol | epochs | runs | test accuracy | test 95% CI | train accuracy | plots |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             ]
+    table = []
     for row in rows:
         name = row["run"] if row["config"] == row["_dir"].name else f"{row['run']} ({row['config']})"
-        run = f"[{name}]({_link(row['_dir'] / 'summary.md', report_dir)})"
-        runs = f"{row['runs']} ({row['repeats']} x {row['folds']})"
-        ci = ("—" if pd.isna(row["test_ci95_low"]) else f"[{row['test_ci95_low']:.4f}, {row['test_ci95_high']:.4f}]")
         plots = " · ".join(f"[{label}]({_link(row['_dir'] / f, report_dir)})"
                            for f, label in PLOTS.items() if (row["_dir"] / f).is_file()) or "—"
-        lines.append(f"| {run} | {row['dataset']} | {row['protocol']} | {row['epochs']} | {runs} "
-                     f"| {row['test_mean']:.4f} ± {row['test_std']:.4f} | {ci} "
-                     f"| {row['train_mean']:.4f} ± {row['train_std']:.4f} | {plots} |")
+        table.append([f"[{name}]({_link(row['_dir'] / 'summary.md', report_dir)})", row["dataset"], row["protocol"],
+                      row["epochs"], f"{row['runs']} ({row['repeats']} x {row['folds']})",
+                      f"{row['test_mean']:.4f} ± {row['test_std']:.4f}",
+                      interval(row["test_ci95_low"], row["test_ci95_high"]),
+                      f"{row['train_mean']:.4f} ± {row['train_std']:.4f}", plots])
+    lines += markdown_table(["run", "data", "protocol", "epochs", "runs", "test accuracy", "test 95% CI",
+                             "train accuracy", "plots"], table)
     if sweeps:
         lines += ["", "## Sweeps", ""]
         for where in sweeps:

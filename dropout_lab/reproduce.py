@@ -32,6 +32,7 @@ import numpy as np
 from .config import load_config
 from .config.diff import config_difference, show_value
 from .errors import DropoutLabError
+from .render import markdown_table
 from .results import read_run
 from .stats import Summary, accuracy_ci, format_p, welch_ttest
 
@@ -86,8 +87,8 @@ def reproduction_markdown(results_dir: Path, configs_dir: Path | None = None) ->
         raise DropoutLabError(f"{results_dir}: no run of a published study ({studies}) with its shipped config"
                               + (f"; {why}" if why else ""))
     lines = ["# Reproduction of the tutorial's figures", "",
-             "| config | metric | published | measured mean [95% interval] | runs | middle 95% of runs "
-             "| verdict |", "|---|---|---|---|---|---|---|"]
+             *markdown_table(["config", "metric", "published", "measured mean [95% interval]", "runs",
+                              "middle 95% of runs", "verdict"], [])]
     for name, metric, printed, std, words in PUBLISHED:
         value, digits = float(printed), len(printed.split(".")[1])
         if name in differs:

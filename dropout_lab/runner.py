@@ -100,9 +100,11 @@ def run_experiment(cfg: Experiment, dataset: Dataset, on_fold=None, done=None, j
 
 
 def run_info(cfg: Experiment, dataset: Dataset, resumed: int, threads: dict, started: datetime,
-             wall_seconds: float) -> dict:
+             wall_seconds: float, identity: str | None = None, xla: bool | None = None) -> dict:
     """What run.json records to trace a run's numbers back: config hash, data, versions, run id,
-    how many folds came from the journal, where and on how many threads it trained, times."""
+    how many folds came from the journal, where and on how many threads it trained, times.
+    ``identity`` and ``xla``: the run's id and XLA mode as resolved (computed here when not given)."""
+    xla = uses_xla(cfg, dataset) if xla is None else xla
     return {
         "name": cfg.name,
         "seed": cfg.seed,
@@ -111,8 +113,8 @@ def run_info(cfg: Experiment, dataset: Dataset, resumed: int, threads: dict, sta
                     "rows": int(dataset.X.shape[0]), "features": dataset.n_features,
                     "input_shape": list(dataset.input_shape), "classes": list(dataset.classes)},
         "versions": versions(),
-        "run_id": run_id(cfg, dataset),
-        "xla": uses_xla(cfg, dataset),
+        "run_id": run_id(cfg, dataset, xla) if identity is None else identity,
+        "xla": xla,
         "resumed_folds": resumed,
         "threads": {**threads, "op_determinism": True, "cpu_count": os.cpu_count()},
         "started": started.isoformat(timespec="seconds"),
@@ -121,13 +123,14 @@ def run_info(cfg: Experiment, dataset: Dataset, resumed: int, threads: dict, sta
     }
 
 
-def run_id(cfg: Experiment, dataset: Dataset) -> str:
+def run_id(cfg: Experiment, dataset: Dataset, xla: bool | None = None) -> str:
     """Identifies a run's numbers: the resolved config, the data and the library versions.
 
-    A journal of finished folds is reused only by a run with the same id.
+    A journal of finished folds is reused only by a run with the same id.  ``xla``: whether
+    the run trains under XLA, when already resolved.
     """
     parts = [cfg.config_hash(), dataset.checksum, versions()]
-    if uses_xla(cfg, dataset):  # XLA rounds differently from graph mode; graph runs keep their ids
+    if uses_xla(cfg, dataset) if xla is None else xla:  # XLA rounds unlike graph mode; graph runs keep their ids
         parts.append("xla")
     text = json.dumps(parts, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

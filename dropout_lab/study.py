@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .compare import KEY, check_same_folds
+from .render import markdown_table
 from .results import SavedRun, read_run
 from .scoring import MC_PREFIX, UNBOUNDED, bounds
 from .stats import clip_difference, corrected_resampled_ttest, mean_ci, p_value_text
@@ -110,9 +111,7 @@ def entropy_table(runs: Mapping[str, SavedRun]) -> pd.DataFrame:
 def markdown(table: pd.DataFrame) -> str:
     if table.empty:
         return "(no runs)\n"
-    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
+    return "\n".join(markdown_table(list(table.columns), table.itertuples(index=False))) + "\n"
 
 
 def find_runs(out: Path) -> dict[str, SavedRun]:

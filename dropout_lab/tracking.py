@@ -200,9 +200,7 @@ class MlflowTracker(Observer):
             metrics += [Metric(k, float(v), now, step) for k, v in row.items()
                         if k not in ("repeat", "fold", "split_seed", "model_seed", "n_train", "n_test")
                         and v == v]  # NaN (an undefined score) is left out
-        from .results import summarize
-
-        for metric, stats in summarize(record.folds).iterrows():
+        for metric, stats in record.summary.iterrows():
             metrics += [Metric(f"mean_{metric}", float(stats["mean"]), now, 0),
                         Metric(f"std_{metric}", float(stats["std"]), now, 0)]
         if record.history is not None:

@@ -20,7 +20,8 @@ from dropout_lab.results import (
     write_run,
 )
 from dropout_lab.stats import mean_ci
-from dropout_lab.sweep import expand, sweep_files
+from dropout_lab.sweep import expand
+from dropout_lab.sweep_tables import sweep_files
 
 from .conftest import CONFIGS
 

@@ -8,7 +8,8 @@ from dropout_lab.cli import main
 from dropout_lab.config import load_config
 from dropout_lab.errors import ConfigError
 from dropout_lab.results import RUN_FILES, write_run
-from dropout_lab.sweep import cell_name, expand, find_done, key_labels, parse_sweep_option, sweep_files, value_text
+from dropout_lab.sweep import cell_name, expand, find_done, key_labels, parse_sweep_option, value_text
+from dropout_lab.sweep_tables import sweep_files
 
 from .conftest import CONFIGS, count_trained_runs, write
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from .yaml_io import read_yaml
 
 
 def load_config(
-    path: str | Path, overrides: list[str] | tuple[str, ...] = (), cell: dict[str, Any] | None = None
+    path: str | Path | ConfigFile, overrides: list[str] | tuple[str, ...] = (), cell: dict[str, Any] | None = None
 ) -> Experiment:
     """Read, merge (``extends``), override (``--set KEY=VALUE``) and validate one config.
 
@@ -38,15 +39,33 @@ def load_config(
     return load_config_sourced(path, overrides, cell)[0]
 
 
+@dataclass(frozen=True, eq=False)
+class ConfigFile:
+    """A config file read from disk once: its data merged with its ``extends`` chain (not yet
+    validated), and each file's own data, child first.  ``load_config`` and a sweep's cells
+    take it instead of a path, so that a command reads each file once."""
+
+    path: Path
+    data: dict
+    chain: tuple[tuple[Path, dict], ...]
+
+
+def read_config(path: str | Path) -> ConfigFile:
+    """Read ``path`` and the configs it ``extends`` (raises ``ConfigError`` naming the file)."""
+    path, chain = Path(path), []
+    data = _read_chain(path, (), chain)
+    return ConfigFile(path, data, tuple(chain))
+
+
 def load_config_sourced(
-    path: str | Path, overrides: list[str] | tuple[str, ...] = (), cell: dict[str, Any] | None = None
+    path: str | Path | ConfigFile, overrides: list[str] | tuple[str, ...] = (), cell: dict[str, Any] | None = None
 ) -> tuple[Experiment, Callable[[Sequence], str]]:
     """``load_config``, and a function telling who wrote the value at a key path: the file of
     the ``extends`` chain that sets it, ``FILE (--set ...)``, or ``FILE`` for a sweep cell's
     values.  Checks made later (against the data) name the place with it."""
-    path = Path(path)
-    chain: list[tuple[Path, dict]] = []
-    data = _read_chain(path, (), chain)
+    file = path if isinstance(path, ConfigFile) else read_config(path)
+    path, chain = file.path, list(file.chain)
+    data = copy.deepcopy(file.data)  # overrides and cells assign into it
     data.setdefault("name", path.stem)
     applied = [(item, _apply_override(data, item, path)) for item in overrides]
     cell_keys = []
@@ -73,7 +92,7 @@ def dump_config(cfg: Experiment) -> str:
 
 def read_chain(path: str | Path) -> dict:
     """A config file merged with the configs it ``extends``, not yet validated (no ``extends`` key)."""
-    return _read_chain(Path(path), (), [])
+    return read_config(path).data
 
 
 def _read_chain(path: Path, seen: tuple[Path, ...], chain: list[tuple[Path, dict]]) -> dict:

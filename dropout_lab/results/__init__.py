@@ -1,4 +1,5 @@
-"""Result tables (``tables``) and run directories (``rundir``); see each module.
+"""Result tables (``tables``, ``comparison``), run directories written (``rundir``) and read
+(``reading``), and the locks that keep concurrent commands apart (``locks``); see each module.
 
 ``Journal`` (the resume journal) lives in :mod:`dropout_lab.journal`, beside the orchestration
 that drives it, and is re-exported here for older imports.
@@ -6,13 +7,10 @@ that drives it, and is re-exported here for older imports.
 
 from ..journal import Journal
 from .comparison import comparison_markdown, comparison_table, setup_of
+from .reading import RUN_FILES, SavedRun, find_done, read_run
 from .rundir import (
-    RUN_FILES,
-    SavedRun,
     check_run_dir,
-    find_done,
     prepare_out_dir,
-    read_run,
     update_comparison,
     write_comparison,
     write_figure,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..render import interval, markdown_table, protocol
 from ..scoring import bounds, range_text
 from .tables import headline
 
@@ -40,16 +41,13 @@ def comparison_markdown(summaries: dict[str, pd.DataFrame], setups: dict[str, di
     marked = setups is not None and not table["same_setup"].all()
     lines = ["# Comparison", "", "Test accuracy, mean (std) over folds:", ""]
     lines += [f"- {headline(name, summary)}" for name, summary in summaries.items()]
-    extra = " protocol | epochs |" if setups is not None else ""
-    lines += ["", f"| config | test mean | test std | test 95% interval | train mean | train std | runs |{extra}",
-              "|---|---|---|---|---|---|---|" + "---|---|" * (setups is not None)]
-    for row in table.itertuples(index=False):
-        line = (f"| {row.config}{' (*)' if marked and not row.same_setup else ''} | {row.test_mean:.4f} "
-                f"| {row.test_std:.4f} | [{row.test_ci95_low:.4f}, {row.test_ci95_high:.4f}] "
-                f"| {row.train_mean:.4f} | {row.train_std:.4f} | {row.runs} |")
-        if setups is not None:
-            line += f" {row.protocol} | {row.epochs} |"
-        lines.append(line)
+    header = ["config", "test mean", "test std", "test 95% interval", "train mean", "train std", "runs"]
+    lines += ["", *markdown_table(
+        header + (["protocol", "epochs"] if setups is not None else []),
+        ([f"{row.config}{' (*)' if marked and not row.same_setup else ''}", f"{row.test_mean:.4f}",
+          f"{row.test_std:.4f}", interval(row.test_ci95_low, row.test_ci95_high, missing="[nan, nan]"),
+          f"{row.train_mean:.4f}", f"{row.train_std:.4f}", row.runs,
+          *([row.protocol, row.epochs] if setups is not None else [])] for row in table.itertuples(index=False)))]
     if marked:
         common = _common_setup(setups)
         lines += ["", f"(*) evaluated with another protocol or number of epochs than the others "
@@ -63,16 +61,7 @@ def setup_of(config: dict) -> dict:
     """How a run was evaluated, from its config.yaml: ``{"protocol": "10-fold CV", "epochs": 300}``."""
     evaluation = config.get("evaluation") if isinstance(config.get("evaluation"), dict) else {}
     training = config.get("training") if isinstance(config.get("training"), dict) else {}
-    if evaluation.get("protocol") == "holdout":
-        size = evaluation.get("n_train")
-        protocol = (f"holdout (n_train {size})" if size is not None
-                    else f"holdout (train_fraction {evaluation.get('train_fraction')})")
-    else:
-        protocol = f"{evaluation.get('n_splits', '?')}-fold CV"
-    repeats = evaluation.get("repeats", 1)
-    if repeats != 1:
-        protocol += f" x {repeats} repeats"
-    return {"protocol": protocol, "epochs": training.get("epochs")}
+    return {"protocol": protocol(evaluation), "epochs": training.get("epochs")}
 
 
 def _setup_key(setup: dict) -> tuple:

@@ -6,6 +6,7 @@ import pandas as pd
 
 from .. import scoring
 from ..folds import ENTROPY_COLUMNS, STOPPING_COLUMNS
+from ..render import interval, markdown_table
 from ..stats import mean_ci
 
 METRICS = ("test_accuracy", "train_accuracy")  # first in a summary; then the other scores folds.csv has
@@ -47,15 +48,27 @@ def headline(name: str, summary: pd.DataFrame) -> str:
 
 
 def summary_markdown(name: str, summary: pd.DataFrame) -> str:
-    lines = [f"# {name}", "", headline(name, summary), "",
-             "| metric | mean | std | sem | 95% interval | min | max | runs |", "|---|---|---|---|---|---|---|---|"]
-    for metric, row in summary.iterrows():
-        lines.append(
-            f"| {metric} | {row['mean']:.4f} | {row['std']:.4f} | {row['sem']:.4f} "
-            f"| [{row['ci95_low']:.4f}, {row['ci95_high']:.4f}] | {row['min']:.4f} | {row['max']:.4f} "
-            f"| {int(row['n'])} |"
-        )
+    lines = [f"# {name}", "", headline(name, summary), ""]
+    lines += markdown_table(
+        ["metric", "mean", "std", "sem", "95% interval", "min", "max", "runs"],
+        ([metric, f"{row['mean']:.4f}", f"{row['std']:.4f}", f"{row['sem']:.4f}",
+          interval(row["ci95_low"], row["ci95_high"], missing="[nan, nan]"), f"{row['min']:.4f}", f"{row['max']:.4f}",
+          int(row["n"])] for metric, row in summary.iterrows()))
     lines += ["", "std: as the tutorial prints it (ddof=0); sem and the t-based 95% interval of the mean use ddof=1. "
               + scoring.bounds_note(summary.index)]
     return "\n".join(lines) + "\n"
 
+
+def prediction_tables(cfg, predictions: pd.DataFrame, classes) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
+    """From a run's held-out predictions: the confusion matrix over every fold and repeat; the
+    reliability table per inference mode (standard, and Monte Carlo dropout when the run used it),
+    keyed by the mode's label for the diagram; and those tables as one (``mode`` column) for
+    reliability.csv."""
+    modes = {"standard inference": ""}
+    if cfg.evaluation.inference.mc:
+        modes[f"Monte Carlo dropout, T = {cfg.evaluation.inference.samples}"] = scoring.MC_PREFIX
+    tables = {label: scoring.reliability_over_folds(predictions, classes, cfg.evaluation.calibration_bins, prefix)
+              for label, prefix in modes.items()}
+    together = pd.concat([table.assign(mode="mc_dropout" if prefix else "standard")
+                          for table, prefix in zip(tables.values(), modes.values(), strict=True)], ignore_index=True)
+    return scoring.confusion(predictions, classes), tables, together

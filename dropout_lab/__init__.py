@@ -23,7 +23,7 @@ _LAZY = {
     **dict.fromkeys(("FoldResult", "Split"), "folds"),
     "Journal": "journal",
     **dict.fromkeys(("read_run", "summarize", "write_comparison", "write_run"), "results"),
-    "check_shapes": "shapes",
+    "check_shapes": "preflight",
     **dict.fromkeys(("accuracy_ci", "corrected_resampled_ttest", "mean_ci", "paired_ttest"), "stats"),
     "build_model": "builder",
     "evaluate": "runner",

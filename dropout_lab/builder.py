@@ -14,7 +14,7 @@ import keras
 from .config import ModelConfig, Schedule, TrainingConfig
 from .errors import ConfigError
 from .layers import LAYERS, build_layer
-from .shapes import format_shape
+from .render import format_shape
 from .types import Section
 
 OPTIMIZERS = {

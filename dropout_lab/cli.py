@@ -27,8 +27,8 @@ def _report_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except DropoutLabError as exc:
-            raise click.ClickException(str(exc)) from None
+        except DropoutLabError as exc:  # one line per problem (preflight reports several at once)
+            raise click.ClickException("\nError: ".join(str(exc).splitlines()) or str(exc)) from None
 
     return wrapper
 

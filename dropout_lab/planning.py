@@ -20,7 +20,6 @@ from .config.loader import read_config
 from .data import Dataset, load_dataset
 from .errors import ConfigError
 from .preflight import check_run
-from .shapes import check_shapes
 from .splits import Split
 
 
@@ -95,7 +94,6 @@ def _spec(path: Path, cfg: Experiment, source, datasets: dict, data_dir, warn, s
     for text in warnings:
         if warn:
             warn(text)
-    check_shapes(cfg, dataset.input_shape, source)
     try:
         get_engine(cfg.training.engine).check(cfg, dataset)
     except ConfigError as exc:

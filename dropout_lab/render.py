@@ -1,5 +1,5 @@
-"""Text shared by every output (summaries, comparisons, sweeps, reports, reproduction): one way
-to write a Markdown table, an interval and a run's protocol.  Pure, and imports nothing of the
+"""Text shared by every output (summaries, comparisons, sweeps, reports, reproduction, errors): one
+way to write a Markdown table, an interval, a sample's shape and a run's protocol.  Pure, and imports nothing of the
 package, so that any layer may use it."""
 
 from __future__ import annotations
@@ -12,6 +12,11 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence]) -> list[str]
     """The lines of a Markdown table: the header, its rule, one line per row (cells as ``str``)."""
     return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
             *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows)]
+
+
+def format_shape(shape) -> str:
+    """One sample's shape: ``(8, 8, 32)``; one axis as ``(64,)``."""
+    return f"({', '.join(str(n) for n in shape)}{',' if len(shape) == 1 else ''})"
 
 
 def interval(low: float, high: float, spec: str = ".4f", missing: str = "—") -> str:

@@ -34,8 +34,9 @@ def _counting(monkeypatch, module, name: str, calls: Counter, key=lambda *args: 
 ])
 def test_a_run_reads_each_file_once_and_plans_hashes_and_summarizes_once(sonar_env, tmp_path, monkeypatch,
                                                                            config, files):
-    from dropout_lab import preflight, runner
+    from dropout_lab import runner
     from dropout_lab.config import loader
+    from dropout_lab.preflight import data as preflight
     from dropout_lab.results import rundir
 
     calls = Counter()

@@ -6,7 +6,7 @@ parsed values.
 
 - :mod:`.sonar`: the UCI Sonar data (downloaded once into the data cache, verified);
 - :mod:`.mnist`: MNIST, the file Keras downloads (likewise);
-- :mod:`.tables`: a user's CSV (``csv``);
+- :mod:`.csvfile`: a user's CSV (``csv``);
 - :mod:`.arrays`: a user's ``.npz`` arrays of any shape (``npz``);
 - :mod:`.generated`: ``circles``, ``digits`` and ``random``, made in memory;
 - :mod:`.cache`: the data directory, verified downloads, what it holds.
@@ -41,7 +41,7 @@ from .sonar import (
     load_sonar,
     read_sonar,
 )
-from .tables import Table, load_csv, read_table
+from .csvfile import Table, load_csv, read_table
 
 DATASETS = {
     "sonar": load_sonar,

@@ -14,7 +14,7 @@ from ..config import SonarData
 from ..errors import DataError
 from .cache import RemoteFile, cached_file, fetch
 from .dataset import Dataset, checksum
-from .tables import read_table
+from .csvfile import read_table
 
 SONAR_URL = (
     "https://archive.ics.uci.edu/ml/machine-learning-databases/"

@@ -14,7 +14,7 @@ The config schema accepts exactly the registered kinds (``model.layers[i].type``
 ``build_model`` builds each layer with its kind's builder.  ``needs`` says what one
 sample's shape must look like where the layer stands (a flat vector, a sequence, an
 image; None: any shape), for the shape check before training
-(:func:`dropout_lab.shapes.check_shapes`).  Builders import Keras themselves, so that
+(:func:`dropout_lab.preflight.check_shapes`).  Builders import Keras themselves, so that
 reading a config never imports TensorFlow.
 
 A kind may also say how many parameters it has, without building anything
@@ -94,7 +94,7 @@ def parameter_count(layers, input_shape: tuple[int, ...]) -> tuple[int, int]:
 
     Counting stops at the first layer that cannot be counted: a kind without ``params``, or a
     layer that cannot take the shape it would get (the shape check,
-    :func:`dropout_lab.shapes.check_shapes`, names it); the count is then a lower bound, as
+    :func:`dropout_lab.preflight.check_shapes`, names it); the count is then a lower bound, as
     fewer than ``len(layers)`` layers were counted.
     """
     total, shape = 0, tuple(input_shape)

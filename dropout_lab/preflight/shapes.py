@@ -14,16 +14,12 @@ needs and the shape it would get (one line; wrapped here)::
 
 from __future__ import annotations
 
-from .errors import ConfigError
-from .layers import FLAT, LAYERS, build_layer
-from .layers.options import as_tuple
+from ..errors import ConfigError
+from ..layers import FLAT, LAYERS, build_layer
+from ..layers.options import as_tuple
+from ..render import format_shape
 
-__all__ = ["check_shapes", "format_shape"]
-
-
-def format_shape(shape) -> str:
-    """``(8, 8, 32)``; one axis as ``(64,)``."""
-    return f"({', '.join(str(n) for n in shape)}{',' if len(shape) == 1 else ''})"
+__all__ = ["check_shapes"]
 
 
 def check_shapes(cfg, input_shape: tuple[int, ...] | int, source=None) -> list[tuple[int, ...]]:

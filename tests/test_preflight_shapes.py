@@ -10,7 +10,8 @@ from dropout_lab.builder import build_model
 from dropout_lab.config import Experiment
 from dropout_lab.data import Dataset, checksum
 from dropout_lab.errors import ConfigError
-from dropout_lab.shapes import check_shapes, format_shape
+from dropout_lab.preflight import check_shapes
+from dropout_lab.render import format_shape
 
 OUTPUT = {"type": "dense", "units": 1, "activation": "sigmoid"}
 

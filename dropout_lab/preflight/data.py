@@ -1,8 +1,7 @@
-"""Preflight: the checks of a config that need its data, run before any training starts.
+"""The checks of a config against its data's classes and labels (see :mod:`dropout_lab.preflight`).
 
-``check_against_data(cfg, dataset, source)`` runs every check below; it raises a
-``ConfigError`` for what cannot be trained and returns warnings (text) for what can but
-is probably not what was meant:
+Each raises a ``ConfigError`` for what cannot be trained; :func:`check_splits` also returns
+warnings (text) for what can but is probably not what was meant:
 
 - :func:`check_output`: the output layer and the loss fit the data's classes;
 - :func:`check_inference`: Monte Carlo dropout needs a dropout layer;
@@ -28,11 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import LOSSES, Experiment, HoldoutConfig
-from .config.inference import MC_DROPOUT_KINDS, mc_dropout_layers
-from .errors import ConfigError, listing
-from .layers import parameter_count
-from .splits import plan, stopping_seed, validation_split
+from ..config import LOSSES, Experiment, HoldoutConfig
+from ..config.inference import MC_DROPOUT_KINDS, mc_dropout_layers
+from ..errors import ConfigError, listing
+from ..layers import parameter_count
+from ..splits import plan, stopping_seed, validation_split
 
 # Training memory allowed for one config's models at once: a third of a 24 GB, 2-core
 # machine, because the machine is shared and Keras needs activations, copies of the data and
@@ -49,19 +48,6 @@ _OPTIMIZER_SLOTS: dict[str, Callable] = {
 Source = str | Path | Callable[[Sequence], str]
 
 
-def check_against_data(cfg: Experiment, dataset, source: Source) -> list[str]:
-    """Every check of ``cfg`` against its loaded ``dataset`` (a :class:`~dropout_lab.data.Dataset`)
-    before training; raises ``ConfigError``, returns warnings."""
-    return check_run(cfg, dataset, source)[1]
-
-
-def check_run(cfg: Experiment, dataset, source: Source) -> tuple[list, list[str]]:
-    """:func:`check_against_data`, also returning the splits the run trains (planned once here)."""
-    check_output(cfg, dataset.n_classes, source, dataset.name)
-    check_inference(cfg, source)
-    return _check_splits(cfg, dataset.y, source, dataset.classes, dataset.input_shape)
-
-
 def check_splits(cfg: Experiment, y, source: Source, *, classes: Sequence[str] | None = None,
                  input_shape: tuple[int, ...] | None = None) -> list[str]:
     """Check ``cfg``'s protocol, splits and model size against its data's labels ``y`` (class indices).
@@ -70,10 +56,11 @@ def check_splits(cfg: Experiment, y, source: Source, *, classes: Sequence[str] |
     expected and what was found); returns warnings.  ``classes`` names the classes in
     messages; ``input_shape`` (one sample's shape) enables the model-size check.
     """
-    return _check_splits(cfg, y, source, classes, input_shape)[1]
+    return planned_splits(cfg, y, source, classes, input_shape)[1]
 
 
-def _check_splits(cfg: Experiment, y, source: Source, classes, input_shape) -> tuple[list, list[str]]:
+def planned_splits(cfg: Experiment, y, source: Source, classes=None, input_shape=None) -> tuple[list, list[str]]:
+    """:func:`check_splits`, also returning the splits the run trains (planned once, here)."""
     y = np.asarray(y)
     names = _class_names(y, classes)
     _check_sizes(cfg, y, source, names)

@@ -1,0 +1,51 @@
+"""Preflight: every check of a config that needs its data, run before anything trains or is written.
+
+:func:`check_run` runs them all and returns the run's planned splits and the warnings; the
+problems of independent checks are reported together (one ``ConfigError``, one line each),
+so a user fixes a config in one go:
+
+- the output layer and the loss against the data's classes (:func:`check_output`);
+- Monte Carlo dropout needs a dropout layer (:func:`check_inference`);
+- the protocol's sizes, every planned split of every repeat, early stopping's validation
+  parts, the model's memory (:func:`check_splits`, :mod:`.data`);
+- every layer can follow the one before it on the data's sample shape (:func:`check_shapes`).
+
+Whether the config's engine trains the model is the engine's own check (``engines``, above
+this layer): :mod:`dropout_lab.planning` asks it after these.
+"""
+
+from __future__ import annotations
+
+from ..errors import ConfigError
+from .data import MAX_TRAINING_BYTES, Source, check_inference, check_output, check_splits, planned_splits
+from .shapes import check_shapes
+
+__all__ = ["MAX_TRAINING_BYTES", "check_against_data", "check_inference", "check_output", "check_run",
+           "check_shapes", "check_splits"]
+
+
+def check_run(cfg, dataset, source: Source) -> tuple[list, list[str]]:
+    """Every check of ``cfg`` against its loaded ``dataset`` (a :class:`~dropout_lab.data.Dataset`):
+    the run's splits (planned once here) and the warnings; raises one ``ConfigError`` whose
+    lines are the problems found."""
+    problems, result = [], ([], [])
+    checks = (lambda: check_output(cfg, dataset.n_classes, source, dataset.name),
+              lambda: check_inference(cfg, source),
+              lambda: check_shapes(cfg, dataset.input_shape, source))
+    for check in checks:
+        try:
+            check()
+        except ConfigError as exc:
+            problems.append(str(exc))
+    try:
+        result = planned_splits(cfg, dataset.y, source, dataset.classes, dataset.input_shape)
+    except ConfigError as exc:
+        problems.insert(1 if problems else 0, str(exc))
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return result
+
+
+def check_against_data(cfg, dataset, source: Source) -> list[str]:
+    """:func:`check_run`'s warnings (raises as it does)."""
+    return check_run(cfg, dataset, source)[1]

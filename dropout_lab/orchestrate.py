@@ -23,6 +23,7 @@ finished folds are saved.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,8 +94,10 @@ def run_all(configs: Sequence[str | Path], out: str | Path = "results", *, overr
                          *([f"training.xla={str(xla).lower()}"] if xla is not None else []))
             plan = resolve(configs, overrides, sweep, data_dir, warn)  # every run resolved once, here
             references = _references(check, plan.plain)
-            with run_locks(out, plan.names):  # another command writing one of these runs: refused here
-                pool.start()  # e.g. connect to a Ray cluster: fails fast, before anything is written
+            pool.start()  # e.g. connect to a Ray cluster: fails fast, before anything is written
+            with contextlib.ExitStack() as stack:
+                stack.callback(pool.close)
+                stack.enter_context(run_locks(out, plan.names))  # another command writing these runs: refused
                 try:
                     if tracker is not None:
                         tracker.start()
@@ -105,7 +108,6 @@ def run_all(configs: Sequence[str | Path], out: str | Path = "results", *, overr
                     interrupt.check()
                     ok = _check_all(out, references, observers)
                 finally:
-                    pool.close()
                     for observer in observers:
                         observer.close()
             interrupt.check()

@@ -511,8 +511,8 @@ def test_noise_layers_draw_what_keras_layers_draw():
     out = run("gaussian_noise", [0.0, 0.1, 1.0])
     np.testing.assert_array_equal(out[0], x[0])
     for m, stddev in ((1, 0.1), (2, 1.0)):
-        noise = out[m] - x[m]
-        assert abs(noise.mean()) < 0.02 * stddev + 1e-3 and abs(noise.std() / stddev - 1) < 0.02
+        added = out[m] - x[m]
+        assert abs(added.mean()) < 0.02 * stddev + 1e-3 and abs(added.std() / stddev - 1) < 0.02
     out = run("alpha_dropout", [0.0, 0.1, 0.3])
     np.testing.assert_array_equal(out[0], x[0])
     for m, rate in ((1, 0.1), (2, 0.3)):

@@ -79,15 +79,15 @@ class FoldResult:
 def fold_result(split: Split, dataset: Dataset, proba_train, proba_test, seconds: float,
                 history: pd.DataFrame | None = None, *, bins: int = scoring.DEFAULT_BINS,
                 mc_proba_test=None, stopping: dict[str, int] | None = None) -> FoldResult:
-    """Score one trained split from its predicted probabilities (the one scoring path);
+    """Score one trained split from the predicted probabilities its engine handed back: the
+    one place a fold is scored (:func:`dropout_lab.scoring.score_fold`), once;
     ``mc_proba_test``: the held-out rows' Monte Carlo dropout probabilities, scored too."""
     K = dataset.n_classes
     proba_test = scoring.as_proba(proba_test, K)
-    y_test = dataset.y[split.test]
-    scores = scoring.score_split(dataset.y[split.train], proba_train, y_test, proba_test, K, bins)
     if mc_proba_test is not None:
         mc_proba_test = scoring.as_proba(mc_proba_test, K)
-        scores.update(scoring.score_mc(y_test, proba_test, mc_proba_test, K, bins))
+    scores = scoring.score_fold(dataset.y[split.train], proba_train, dataset.y[split.test], proba_test, K, bins,
+                                mc_proba_test)
     return FoldResult(split.repeat, split.fold, split.split_seed, split.model_seed, len(split.train),
                       len(split.test), scores, np.asarray(split.test), proba_test, seconds, history,
                       mc_proba_test, stopping)

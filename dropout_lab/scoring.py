@@ -305,6 +305,18 @@ def score_mc(y_test, proba_test, mc_proba_test, n_classes: int, bins: int = DEFA
     return values
 
 
+def score_fold(y_train, proba_train, y_test, proba_test, n_classes: int, bins: int = DEFAULT_BINS,
+               mc_proba_test=None) -> dict[str, float]:
+    """Every score of one trained split, from the predictions its engine handed back:
+    :func:`score_split`, and with Monte Carlo dropout's probabilities (``mc_proba_test``)
+    :func:`score_mc` too.  The one call that scores a fold (see
+    :func:`dropout_lab.folds.fold_result`)."""
+    scores = score_split(y_train, proba_train, y_test, proba_test, n_classes, bins)
+    if mc_proba_test is not None:
+        scores.update(score_mc(y_test, proba_test, mc_proba_test, n_classes, bins))
+    return scores
+
+
 # --- out-of-fold predictions and the confusion matrix ---
 
 def predictions_frame(index, repeat: int, fold: int, y, proba, classes, mc_proba=None) -> pd.DataFrame:

@@ -304,3 +304,27 @@ def test_counting_stops_at_a_layer_that_cannot_take_its_input():
     pooled = ModelConfig.model_validate({"layers": [
         {"type": "max_pooling2d"}, {"type": "max_pooling2d"}, {"type": "flatten"}, OUTPUT]}).layers
     assert parameter_count(pooled, (2, 2, 1)) == (0, 1)
+
+
+def test_capabilities_are_read_from_the_registry():
+    """Monte Carlo dropout's kinds (the config's list, the Keras classes it keeps on) are the
+    kinds registered with ``mc_dropout``; a ``fused`` option must be one of the kind's own."""
+    from typing import Literal
+
+    from dropout_lab.config import MC_DROPOUT_KINDS
+    from dropout_lab.engines.mc_dropout import dropout_classes
+    from dropout_lab.layers import LayerSpec, kinds_with, register
+
+    assert MC_DROPOUT_KINDS == kinds_with("mc_dropout") == tuple(k for k in LAYERS if LAYERS[k].mc_dropout)
+    assert {"dropout", "spatial_dropout2d", "alpha_dropout"} <= set(MC_DROPOUT_KINDS)
+    assert "gaussian_noise" not in MC_DROPOUT_KINDS
+    assert set(dropout_classes()) == {keras.layers.Dropout, keras.layers.SpatialDropout1D,
+                                      keras.layers.SpatialDropout2D, keras.layers.GaussianDropout,
+                                      keras.layers.AlphaDropout}
+
+    class Odd(LayerSpec):
+        type: Literal["odd"]
+
+    with pytest.raises(ValueError, match=r"Expected options of 'odd' in fused. Received: \['rate'\]"):
+        register(Odd, fused=("rate",))
+    assert "odd" not in LAYERS

@@ -202,20 +202,20 @@ def test_ctrl_c_during_a_stacked_program_keeps_its_folds_then_stops(sonar_env, t
 
     from dropout_lab.engines import fused
 
-    real = fused._train_group
+    real = fused.group.train_group
 
     def interrupted(*args, **kwargs):
         out = real(*args, **kwargs)
         os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the program ran
         return out
 
-    monkeypatch.setattr(fused, "_train_group", interrupted)
+    monkeypatch.setattr(fused.group, "train_group", interrupted)
     command = dict(overrides=["training.engine=fused", "training.epochs=2"], plots=False)
     calls = fused.call_count()
     with pytest.raises(Interrupted, match="finished folds"):
         run_all([CONFIGS / "smoke.yaml", CONFIGS / "sonar_input.yaml"], tmp_path, observers=[], **command)
     assert fused.call_count() - calls == 1  # sonar_input's program never started
-    monkeypatch.setattr(fused, "_train_group", real)
+    monkeypatch.setattr(fused.group, "train_group", real)
     recorder = Recorder()
     run_all([CONFIGS / "smoke.yaml", CONFIGS / "sonar_input.yaml"], tmp_path, observers=[recorder], **command)
     assert ("started", "smoke", 3) in recorder.events and ("started", "sonar_input", 0) in recorder.events

@@ -16,11 +16,12 @@ from typing import Annotated, Any, ClassVar
 from pydantic import model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..layers import kinds_with
 from ..types import PositiveInt, Section, choice, expect, is_int
 
 INFERENCE_MODES = ("standard", "mc_dropout")
-# the layer kinds Monte Carlo dropout keeps stochastic at prediction
-MC_DROPOUT_KINDS = ("dropout", "spatial_dropout1d", "spatial_dropout2d", "gaussian_dropout", "alpha_dropout")
+# the layer kinds Monte Carlo dropout keeps stochastic at prediction (the registry's mc_dropout flag)
+MC_DROPOUT_KINDS = kinds_with("mc_dropout")
 DEFAULT_SAMPLES = 50
 DEFAULT_BINS = 15
 

@@ -144,7 +144,7 @@ class TrainingConfig(OmitDefaults):
     engine: Annotated[str, choice(ENGINES)] = "scikeras"
     early_stopping: EarlyStoppingConfig | None = None
     # the fused engine compiles its program with XLA: true, false (graph mode) or "auto", the
-    # default (XLA when a run's work repays the compile: see engines/fused.py, use_xla)
+    # default (XLA when a run's work repays the compile: see engines/fused/grouping.py, use_xla)
     xla: Annotated[bool | str, expect("true, false or auto", lambda v: isinstance(v, bool) or v == "auto")] = "auto"
 
 

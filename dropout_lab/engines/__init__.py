@@ -1,11 +1,12 @@
 """Training engines, one interface (see :mod:`.base`): ``check``, ``supports``, ``train``.
 
-- :mod:`.scikeras` (the reference): one ``Pipeline(StandardScaler, KerasClassifier)`` per split;
+- :mod:`.scikeras` (the reference): one ``Pipeline(StandardScaler, KerasClassifier)`` per split,
+  :mod:`.mc_dropout` its Monte Carlo dropout;
 - :mod:`.fused`: many models of one architecture trained as one stacked TensorFlow program
-  (all folds, repeats, sweep cells and configs of a command together); :mod:`.program`
-  is its compiled ``tf.function``, :mod:`.optimizers` its Keras optimizer updates and
-  learning-rate schedules on per-model columns, :mod:`.stacking` the column and
-  SIMD-packet helpers they share, :mod:`.xla_cache` XLA's persistent compile cache.
+  (all folds, repeats, sweep cells and configs of a command together), a package along its
+  seams (see its docstring);
+- :mod:`.tf_setup`: TensorFlow's settings for training, made by one call
+  (:func:`get_engine` makes it); :mod:`.xla_cache` XLA's persistent compile cache.
 
 ``get_engine(name)`` returns the engine module that ``training.engine: name`` selects.
 The engines (and TensorFlow) are imported on first use.
@@ -16,7 +17,7 @@ from .base import ENGINES, HISTORY_COLUMNS, FoldResult, Split, fold_columns, fol
 _FUSED = ("Task", "architecture_key", "check_supported", "train_tasks")
 
 __all__ = ["ENGINES", "HISTORY_COLUMNS", "FoldResult", "Split", "fold_columns", "fold_result", "get_engine",
-           "optimizers", *_FUSED]
+           *_FUSED]
 
 
 def __getattr__(name):
@@ -24,8 +25,4 @@ def __getattr__(name):
         from . import fused
 
         return getattr(fused, name)
-    if name == "optimizers":
-        import importlib
-
-        return importlib.import_module(".optimizers", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

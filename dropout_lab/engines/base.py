@@ -28,6 +28,7 @@ from types import ModuleType
 from ..config import ENGINES as _ENGINE_NAMES
 from ..errors import ConfigError
 from ..folds import HISTORY_COLUMNS, FoldResult, Split, fold_columns, fold_result
+from . import tf_setup
 
 __all__ = ["ENGINES", "HISTORY_COLUMNS", "FoldResult", "Split", "fold_columns", "fold_result", "get_engine",
            "supports_of"]
@@ -36,9 +37,11 @@ ENGINES = {name: name for name in _ENGINE_NAMES}  # training.engine -> module in
 
 
 def get_engine(name: str) -> ModuleType:
-    """The engine module called ``name`` (imported on first use: each loads TensorFlow)."""
+    """The engine module called ``name`` (imported on first use: each loads TensorFlow), with
+    TensorFlow set up for training first (:func:`.tf_setup.configure`)."""
     if name not in ENGINES:
         raise ConfigError(f"unknown engine {name!r}; valid: {', '.join(ENGINES)}")
+    tf_setup.configure()
     return importlib.import_module(f"{__package__}.{ENGINES[name]}")
 
 

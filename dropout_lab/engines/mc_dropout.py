@@ -4,7 +4,8 @@
 normalization would normalize with the batch's own statistics (and update its moving
 averages), Gaussian noise would add noise.  Monte Carlo dropout keeps only the dropout
 layers stochastic, so :func:`mc_predict_proba` calls the model's layers one by one, each
-dropout layer (:data:`DROPOUT_LAYERS`) with ``training=True`` and every other layer with
+dropout layer (of the Keras classes the layer registry builds for its ``mc_dropout``
+kinds, :func:`dropout_classes`) with ``training=True`` and every other layer with
 ``training=False``.
 
 The ``samples`` passes are one call on the rows repeated ``samples`` times (each copy of
@@ -16,19 +17,29 @@ the trained weights, the rows, ``samples`` and ``seed``.
 
 from __future__ import annotations
 
+import functools
+
 import keras
 import numpy as np
 
+from ..config import MC_DROPOUT_KINDS
 from ..errors import ConfigError
+from ..layers import LAYERS
 from ..splits import derive_seed
 
-# the Keras classes of config.inference.MC_DROPOUT_KINDS (SpatialDropout1D/2D subclass Dropout)
-DROPOUT_LAYERS = (keras.layers.Dropout, keras.layers.GaussianDropout, keras.layers.AlphaDropout)
+
+@functools.cache
+def dropout_classes() -> tuple[type, ...]:
+    """The Keras classes of the layers Monte Carlo dropout keeps stochastic: what the layer
+    registry builds for each of its ``mc_dropout`` kinds (``config.MC_DROPOUT_KINDS``)."""
+    built = (LAYERS[kind].build(LAYERS[kind].spec.model_validate({"type": kind, "rate": 0.5}))
+             for kind in MC_DROPOUT_KINDS)
+    return tuple(dict.fromkeys(type(layer) for layer in built))
 
 
 def dropout_layers(model: keras.Model) -> list[keras.layers.Layer]:
     """The model's dropout layers with a rate above 0 (those Monte Carlo dropout keeps on)."""
-    return [layer for layer in model.layers if isinstance(layer, DROPOUT_LAYERS) and layer.rate > 0]
+    return [layer for layer in model.layers if isinstance(layer, dropout_classes()) and layer.rate > 0]
 
 
 def mc_predict_proba(model: keras.Model, X: np.ndarray, samples: int, seed: int,
@@ -50,13 +61,14 @@ def mc_predict_proba(model: keras.Model, X: np.ndarray, samples: int, seed: int,
         layer.seed_generator.state.assign(np.array([derive_seed(seed, 2, i) % 2**31, 0], dtype="int64").astype(
             layer.seed_generator.state.dtype))
     X = np.asarray(X, dtype="float32")
+    stochastic = dropout_classes()
     per_call = max(1, max_rows // max(len(X), 1))
     total, done = None, 0
     while done < samples:
         reps = min(per_call, samples - done)
         h = keras.ops.convert_to_tensor(np.tile(X, (reps, 1)))
         for layer in model.layers:
-            h = layer(h, training=isinstance(layer, DROPOUT_LAYERS))
+            h = layer(h, training=isinstance(layer, stochastic))
         out = keras.ops.convert_to_numpy(h).astype(np.float64).reshape(reps, len(X), -1).sum(axis=0)
         total = out if total is None else total + out
         done += reps

@@ -38,14 +38,12 @@ from ..data import Dataset
 from ..errors import ConfigError
 from ..folds import FoldResult, Split, fold_result
 from ..splits import stopping_seed, validation_split
+from . import tf_setup
 from .base import supports_of
 from .mc_dropout import mc_predict_proba
 
 NAME = "scikeras"
 STACKS = False  # one model per split: an executor can spread the splits
-
-tf.get_logger().setLevel("ERROR")  # silence tf.function retracing chatter: each fold is a new model
-tf.config.experimental.enable_op_determinism()
 
 
 def check(cfg: Experiment, dataset: Dataset) -> None:
@@ -138,6 +136,7 @@ def fit_split(cfg: Experiment, dataset: Dataset, split: Split) -> FoldResult:
     the model fits on ``split.train`` minus its validation rows (the training scores are
     still over the whole training part); see the module's docstring.
     """
+    tf_setup.configure()
     X, y = dataset.X.astype("float32"), dataset.y
     train, test = split.train, split.test
     stopping = cfg.training.early_stopping

@@ -13,8 +13,8 @@ against the program's, so processes may share the directory.
 default is ``$XDG_CACHE_HOME/dropout-lab/xla`` (``~/.cache/dropout-lab/xla``).  A
 directory already set in ``TF_XLA_FLAGS`` is left as it is.  TensorFlow reads its XLA
 flags once, at its first use of them (creating a ``tf.Variable`` is enough), so
-:func:`enable` must run before that: ``run_all`` calls it first thing, and importing the
-fused engine calls it too.
+:func:`enable` must run before that: ``run_all`` calls it first thing, and
+:func:`dropout_lab.engines.tf_setup.configure` (TensorFlow's settings for training) too.
 """
 
 from __future__ import annotations

@@ -8,9 +8,11 @@ builder, imported below.
 from . import core, noise, conv, pooling, shape, recurrent, normalization  # noqa: F401, I001  (registers the kinds, in this order)
 from .core import DenseLayer, DropoutLayer
 from .options import KernelRegularizer, LayerSpec
-from .registry import FLAT, IMAGE, LAYERS, SEQUENCE, LayerKind, Needs, build_layer, parameter_count, register
+from .registry import (
+    FLAT, IMAGE, LAYERS, SEQUENCE, LayerKind, Needs, build_layer, kinds_with, parameter_count, register,
+)
 
 __all__ = [
     "FLAT", "IMAGE", "LAYERS", "SEQUENCE", "DenseLayer", "DropoutLayer", "KernelRegularizer", "LayerKind",
-    "LayerSpec", "Needs", "build_layer", "parameter_count", "register",
+    "LayerSpec", "Needs", "build_layer", "kinds_with", "parameter_count", "register",
 ]

@@ -33,7 +33,8 @@ def _dense_params(spec: DenseLayer, shape: tuple[int, ...]) -> tuple[int, tuple[
     return shape[-1] * spec.units + spec.units, (*shape[:-1], spec.units)
 
 
-@register(DenseLayer, needs=FLAT, params=_dense_params)
+@register(DenseLayer, needs=FLAT, params=_dense_params,
+          fused=("units", "activation", "max_norm", "kernel_initializer", "kernel_regularizer"))
 def _dense(spec: DenseLayer):
     import keras
 
@@ -46,7 +47,7 @@ def _dense(spec: DenseLayer):
     )
 
 
-@register(DropoutLayer, params=same_shape)
+@register(DropoutLayer, params=same_shape, mc_dropout=True, fused=("rate",))
 def _dropout(spec: DropoutLayer):
     import keras
 

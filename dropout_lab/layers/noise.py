@@ -53,35 +53,35 @@ class GaussianNoiseLayer(LayerSpec):
     stddev: StdDev
 
 
-@register(SpatialDropout1DLayer, needs=SEQUENCE, params=same_shape)
+@register(SpatialDropout1DLayer, needs=SEQUENCE, params=same_shape, mc_dropout=True)
 def _spatial_dropout1d(spec):
     import keras
 
     return keras.layers.SpatialDropout1D(spec.rate)
 
 
-@register(SpatialDropout2DLayer, needs=IMAGE, params=same_shape)
+@register(SpatialDropout2DLayer, needs=IMAGE, params=same_shape, mc_dropout=True)
 def _spatial_dropout2d(spec):
     import keras
 
     return keras.layers.SpatialDropout2D(spec.rate)
 
 
-@register(GaussianDropoutLayer, params=same_shape)
+@register(GaussianDropoutLayer, params=same_shape, mc_dropout=True, fused=("rate",))
 def _gaussian_dropout(spec):
     import keras
 
     return keras.layers.GaussianDropout(spec.rate)
 
 
-@register(AlphaDropoutLayer, params=same_shape)
+@register(AlphaDropoutLayer, params=same_shape, mc_dropout=True, fused=("rate",))
 def _alpha_dropout(spec):
     import keras
 
     return keras.layers.AlphaDropout(spec.rate)
 
 
-@register(GaussianNoiseLayer, params=same_shape)
+@register(GaussianNoiseLayer, params=same_shape, fused=("stddev",))
 def _gaussian_noise(spec):
     import keras
 

@@ -20,6 +20,16 @@ reading a config never imports TensorFlow.
 A kind may also say how many parameters it has, without building anything
 (``params=fn`` with ``fn(spec, input_shape) -> (count, output_shape)``): the checks
 before training use it to refuse a model too large for the machine.
+
+Its capabilities, which the checks and engines read from here (nowhere else lists kinds):
+
+``mc_dropout=True``
+    Monte Carlo dropout (``evaluation.inference.mode: mc_dropout``) keeps the layer
+    stochastic at prediction
+    (:data:`dropout_lab.config.inference.MC_DROPOUT_KINDS`);
+``fused=(option, ...)``
+    the fused engine trains the kind, with these of its options (every other option must
+    hold its default); left out (None), the fused engine refuses the kind by name.
 """
 
 from __future__ import annotations
@@ -58,6 +68,8 @@ class LayerKind:
     needs: Needs | None = None
     # (spec, one sample's input shape) -> (parameter count, output shape); None: unknown
     params: Callable[[Section, tuple[int, ...]], tuple[int, tuple[int, ...]]] | None = None
+    mc_dropout: bool = False  # Monte Carlo dropout keeps it stochastic at prediction
+    fused: tuple[str, ...] | None = None  # the options the fused engine trains; None: not trained by it
 
 
 LAYERS: dict[str, LayerKind] = {}
@@ -68,19 +80,29 @@ def same_shape(spec: Section, shape: tuple[int, ...]) -> tuple[int, tuple[int, .
     return 0, shape
 
 
-def register(spec: type[Section], needs: Needs | None = None, params=None):
+def register(spec: type[Section], needs: Needs | None = None, params=None, *, mc_dropout: bool = False,
+             fused: tuple[str, ...] | None = None):
     """Register ``spec`` (a section whose ``type`` is a one-value ``Literal``) with the builder it
     decorates; ``needs``: the input it takes; ``params(spec, input_shape) -> (count, output_shape)``,
-    if given, counts its parameters."""
+    if given, counts its parameters; ``mc_dropout`` and ``fused``: its capabilities (see the
+    module's docstring)."""
     (name,) = typing.get_args(spec.model_fields["type"].annotation)
+    unknown = set(fused or ()) - set(spec.model_fields)
+    if unknown:
+        raise ValueError(f"Expected options of {name!r} in fused. Received: {sorted(unknown)}")
 
     def add(build):
         if name in LAYERS:
             raise ValueError(f"Expected a new layer type. Received: type={name!r}, which is registered already")
-        LAYERS[name] = LayerKind(name, spec, build, needs, params)
+        LAYERS[name] = LayerKind(name, spec, build, needs, params, mc_dropout, fused)
         return build
 
     return add
+
+
+def kinds_with(capability: str) -> tuple[str, ...]:
+    """The registered kinds that have ``capability`` (``"mc_dropout"``, ``"fused"``), in registry order."""
+    return tuple(name for name, kind in LAYERS.items() if getattr(kind, capability) not in (None, False))
 
 
 def build_layer(spec: Section):

@@ -16,7 +16,7 @@ class FlattenLayer(LayerSpec):
     type: Literal["flatten"]
 
 
-@register(FlattenLayer, params=lambda spec, shape: (0, (math.prod(shape),)))
+@register(FlattenLayer, params=lambda spec, shape: (0, (math.prod(shape),)), fused=())
 def _flatten(spec):
     import keras
 

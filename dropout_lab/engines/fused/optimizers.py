@@ -41,7 +41,7 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
-from ..config import SCHEDULES, Experiment, schedule_of
+from ...config import SCHEDULES, Experiment, schedule_of
 from .stacking import bc, in_packets, packet_pow
 
 # what each optimizer implements (keys beyond these must hold their schema default)

@@ -1,112 +1,47 @@
-"""The fused engine's compiled program: the stacked forward pass, the noise layers, the
-per-model random streams, the training loop and the final predictions, as one
-``tf.function`` per architecture (:func:`build`).  :mod:`.fused` prepares its arguments
-(:func:`.fused._prepare`) and reads its results; see its docstring for what is reproduced
-from Keras and why each model's numbers do not depend on what it is stacked with.
+"""The fused engine's compiled program: the stacked forward pass and the training loop,
+then the final predictions, as one ``tf.function`` per architecture (:func:`build`).
+
+:mod:`.prepare` makes its arguments, :mod:`.group` runs it and reads what it returns;
+the package's docstring says what is reproduced from Keras and why each model's numbers
+do not depend on what it is stacked with.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import math
 
 import tensorflow as tf
 
+from ...layers import LAYERS
 from . import optimizers as optim
 from .heads import HEADS, Head
+from .noise import NOISE, noise, order
 from .stacking import bc as _bc
 from .stacking import lanes as _lanes
 
-_log = logging.getLogger("dropout_lab.engines.fused")  # one logger for the engine
+_log = logging.getLogger(__name__)
 
-# Keras 3's TensorFlow backend computes these activations with exactly these ops.
+# Keras 3's TensorFlow backend computes these activations with exactly these ops (one for
+# every activation of the config schema: dropout_lab.types.ACTIVATIONS)
 ACTIVATIONS = {
     "relu": tf.nn.relu, "sigmoid": tf.nn.sigmoid, "tanh": tf.nn.tanh, "linear": tf.identity,
     "elu": tf.nn.elu, "selu": tf.nn.selu, "softplus": tf.math.softplus, "swish": tf.nn.silu,
     "softmax": tf.nn.softmax,
 }
 KERAS_EPSILON = 1e-7  # keras.backend.epsilon(): MaxNorm's
-# Layers that act on each value alone (in training only): the engine draws their noise.
-NOISE = ("dropout", "gaussian_dropout", "alpha_dropout", "gaussian_noise")
-MC_KINDS = ("dropout", "gaussian_dropout", "alpha_dropout")  # what Monte Carlo dropout keeps on
-# keras.layers.AlphaDropout's constants: selu's alpha and scale
-SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
-
+# the noise layers Monte Carlo dropout keeps on: the layer registry's mc_dropout kinds
+MC_KINDS = tuple(kind for kind in NOISE if LAYERS[kind].mc_dropout)
 _U32 = tf.uint32
-def _u32(value: int) -> tf.Tensor:
-    return tf.constant(value, _U32)
 
 
-def _fmix(h: tf.Tensor) -> tf.Tensor:
-    """MurmurHash3's 32-bit finalizer: a bijection with full avalanche."""
-    h = tf.bitwise.bitwise_xor(h, tf.bitwise.right_shift(h, _u32(16)))
-    h = h * _u32(0x85EBCA6B)
-    h = tf.bitwise.bitwise_xor(h, tf.bitwise.right_shift(h, _u32(13)))
-    h = h * _u32(0xC2B2AE35)
-    return tf.bitwise.bitwise_xor(h, tf.bitwise.right_shift(h, _u32(16)))
-
-
-def _bits(key: tf.Tensor, counter: tf.Tensor, size) -> tf.Tensor:
-    """Counter-based random words ``[models, size]`` from each model's key, a stream
-    counter (a scalar or one per model) and the element index, mixed in two rounds."""
-    base = _fmix(tf.bitwise.bitwise_xor(key, _fmix(tf.cast(counter, _U32) + _u32(0x632BE5AB))))  # [models]
-    index = _fmix(tf.cast(tf.range(size), _U32) * _u32(0x9E3779B9) + _u32(0x7F4A7C15))
-    return _fmix(tf.bitwise.bitwise_xor(base[:, None], index[None, :]))
-
-
-def _max_norm(w: tf.Tensor, on: tf.Tensor, max_value: tf.Tensor) -> tf.Tensor:
+def max_norm(w: tf.Tensor, on: tf.Tensor, max_value: tf.Tensor) -> tf.Tensor:
     """``keras.constraints.MaxNorm(max_value, axis=0)`` on each model's kernel."""
     # reduced along the last axis: a reduction over a middle axis rounds differently
     # depending on how many models are stacked
     norms = tf.sqrt(tf.reduce_sum(tf.square(tf.transpose(w, [0, 2, 1])), axis=2))[:, None, :]
     desired = tf.clip_by_value(norms, 0.0, _bc(max_value, norms))
     return tf.where(_bc(on, w), w * (desired / (KERAS_EPSILON + norms)), w)
-
-
-def _uniform(words: tf.Tensor) -> tf.Tensor:
-    """Random words to float32 uniforms in [0, 1) on a 2**-24 grid."""
-    return tf.cast(tf.bitwise.right_shift(words, _u32(8)), tf.float32) * (2.0**-24)
-
-
-def _dropout(h, rate, scale, key, counter):
-    """``keras.layers.Dropout`` in training: keep where uniform >= rate, scale kept units
-    by ``1/(1-rate)``; one mask per model from its key and the stream ``counter``."""
-    noise = _uniform_like(h, key, counter)
-    return tf.where(noise >= _bc(rate, h), h * _bc(scale, h), 0.0)
-
-
-def _uniform_like(h, key, counter) -> tf.Tensor:
-    """Uniforms in [0, 1) shaped like ``h``, per model from its key and the stream ``counter``."""
-    return _uniform(tf.reshape(_bits(key, counter, tf.reduce_prod(tf.shape(h)[1:])), tf.shape(h)))
-
-
-def _normal_like(h, key, counter) -> tf.Tensor:
-    """Standard normal deviates shaped like ``h`` (Box-Muller on two uniform streams),
-    per model from its key and the stream ``counter``."""
-    size = tf.reduce_prod(tf.shape(h)[1:])
-    words = _bits(key, counter, 2 * size)
-    u1 = (tf.cast(tf.bitwise.right_shift(words[:, :size], _u32(8)), tf.float32) + 1.0) * (2.0**-24)  # (0, 1]
-    u2 = _uniform(words[:, size:])
-    z = tf.sqrt(-2.0 * tf.math.log(u1)) * tf.cos((2 * math.pi) * u2)
-    return tf.reshape(z, tf.shape(h))
-
-
-def _noise(kind: str, h, rate, params, key, counter):
-    """A noise layer in training, as Keras computes it from its noise: ``rate`` is each
-    model's rate (stddev for gaussian_noise), ``params`` its :func:`_noise_params`; a
-    model whose rate is 0 passes ``h`` through, as Keras does."""
-    if kind == "dropout":
-        return _dropout(h, rate, params[0], key, counter)
-    if kind == "gaussian_dropout":  # inputs * normal(mean=1, stddev)
-        out = h * (_normal_like(h, key, counter) * _bc(params[0], h) + 1.0)
-    elif kind == "gaussian_noise":  # inputs + normal(mean=0, stddev)
-        out = h + (_normal_like(h, key, counter) * _bc(params[0], h) + 0.0)
-    else:  # alpha_dropout: a * where(kept, inputs, alpha_p) + b
-        kept = tf.cast(_uniform_like(h, key, counter) >= _bc(rate, h), h.dtype)
-        x = h * kept + (-SELU_ALPHA * SELU_SCALE) * (1 - kept)
-        out = _bc(params[0], h) * x + _bc(params[1], h)
-    return tf.where(_bc(rate, h) > 0, out, h)
 
 
 def _penalty(layers: tuple, weights, penalties) -> tf.Tensor | None:
@@ -126,9 +61,9 @@ def _penalty(layers: tuple, weights, penalties) -> tf.Tensor | None:
     return total
 
 
-def _forward(layers: tuple, weights, x, dropout=None, active=NOISE):
+def forward(layers: tuple, weights, x, dropout=None, active=NOISE):
     """Logits ``[models, rows, units]`` of the stacked net (the output layer's activation
-    left off: see :data:`~dropout_lab.engines.heads.HEADS`).
+    left off: see :data:`.heads.HEADS`).
 
     ``dropout``, in training only, is ``(rates, scales, key, counter)``: noise layer
     (dropout or another of ``NOISE``) ``d`` draws its masks from stream
@@ -142,7 +77,7 @@ def _forward(layers: tuple, weights, x, dropout=None, active=NOISE):
     for i, kind in enumerate(layers):
         if kind[0] == "dense":
             # x @ kernel + bias as Keras adds them; the bias enters through a matmul with
-            # ones so that its gradient is a per-model matmul too (see _max_norm)
+            # ones so that its gradient is a per-model matmul too (see max_norm)
             ones = tf.ones_like(h[..., :1])
             h = tf.linalg.matmul(h, weights[2 * k]) + tf.linalg.matmul(ones, weights[2 * k + 1][:, None, :])
             h = h if i == last else ACTIVATIONS[kind[1]](h)
@@ -150,17 +85,9 @@ def _forward(layers: tuple, weights, x, dropout=None, active=NOISE):
         elif kind[0] in NOISE:
             if dropout is not None and kind[0] in active:
                 rates, scales, key, counter = dropout
-                h = _noise(kind[0], h, rates[d], scales[d], key, counter * n_drop + d)
+                h = noise(kind[0], h, rates[d], scales[d], key, counter * n_drop + d)
             d += 1  # flatten: the rows are flat already
     return h
-
-
-def _order(key, epoch, n_train, width):
-    """Each model's row order for one epoch ``[models, width]``: a permutation of its
-    ``n_train`` rows, then its padding rows."""
-    words = tf.bitcast(tf.bitwise.right_shift(_bits(key, epoch, width), _u32(1)), tf.int32)
-    rank = tf.where(tf.range(width)[None, :] < n_train[:, None], words, -1)
-    return tf.argsort(rank, axis=1, direction="DESCENDING", stable=True)
 
 
 def _scores(head: Head, logits, y, valid):
@@ -175,7 +102,7 @@ _traces = 0  # programs traced (and, with XLA, compiled) in this process: see tr
 
 def trace_count() -> int:
     """How many programs this process has traced so far (each trace is a compile; with XLA
-    the slow one).  A program is built once per architecture (:func:`architecture_key`
+    the slow one).  A program is built once per architecture (:func:`.grouping.architecture_key`
     without the epochs, which are an argument) and traced again only for new array shapes:
     the cells of a sweep over rates, penalties, optimizer settings or seeds share one."""
     return _traces
@@ -196,10 +123,10 @@ def build(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, hist
     n_slots = optim.N_SLOTS[name]
     head = HEADS[loss]
 
-    def train_step(a, s, order, weights, slots, step_count, sums):
+    def train_step(a, s, rows, weights, slots, step_count, sums):
         lane = tf.range(_lanes(batch))  # the batch's rows, padded to whole SIMD packets
-        position = tf.minimum(s * batch + lane, tf.shape(order)[1] - 1)
-        index = tf.gather(order, position, axis=1)
+        position = tf.minimum(s * batch + lane, tf.shape(rows)[1] - 1)
+        index = tf.gather(rows, position, axis=1)
         valid = tf.cast((lane < batch)[None, :] & (position[None, :] < a["n_train"][:, None]), tf.float32)
         x = tf.gather(a["x_train"], index, batch_dims=1)
         y = tf.gather(a["y_train"], index, batch_dims=1)
@@ -207,7 +134,7 @@ def build(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, hist
         with tf.GradientTape() as tape:
             tape.watch(weights)
             counter = tf.cast(step_count, _U32)  # the model's own update count: its dropout stream
-            logits = _forward(layers, weights, x, (a["rates"], a["scales"], a["dropout_key"], counter))
+            logits = forward(layers, weights, x, (a["rates"], a["scales"], a["dropout_key"], counter))
             per_row = head.loss(y, logits)
             # the objective: each model's batch mean, with 1/count as a weight per row
             # (the gradient of sum/count would become a Reciprocal op; see _lanes)
@@ -232,7 +159,7 @@ def build(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, hist
             old = slots[j * n_slots : (j + 1) * n_slots]
             w2, s2 = optim.update(name, w, g, old, numbers)
             if j % 2 == 0:
-                w2 = _max_norm(w2, a["norm_on"][j // 2], a["norm_max"][j // 2])
+                w2 = max_norm(w2, a["norm_on"][j // 2], a["norm_max"][j // 2])
             keep = _bc(active, w)
             new_weights.append(tf.where(keep, w2, w))
             new_slots += [tf.where(keep, n, o) for n, o in zip(s2, old, strict=True)]
@@ -240,11 +167,11 @@ def build(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, hist
         return new_weights, new_slots, new_count, sums
 
     def epoch_body(a, epoch, weights, slots, step_count, curves):
-        order = _order(a["shuffle_key"], epoch, a["n_train"], tf.shape(a["x_train"])[1])
+        rows = order(a["shuffle_key"], epoch, a["n_train"], tf.shape(a["x_train"])[1])
         zeros = tf.zeros_like(a["norm_max"][0])
 
         def step_body(s, weights, slots, step_count, sums):
-            return (s + 1, *train_step(a, s, order, weights, slots, step_count, sums))
+            return (s + 1, *train_step(a, s, rows, weights, slots, step_count, sums))
 
         _, weights, slots, step_count, sums = tf.while_loop(
             lambda s, *_: s < a["steps"], step_body, (0, weights, slots, step_count, (zeros, zeros, zeros))
@@ -252,7 +179,7 @@ def build(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, hist
         if history:  # Keras' epoch means over the batches, then validation on the test part
             seen = tf.maximum(sums[2], 1.0)
             valid = tf.cast(tf.range(tf.shape(a["y_test"])[1])[None, :] < a["n_test"][:, None], tf.float32)
-            val_loss, val_hits = _scores(head, _forward(layers, weights, a["x_test"]), a["y_test"], valid)
+            val_loss, val_hits = _scores(head, forward(layers, weights, a["x_test"]), a["y_test"], valid)
             n_test = tf.cast(a["n_test"], tf.float32)
             val_loss = val_loss / n_test
             penalty = _penalty(layers, weights, a["penalties"])
@@ -277,8 +204,8 @@ def build(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, hist
             functools.partial(epoch_body, a),
             (0, weights, slots, step_count, curves),
         )
-        p_train = head.proba(_forward(layers, weights, a["x_train"]))
-        p_test = head.proba(_forward(layers, weights, a["x_test"]))
+        p_train = head.proba(forward(layers, weights, a["x_train"]))
+        p_test = head.proba(forward(layers, weights, a["x_test"]))
         stacked = curves.stack() if history else tf.zeros([0, tf.size(step_count), 4])
         p_mc = _mc_dropout(a, weights, mc_samples, p_test) if mc_samples else tf.zeros([0])
         return weights, p_train, p_test, stacked, p_mc
@@ -287,8 +214,8 @@ def build(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, hist
         """The mean test probabilities of ``samples`` passes, dropout layers drawing masks
         from each model's ``mc_key`` and pass number ``t`` (stream ``t * n_noise + d``)."""
         def body(t, total):
-            noise = (a["rates"], a["scales"], a["mc_key"], tf.cast(tf.fill(tf.shape(a["n_test"]), t), _U32))
-            logits = _forward(layers, weights, a["x_test"], noise, active=MC_KINDS)
+            draws = (a["rates"], a["scales"], a["mc_key"], tf.cast(tf.fill(tf.shape(a["n_test"]), t), _U32))
+            logits = forward(layers, weights, a["x_test"], draws, active=MC_KINDS)
             return t + 1, total + head.proba(logits)
 
         _, total = tf.while_loop(lambda t, _: t < samples, body, (tf.constant(0), tf.zeros_like(like)))

@@ -1,0 +1,97 @@
+"""A fused engine: many small models of one architecture trained as one stacked model.
+
+Every :class:`Task` is one model to train (one fold of one repeat of one sweep cell).
+Tasks whose configs share an :func:`architecture_key` and whose data share a feature
+count are stacked: a dense layer holds a kernel of shape ``[models, in, out]`` and a bias
+of shape ``[models, out]``, and the whole run (every epoch and every step, plus the
+evaluation) is one compiled ``tf.function`` with the loops inside it.
+
+What is reproduced from Keras 3 (``keras.Sequential`` + ``fit(shuffle=True)``):
+
+* initial weights from the config's ``kernel_initializer`` (a Keras initializer seeded
+  per model and layer) and zero biases;
+* every epoch, each model's own training rows in a fresh per-model permutation, cut into
+  batches of ``batch_size`` with a final partial batch.  Models may have different
+  training sizes: rows are padded to a common length and masked out of the loss, and a
+  model with no rows in a step is not touched by that step (weights, optimizer slots and
+  Adam's step counter all keep their values);
+* the output layer and loss (:data:`.heads.HEADS`): a ``dense(1, sigmoid)`` output with binary
+  cross-entropy, or a ``dense(K, softmax)`` output with categorical or sparse categorical
+  cross-entropy; the mean loss over the batch's rows is computed from the output layer's
+  logits (``tf.nn.sigmoid_cross_entropy_with_logits``,
+  ``tf.nn.softmax_cross_entropy_with_logits`` on one-hot labels,
+  ``tf.nn.sparse_softmax_cross_entropy_with_logits``) as Keras 3 does: its sigmoid and
+  softmax outputs carry their logits (``_keras_logits``), which its losses use instead of
+  clipped probabilities; accuracy as Keras' binary (p > 0.5) or categorical (argmax of the
+  probabilities) accuracy;
+* dropout as ``keras.layers.Dropout`` (inverted: kept units scaled by ``1/(1-rate)``),
+  with a per-model mask and a per-model rate; likewise ``GaussianDropout`` (times noise
+  from N(1, rate/(1-rate))), ``GaussianNoise`` (plus noise from N(0, stddev**2)) and
+  ``AlphaDropout`` (dropped units set to selu's saturation value, then Keras' affine
+  map); ``flatten`` is the identity on the flat rows the engine trains on;
+* ``kernel_regularizer`` (L1/L2) penalties added to each model's loss, as Keras adds the
+  layers' losses to the compiled loss (and to the loss it reports, validation included);
+* the update rules of ``keras.optimizers.SGD`` (momentum, Nesterov), ``Adam`` (bias
+  correction folded into the step size, epsilon outside the square root), ``RMSprop``
+  (plain, with momentum), ``Nadam`` and ``AdamW``, and the learning-rate schedules of
+  ``keras.optimizers.schedules``, with per-model hyper-parameters and per-model step
+  counts (:mod:`.optimizers`), followed by ``keras.constraints.MaxNorm`` (axis 0, Keras'
+  epsilon 1e-7) on constrained kernels;
+* ``StandardScaler`` fitted per model on its own training part when
+  ``evaluation.standardize``;
+* Monte Carlo dropout (``evaluation.inference.mode: mc_dropout``): after training, the
+  test rows go through ``samples`` forward passes with the dropout layers
+  (``dropout``, ``gaussian_dropout``, ``alpha_dropout``; not ``gaussian_noise``) drawing
+  fresh masks from a per-model key derived from the seed, and the mean probability is the
+  prediction (``mc_test_proba``).
+
+What it trains is read from the layer registry (each kind's ``fused`` options) and the
+config schema's tables (:mod:`.support`).
+
+Early stopping (``training.early_stopping``) is refused: the SciKeras engine does it.
+
+What is not reproduced: Keras' random streams.  Initial weights come from the Keras
+initializers seeded from the task's ``seed``; shuffles and dropout masks from this
+module's own counter-based generator keyed by it.  Each model's streams depend only on
+its own seed and its own step count, and every array is laid out so that each model's
+numbers are computed by the same kernels whatever else is stacked (see :func:`.stacking.lanes`):
+a task gives the same bits run to run and alone or in any group (checked on x86 CPUs with
+AVX2), though not the numbers of the SciKeras engine.
+
+Use::
+
+    tasks = [Task(cfg, X[tr], y[tr], X[te], y[te], seed=fold_seed(cfg.seed, k))
+             for k, (tr, te) in enumerate(splits(cfg, y), start=1)]
+    rows = train_tasks(tasks)            # one dict of scores per task, in order
+
+or, as an engine (:mod:`dropout_lab.engines.base`), ``train(cfg, dataset, splits)``.
+
+The package, along its seams: :mod:`.support` (what it trains), :mod:`.grouping` (which
+models share a program, XLA's policy, memory chunks), :mod:`.task` and :mod:`.prepare`
+(a model's data, seeds, initial weights, padding), :mod:`.program` (the compiled
+``tf.function``) with :mod:`.noise` (random streams and noise layers), :mod:`.heads`
+(output layers and losses), :mod:`.optimizers` and :mod:`.stacking` (per-model
+columns), :mod:`.group` (one program run, its predictions read back) and
+:mod:`.adapter` (``train``, ``train_runs``, ``train_tasks``).
+"""
+
+from __future__ import annotations
+
+from ..base import supports_of
+from .adapter import train, train_runs, train_tasks
+from .group import HISTORY_COLUMNS, call_count
+from .grouping import MAX_PROGRAM_BYTES, MAX_PROGRAM_WORK, XLA_AUTO_WORK, architecture_key, program_work, use_xla
+from .program import trace_count
+from .support import check, check_supported
+from .task import Task, n_classes
+
+NAME = "fused"
+STACKS = True  # trains many splits as one program: train_runs takes a whole command's runs
+
+supports = supports_of(check)  # whether check(cfg, dataset) passes
+
+__all__ = [
+    "HISTORY_COLUMNS", "MAX_PROGRAM_BYTES", "MAX_PROGRAM_WORK", "NAME", "STACKS", "XLA_AUTO_WORK", "Task",
+    "architecture_key", "call_count", "check", "check_supported", "n_classes", "program_work", "supports",
+    "trace_count", "train", "train_runs", "train_tasks", "use_xla",
+]

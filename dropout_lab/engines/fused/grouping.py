@@ -1,0 +1,125 @@
+"""Which models share a program, whether it compiles with XLA, and how big one may be.
+
+Tasks whose configs share an :func:`architecture_key`, whose data share a feature count,
+and whose runs share a mode (XLA or not, history or not, the rows XLA pads to) are one
+group; a group is cut into chunks (:func:`chunks`) whose arrays and work stay under
+:data:`MAX_PROGRAM_BYTES` and :data:`MAX_PROGRAM_WORK`.  ``training.xla: auto`` compiles
+with XLA when a run's work reaches :data:`XLA_AUTO_WORK` (:func:`use_xla`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from ...config import Experiment
+from ...data import Dataset
+from ...splits import plan
+from . import optimizers as optim
+from .stacking import lanes
+from .task import Task
+
+# ``training.xla: auto`` compiles with XLA when a run's work (models x training rows x
+# epochs x weights per model) reaches this; measured on 2 cores (README, "XLA").
+XLA_AUTO_WORK = 1e9
+# A group is cut into programs (chunks of about equal size; a model's numbers do not
+# depend on the chunk it is in) so that each program's arrays stay under MAX_PROGRAM_BYTES
+# and its work (see program_work) under MAX_PROGRAM_WORK: about 15 s with XLA and 45 s in
+# graph mode on 2 cores, so Ctrl-C and the journal see every program's folds soon.
+MAX_PROGRAM_BYTES = 2**30
+MAX_PROGRAM_WORK = 5e10
+
+
+def architecture_key(cfg: Experiment) -> tuple:
+    """Tasks with equal keys (and equal feature counts) can be trained as one stack.
+
+    The key holds what shapes the program: layer kinds, units, activations and whether
+    a kernel is penalized, the loss, the optimizer's kind and its learning-rate schedule's
+    kind (or constant), epochs and batch size.  Dropout rates, noise levels, penalty
+    factors, max-norm values (or none), initializers, optimizer and schedule
+    hyper-parameters, standardization, seeds and data may differ.
+    """
+    layers = tuple(
+        ("dense", layer.units, layer.activation, layer.kernel_regularizer is not None) if layer.type == "dense"
+        else (layer.type,)
+        for layer in cfg.model.layers
+    )
+    t = cfg.training
+    return (layers, t.loss, optim.kind(cfg), t.epochs, t.batch_size, mc_samples(cfg))
+
+
+def mc_samples(cfg: Experiment) -> int:
+    """Monte Carlo dropout's passes over the test rows; 0 for standard inference."""
+    inference = cfg.evaluation.inference
+    return inference.samples if inference.mc else 0
+
+
+def groups(tasks: Sequence[Task], modes: Sequence[tuple]) -> list[tuple[tuple, list[list[int]]]]:
+    """The tasks' programs: per group, its mode (``modes``: each task's (jit, history,
+    padded rows or None)) and its chunks of task indices; groups in order of first task."""
+    found: dict[tuple, list[int]] = {}
+    for i, task in enumerate(tasks):
+        found.setdefault((architecture_key(task.cfg), task.X_train.shape[1], *modes[i]), []).append(i)
+    return [(tuple(key[2:]), chunks(members, [tasks[i] for i in members])) for key, members in found.items()]
+
+
+def chunks(members: list[int], tasks: Sequence[Task]) -> list[list[int]]:
+    """``members`` cut into the fewest chunks of about equal size (two sizes at most: two
+    traced shapes) whose bytes and work stay under the limits."""
+    per_model = max(max(_task_bytes(t) / MAX_PROGRAM_BYTES,
+                        _work(t.cfg, len(t.y_train), t.X_train.shape[1]) / MAX_PROGRAM_WORK) for t in tasks)
+    n = min(len(members), max(1, math.ceil(len(members) * per_model)))
+    size = math.ceil(len(members) / n)
+    return [members[start : start + size] for start in range(0, len(members), size)]
+
+
+def _task_bytes(task: Task) -> int:
+    """About what one model adds to its program's arrays: its rows (padded) with the
+    activations of a forward pass over them, its weights with their gradients and
+    optimizer slots."""
+    n_in = task.X_train.shape[1]
+    rows = lanes(len(task.y_train) + task.cfg.training.batch_size) + lanes(len(task.y_test))
+    units = sum(layer.units for layer in task.cfg.model.layers if layer.type == "dense")
+    return 4 * (rows * (n_in + 1 + units) + 6 * _n_weights(task.cfg, n_in))
+
+
+def rows_needed(n_train, n_test, batch: int) -> tuple[int, int]:
+    """The rows parts of these sizes are padded to: the longest training part in whole
+    batches (steps x batch), and the longest test part."""
+    return -(-int(max(n_train)) // batch) * batch, int(max(n_test))
+
+
+def run_rows(cfg: Experiment, dataset: Dataset) -> tuple[int, int]:
+    """The rows a run's program pads its parts to, from its whole plan (so that a resumed
+    run or a repeat trained on its own keeps them): (steps x batch, test rows)."""
+    splits = plan(cfg, dataset.y)
+    return rows_needed([len(s.train) for s in splits], [len(s.test) for s in splits], cfg.training.batch_size)
+
+
+def program_work(cfg: Experiment, dataset: Dataset) -> float:
+    """A run's training work as ``auto`` weighs it: models (every planned split) x training
+    rows per model x epochs x weights per model."""
+    return _work(cfg, sum(len(s.train) for s in plan(cfg, dataset.y)), dataset.n_features)
+
+
+def _work(cfg: Experiment, rows: int, n_in: int) -> float:
+    """Training rows (summed over models) x epochs x weights per model."""
+    return float(rows * cfg.training.epochs * _n_weights(cfg, n_in))
+
+
+def _n_weights(cfg: Experiment, n_in: int) -> int:
+    total = 0
+    for layer in cfg.model.layers:
+        if layer.type == "dense":
+            total += (n_in + 1) * layer.units
+            n_in = layer.units
+    return total
+
+
+def use_xla(cfg: Experiment, dataset: Dataset) -> bool:
+    """Whether a run of ``cfg`` on ``dataset`` compiles with XLA: ``training.xla``, with
+    ``auto`` resolved by the run's whole plan (so a resumed run keeps its mode)."""
+    xla = cfg.training.xla
+    if xla == "auto":
+        return program_work(cfg, dataset) >= XLA_AUTO_WORK
+    return bool(xla)

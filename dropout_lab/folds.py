@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # pandas only in annotations: the CLI imports this module for
 
 from . import scoring
 from .data import Dataset
+from .predictions import predictions_frame
 from .splits import Split
 
 HISTORY_COLUMNS = ["repeat", "fold", "epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy"]
@@ -71,8 +72,8 @@ class FoldResult:
         return {name: row[name] for name in fold_columns(self.mc_test_proba is not None, self.stopping is not None)}
 
     def predictions(self, dataset: Dataset) -> pd.DataFrame:
-        """The held-out rows' predictions (see :func:`dropout_lab.scoring.predictions_frame`)."""
-        return scoring.predictions_frame(self.test_index, self.repeat, self.fold, dataset.y[self.test_index],
+        """The held-out rows' predictions (see :func:`dropout_lab.predictions.predictions_frame`)."""
+        return predictions_frame(self.test_index, self.repeat, self.fold, dataset.y[self.test_index],
                                          self.test_proba, dataset.classes, self.mc_test_proba)
 
 

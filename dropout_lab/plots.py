@@ -147,7 +147,7 @@ def confusion_plot(table: pd.DataFrame, title: str) -> Figure:
 
 def reliability_diagram(tables: dict[str, pd.DataFrame], title: str) -> Figure:
     """Reliability diagrams side by side, one per inference mode (``tables``: label ->
-    :func:`dropout_lab.scoring.reliability_over_folds`): per confidence bin, the mean
+    :func:`dropout_lab.predictions.reliability_over_folds`): per confidence bin, the mean
     accuracy over folds as a bar and the mean confidence as a dot on the diagonal's scale;
     below, the rows in each bin over every fold."""
     fig = Figure(figsize=(5.2 * len(tables) + 0.6, 6.2), layout="constrained")

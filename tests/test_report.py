@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from dropout_lab import scoring
 from dropout_lab.cli import main
 from dropout_lab.config import load_config
 from dropout_lab.errors import ResultsError
+from dropout_lab.predictions import predictions_frame
 from dropout_lab.report import COLUMNS, build_report
 from dropout_lab.results import write_run
 
@@ -139,7 +139,7 @@ def test_a_single_run_directory_reports_itself(tmp_path):
 
 def test_the_report_links_every_plot_a_run_has_the_reliability_diagram_too(tmp_path):
     cfg = load_config(CONFIGS / "smoke.yaml")
-    predictions = pd.concat([scoring.predictions_frame(range(4 * f, 4 * f + 4), 1, f, [0, 1, 1, 0],
+    predictions = pd.concat([predictions_frame(range(4 * f, 4 * f + 4), 1, f, [0, 1, 1, 0],
                                                        [0.2, 0.7, 0.4, 0.1], ["M", "R"]) for f in (1, 2)])
     history = pd.DataFrame({"repeat": 1, "fold": 1, "epoch": [1, 2], "train_loss": 0.5, "train_accuracy": 0.9,
                             "test_loss": 0.6, "test_accuracy": 0.8})

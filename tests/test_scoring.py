@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from dropout_lab import scoring
+from dropout_lab.predictions import predictions_frame, reliability_over_folds
 from dropout_lab.results import summarize
 
 # binary: y, p(positive); rows [0.8, 0.2], [0.1, 0.9], [0.6, 0.4], [0.3, 0.7]
@@ -50,10 +51,10 @@ def test_reliability_table_counts_rows_per_bin():
 
 def test_reliability_over_folds_averages_folds_and_sums_counts():
     frame = pd.concat([
-        scoring.predictions_frame([0, 1], 1, 1, [0, 1], [0.05, 0.95], ["a", "b"]),  # both right, conf 0.95
-        scoring.predictions_frame([2, 3], 1, 2, [0, 1], [0.95, 0.95], ["a", "b"]),  # one right, conf 0.95
+        predictions_frame([0, 1], 1, 1, [0, 1], [0.05, 0.95], ["a", "b"]),  # both right, conf 0.95
+        predictions_frame([2, 3], 1, 2, [0, 1], [0.95, 0.95], ["a", "b"]),  # one right, conf 0.95
     ])
-    table = scoring.reliability_over_folds(frame, ["a", "b"], bins=2)
+    table = reliability_over_folds(frame, ["a", "b"], bins=2)
     last = table.iloc[-1]
     assert last["count"] == 4 and last["accuracy"] == pytest.approx(0.75) and last["confidence"] == pytest.approx(0.95)
 

@@ -108,7 +108,7 @@ def write_run(
 ) -> Path:
     """Write one run's files into ``out/<name>/`` all at once (temporary dir + rename).
 
-    ``predictions`` (see :func:`dropout_lab.scoring.predictions_frame`) and the data's
+    ``predictions`` (see :func:`dropout_lab.predictions.predictions_frame`) and the data's
     ``classes`` give ``predictions.csv`` and the confusion matrix; ``summary`` is the folds'
     ``summarize``, when the caller has it already.
     """

@@ -6,6 +6,7 @@ import pandas as pd
 
 from .. import scoring
 from ..folds import ENTROPY_COLUMNS, STOPPING_COLUMNS
+from ..predictions import confusion, reliability_over_folds
 from ..render import interval, markdown_table
 from ..stats import mean_ci
 
@@ -67,8 +68,8 @@ def prediction_tables(cfg, predictions: pd.DataFrame, classes) -> tuple[pd.DataF
     modes = {"standard inference": ""}
     if cfg.evaluation.inference.mc:
         modes[f"Monte Carlo dropout, T = {cfg.evaluation.inference.samples}"] = scoring.MC_PREFIX
-    tables = {label: scoring.reliability_over_folds(predictions, classes, cfg.evaluation.calibration_bins, prefix)
+    tables = {label: reliability_over_folds(predictions, classes, cfg.evaluation.calibration_bins, prefix)
               for label, prefix in modes.items()}
     together = pd.concat([table.assign(mode="mc_dropout" if prefix else "standard")
                           for table, prefix in zip(tables.values(), modes.values(), strict=True)], ignore_index=True)
-    return scoring.confusion(predictions, classes), tables, together
+    return confusion(predictions, classes), tables, together

@@ -33,6 +33,7 @@ from .catalog import resolve_configs
 from .driver import HINT, Driver, Record, RunFailed
 from .executors import make_executor
 from .planning import RunSpec, resolve
+from .results import prepare_out_dir
 from .results.locks import run_locks
 from .tracking import Observer, make_tracker
 
@@ -97,11 +98,12 @@ def run_all(configs: Sequence[str | Path], out: str | Path = "results", *, overr
             pool.start()  # e.g. connect to a Ray cluster: fails fast, before anything is written
             with contextlib.ExitStack() as stack:
                 stack.callback(pool.close)
-                stack.enter_context(run_locks(out, plan.names))  # another command writing these runs: refused
                 try:
                     if tracker is not None:
-                        tracker.start()
+                        tracker.start()  # strict and unreachable: an error before anything is written
                         observers.append(tracker)
+                    prepare_out_dir(out)  # a file in the way, or no write access: said before any lock is taken
+                    stack.enter_context(run_locks(out, plan.names))  # another command writing these runs: refused
                     driver = Driver(out, pool, observers, fresh, replace, plots)
                     driver.plan(plan)
                     driver.execute()

@@ -83,9 +83,6 @@ def resolve(config_files: Sequence[Path], overrides: Sequence[str] = (), sweep_i
 
 
 def _spec(path: Path, cfg: Experiment, source, datasets: dict, data_dir, warn, sweep=None) -> RunSpec:
-    from .engines import get_engine
-    from .runner import run_id, uses_xla
-
     key = cfg.data.model_dump_json()
     if key not in datasets:
         datasets[key] = load_dataset(cfg.data, data_dir)
@@ -94,6 +91,9 @@ def _spec(path: Path, cfg: Experiment, source, datasets: dict, data_dir, warn, s
     for text in warnings:
         if warn:
             warn(text)
+    from .engines import get_engine  # TensorFlow: once the checks that need none have passed
+    from .runner import run_id, uses_xla
+
     try:
         get_engine(cfg.training.engine).check(cfg, dataset)
     except ConfigError as exc:

@@ -223,7 +223,8 @@ CASES = {
     "csv: row numbers count blank lines": ({**CSV_CONFIG, "d.csv": "a,b,y\n\n1,2,p\n\n3,x,q\n"}, RUN_CSV,
                                            ["{tmp}/d.csv: row 5, column 2 (b): expected a number; got 'x'"]),
     "csv: three classes and a binary output layer": (
-        {**CSV_CONFIG, "d.csv": "a,b,y\n1,2,p\n3,4,q\n5,6,p\n7,8,r\n"}, RUN_CSV,
+        # 10 rows of each class: enough for 10-fold CV, so that the output layer is the only problem
+        {**CSV_CONFIG, "d.csv": "a,b,y\n" + "".join(f"{i},{i + 1},{'pqr'[i % 3]}\n" for i in range(30))}, RUN_CSV,
         # blamed on the file that wrote the output layer (the base reached through extends)
         [f"{CONFIGS / 'sonar_hidden.yaml'}: model.layers[4] must be the output layer dense(3, softmax) for the 3 "
          "classes in the data (d); got dense(1, sigmoid)"]),

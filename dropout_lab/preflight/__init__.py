@@ -1,8 +1,8 @@
 """Preflight: every check of a config that needs its data, run before anything trains or is written.
 
 :func:`check_run` runs them all and returns the run's planned splits and the warnings; the
-problems of independent checks are reported together (one ``ConfigError``, one line each),
-so a user fixes a config in one go:
+problems of the checks that need no Keras are reported together (one ``ConfigError``, one
+line each), so a user fixes a config in one go; the shapes follow once those pass:
 
 - the output layer and the loss against the data's classes (:func:`check_output`);
 - Monte Carlo dropout needs a dropout layer (:func:`check_inference`);
@@ -26,13 +26,13 @@ __all__ = ["MAX_TRAINING_BYTES", "check_against_data", "check_inference", "check
 
 def check_run(cfg, dataset, source: Source) -> tuple[list, list[str]]:
     """Every check of ``cfg`` against its loaded ``dataset`` (a :class:`~dropout_lab.data.Dataset`):
-    the run's splits (planned once here) and the warnings; raises one ``ConfigError`` whose
-    lines are the problems found."""
+    the run's splits (planned once here) and the warnings.  The checks that need no Keras
+    (output, inference, splits and sizes) raise one ``ConfigError`` whose lines are all their
+    problems; the layers' shapes, which ask Keras (and so load TensorFlow), are checked once
+    those pass, so that bad input is reported before TensorFlow starts."""
     problems, result = [], ([], [])
-    checks = (lambda: check_output(cfg, dataset.n_classes, source, dataset.name),
-              lambda: check_inference(cfg, source),
-              lambda: check_shapes(cfg, dataset.input_shape, source))
-    for check in checks:
+    for check in (lambda: check_output(cfg, dataset.n_classes, source, dataset.name),
+                  lambda: check_inference(cfg, source)):
         try:
             check()
         except ConfigError as exc:
@@ -40,9 +40,10 @@ def check_run(cfg, dataset, source: Source) -> tuple[list, list[str]]:
     try:
         result = planned_splits(cfg, dataset.y, source, dataset.classes, dataset.input_shape)
     except ConfigError as exc:
-        problems.insert(1 if problems else 0, str(exc))
+        problems.append(str(exc))
     if problems:
         raise ConfigError("\n".join(problems))
+    check_shapes(cfg, dataset.input_shape, source)
     return result
 
 

@@ -54,7 +54,7 @@ def test_several_configs_write_a_comparison(sonar_env, tmp_path):
     text = (tmp_path / "summary.md").read_text()
     assert "- sonar_baseline: " in text and "- sonar_input: " in text
     assert text in result.stdout
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["comparison.png", "sonar_baseline", "sonar_input",
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".locks", "comparison.png", "sonar_baseline", "sonar_input",
                                                           "summary.csv", "summary.md"]
 
 

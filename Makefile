@@ -121,8 +121,10 @@ bench: install
 bench-xla: install
 	$(BIN)/python benchmarks/bench_xla.py
 
-# A Sonar rate sweep (6 cells x 10 folds, SciKeras) with --jobs 1, --jobs 2 and --executor ray:
-# wall time, speed-up, the driver's peak memory, and Ray's start-up cost on its own.
+# A Sonar rate sweep (6 cells x 10 folds) on the SciKeras and the fused engine, each with --jobs 1,
+# --executor processes --jobs 2, --executor ray on a head the benchmark starts and stops (127.0.0.1,
+# 2 CPUs, no dashboard) and on a local Ray of its own: wall time, speed-ups, the driver's peak memory,
+# same folds.csv; then Ray's start-up on its own. BENCH_ARGS="--epochs 2 --fused-epochs 10" for a quick look.
 bench-executors: install
 	$(BIN)/python benchmarks/bench_executors.py $(BENCH_ARGS)
 

@@ -1,29 +1,47 @@
-"""Benchmark: one Sonar rate sweep through each executor, and what Ray's start-up costs.
+"""Benchmark: one Sonar rate sweep through each executor, on both engines, and Ray's start-up.
 
-    python benchmarks/bench_executors.py [--epochs 30] [--config configs/sonar_rate_sweep.yaml]
+    python benchmarks/bench_executors.py [--epochs 30] [--fused-epochs 300] [--jobs 2]
 
-The sweep (6 cells x 10 folds = 60 SciKeras trainings, epochs reduced) runs as the command
-`dropout-lab run` in a fresh process per variant: ``--jobs 1``, ``--jobs 2`` and
-``--executor ray`` (a local Ray with as many CPUs as ``--jobs``, default 2).  For each: wall
-time of the whole command (imports, Ray start and stop included), speed-up over ``--jobs 1``,
-the driver's peak RSS (workers not included), and whether folds.csv's accuracy columns equal
-``--jobs 1``'s.  Then Ray's start-up alone: ``ray.init`` of a local Ray on 127.0.0.1, a first
-no-op task in a fresh worker (``max_calls=1``), a task importing TensorFlow, ``ray.shutdown``.
+The sweep (configs/sonar_rate_sweep.yaml: 6 cells x 10 folds = 60 models) runs as the
+command `dropout-lab run` in a fresh process per variant, on the SciKeras engine (epochs
+reduced to ``--epochs``) and on the fused engine (``--fused-epochs``, the config's 300 by
+default: it trains 60 models in seconds), each variant with an empty XLA cache of its own
+(``DROPOUT_LAB_XLA_CACHE``), with:
+
+- ``--jobs 1`` (this process);
+- ``--executor processes --jobs N`` (N loky workers);
+- ``--executor ray --address`` a Ray head the benchmark starts before and stops after
+  (``ray start --head`` on 127.0.0.1, N CPUs, no dashboard, a token in a temporary HOME,
+  Ray's files in a temporary directory): the README's cluster path, on one machine;
+- ``--executor ray --jobs N``: a local Ray that the command starts and stops itself.
+
+The Ray variants run with HOME in a temporary directory that holds the head's token.
+
+For each: wall time of the whole command (imports included; for the local Ray its start
+and stop too), speed-up over ``--jobs 1``, the ratio to ``processes``, the driver's peak
+RSS (workers not included), and whether folds.csv's accuracy columns equal ``--jobs 1``'s.
+Then Ray's start-up on its own: ``ray start --head`` until the head is up, and, on that
+head, N warm actors made and ready (each imports TensorFlow once).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+RAY = str(Path(sys.executable).with_name("ray"))
 SAME = ["repeat", "fold", "split_seed", "model_seed", "test_accuracy", "train_accuracy", "test_loss"]
 DRIVER = """
 import atexit, resource, sys
@@ -31,13 +49,71 @@ from dropout_lab.cli import main
 atexit.register(lambda: open(sys.argv[1], "w").write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
 main(sys.argv[2:])
 """
+ACTORS = """
+import logging, sys, time
+import ray
+from dropout_lab.executors import use_local_token
+from dropout_lab.executors.ray_worker import TrainingWorker
+use_local_token()  # the head's token, from HOME
+ray.init(address=sys.argv[1], logging_level=logging.WARNING, log_to_driver=False)
+clock = time.perf_counter()
+actor = ray.remote(num_cpus=1)(TrainingWorker)
+workers = [actor.remote(1) for _ in range(int(sys.argv[2]))]
+ray.get([w.__ray_ready__.remote() for w in workers])
+print(time.perf_counter() - clock)
+"""
 
 
-def run_variant(config: str, epochs: int, out: Path, extra: list[str]) -> tuple[float, float]:
+def ray_env(home: Path) -> dict:
+    """This environment without Ray's settings, in the temporary ``home``."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("RAY_")}
+    return {**env, "HOME": str(home), "PYTHONPATH": str(ROOT)}
+
+
+@contextmanager
+def ray_head(cpus: int):
+    """``ray start --head`` on 127.0.0.1 (token authentication on, no dashboard); yields
+    (its environment, its address, the seconds until it was up); stopped through its own
+    process (``ray stop`` would stop every Ray on the machine)."""
+    home, temp = Path(tempfile.mkdtemp(prefix="dl-bench-home-")), Path(tempfile.mkdtemp(prefix="dl-ray-"))
+    socks = [socket.socket() for _ in range(2)]
+    for sock in socks:
+        sock.bind(("127.0.0.1", 0))
+    port, client_port = (sock.getsockname()[1] for sock in socks)
+    for sock in socks:
+        sock.close()
+    env, log, proc = ray_env(home), home / "head.log", None
+    try:
+        subprocess.run([RAY, "get-auth-token", "--generate"], env=env, check=True, capture_output=True)
+        clock = time.perf_counter()
+        with open(log, "w") as out:
+            proc = subprocess.Popen(
+                [RAY, "start", "--head", "--port", str(port), "--node-ip-address", "127.0.0.1", "--num-cpus",
+                 str(cpus), "--include-dashboard=false", "--ray-client-server-port", str(client_port),
+                 "--temp-dir", str(temp), "--disable-usage-stats", "--block"],
+                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        while "Ray runtime started" not in log.read_text():
+            if proc.poll() is not None:
+                raise SystemExit(f"ray start --head failed:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield env, f"127.0.0.1:{port}", time.perf_counter() - clock
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def run_variant(config: str, engine: str, epochs: int, out: Path, extra: list[str], env: dict) -> tuple[float, float]:
     """Wall seconds and driver peak RSS (MiB) of one `dropout-lab run`."""
     rss = out.with_suffix(".rss")
-    args = ["run", config, "--set", f"training.epochs={epochs}", "--out", str(out), "-q", "--no-plots", *extra]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = ["run", config, "--engine", engine, "--set", f"training.epochs={epochs}", "--out", str(out), "-q",
+            "--no-plots", *extra]
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", DRIVER, str(rss), *args], check=True, env=env, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start, int(rss.read_text()) / 1024
@@ -48,69 +124,44 @@ def tables(out: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def ray_startup(cpus: int) -> list[tuple[str, float]]:
-    import logging
-
-    import ray
-
-    steps = []
-    clock = time.perf_counter()
-    ray.init(address="local", num_cpus=cpus, include_dashboard=False, _node_ip_address="127.0.0.1",
-             logging_level=logging.WARNING, log_to_driver=False)
-    steps.append(("ray.init (local Ray on 127.0.0.1)", time.perf_counter() - clock))
-
-    @ray.remote(max_calls=1, num_cpus=1)
-    def noop():
-        return os.getpid()
-
-    @ray.remote(max_calls=1, num_cpus=1)
-    def import_tf():
-        import tensorflow  # noqa: F401
-
-        return os.getpid()
-
-    clock = time.perf_counter()
-    ray.get(noop.remote())
-    steps.append(("first no-op task (a fresh worker)", time.perf_counter() - clock))
-    clock = time.perf_counter()
-    ray.get(noop.remote())
-    steps.append(("second no-op task (max_calls=1: another fresh worker)", time.perf_counter() - clock))
-    clock = time.perf_counter()
-    ray.get(import_tf.remote())
-    steps.append(("a task importing TensorFlow (per unit, max_calls=1)", time.perf_counter() - clock))
-    clock = time.perf_counter()
-    ray.shutdown()
-    steps.append(("ray.shutdown", time.perf_counter() - clock))
-    return steps
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(ROOT / "configs" / "sonar_rate_sweep.yaml"))
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--jobs", type=int, default=2, help="workers for --jobs and CPUs of the local Ray")
+    parser.add_argument("--epochs", type=int, default=30, help="epochs on the SciKeras engine")
+    parser.add_argument("--fused-epochs", type=int, default=300, help="epochs on the fused engine")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes, and the Ray cluster's CPUs")
+    parser.add_argument("--engines", default="scikeras,fused")
     args = parser.parse_args()
-    variants = {"--jobs 1": [], f"--jobs {args.jobs}": ["--jobs", str(args.jobs)],
-                "--executor ray": ["--executor", "ray", "--jobs", str(args.jobs)]}
-    print(f"{Path(args.config).name}, {args.epochs} epochs, SciKeras engine; {os.cpu_count()} CPUs; "
-          f"python {sys.version.split()[0]}")
-    rows, base, first = [], None, None
-    with tempfile.TemporaryDirectory() as tmp:
-        for label, extra in variants.items():
-            out = Path(tmp) / label.replace(" ", "").replace("-", "")
-            seconds, rss = run_variant(args.config, args.epochs, out, extra)
-            table = tables(out)
-            base = base or seconds
-            first = table if first is None else first
-            same = table.drop(columns="cell").equals(first.drop(columns="cell"))
-            rows.append((label, seconds, base / seconds, rss, len(table), same))
-    print(f"{'variant':<16}{'wall s':>9}{'speed-up':>10}{'driver peak MiB':>17}{'folds':>7}  "
-          "same folds.csv as --jobs 1")
-    for label, seconds, speed, rss, n, same in rows:
-        print(f"{label:<16}{seconds:>9.1f}{speed:>9.2f}x{rss:>17.0f}{n:>7}  {'yes' if same else 'NO'}")
-    print(f"\nRay start-up ({args.jobs} CPUs):")
-    for step, seconds in ray_startup(args.jobs):
-        print(f"  {step:<56}{seconds:>7.2f} s")
+    jobs = str(args.jobs)
+    print(f"{Path(args.config).name}; {os.cpu_count()} CPUs; python {sys.version.split()[0]}; "
+          f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    with tempfile.TemporaryDirectory() as tmp, ray_head(args.jobs) as (head_env, address, head_seconds):
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        variants = {"--jobs 1": ([], env),
+                    f"processes --jobs {jobs}": (["--executor", "processes", "--jobs", jobs], env),
+                    f"ray --address ({jobs} CPUs)": (["--executor", "ray", "--address", address], head_env),
+                    f"ray --jobs {jobs} (own Ray)": (["--executor", "ray", "--jobs", jobs], head_env)}
+        print(f"{'engine':<10}{'epochs':>7}  {'variant':<26}{'wall s':>8}{'vs --jobs 1':>13}{'vs processes':>14}"
+              f"{'driver MiB':>12}{'folds':>7}  same folds.csv as --jobs 1")
+        for engine in [name for name in args.engines.split(",") if name]:
+            epochs = args.epochs if engine == "scikeras" else args.fused_epochs
+            base = first = processes = None
+            for label, (extra, variant_env) in variants.items():
+                out = Path(tmp) / engine / label.split(" (")[0].replace(" ", "").replace("-", "")
+                cold = {**variant_env, "DROPOUT_LAB_XLA_CACHE": str(out.with_suffix(".xla"))}  # each compiles anew
+                seconds, rss = run_variant(args.config, engine, epochs, out, extra, cold)
+                table = tables(out)
+                base, first = base or seconds, table if first is None else first
+                processes = seconds if label.startswith("processes") else processes
+                ratio = f"{seconds / processes:.2f}x" if processes and not label.startswith("--jobs") else ""
+                same = table.drop(columns="cell").equals(first.drop(columns="cell"))
+                print(f"{engine:<10}{epochs:>7}  {label:<26}{seconds:>8.1f}{base / seconds:>12.2f}x{ratio:>14}"
+                      f"{rss:>12.0f}{len(table):>7}  {'yes' if same else 'NO'}", flush=True)
+        ready = subprocess.run([sys.executable, "-c", ACTORS, address, jobs], env=head_env, check=True,
+                               capture_output=True, text=True).stdout.split()[-1]
+    print(f"\nRay start-up ({jobs} CPUs): `ray start --head` until up {head_seconds:.2f} s; "
+          f"{jobs} warm actors made and ready (TensorFlow imported in each) {float(ready):.2f} s")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
-"""The Ray executor on a local cluster on loopback (num_cpus=2, no dashboard), one per module,
-and on a head started with ``ray start`` as the README says (slow).
+"""The Ray executor on a local cluster on loopback (num_cpus=2, no dashboard, Ray's temp dir and
+HOME in temporary directories), one per module, and on a head started with ``ray start`` as
+the README says (slow).
 
-Small on purpose: a 2-cell sweep of smoke with 2 folds and 1 epoch (4 units)."""
+Small on purpose: a 2-cell sweep of smoke with 2 folds and 1 epoch (4 SciKeras units, or 2
+fused ones)."""
 
 import json
 import logging
@@ -16,11 +18,18 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from dropout_lab import run_all
-from dropout_lab.executors import KILL_HOOK
+from dropout_lab.config import load_config
+from dropout_lab.data import load_dataset
+from dropout_lab.executors import Unit
+from dropout_lab.executors.ray_worker import TrainingWorker
+from dropout_lab.orchestrate import Interrupted
+from dropout_lab.splits import plan
+from dropout_lab.tracking import Observer
 
 from .conftest import CONFIGS, ROOT, SHARED_DATA
 
@@ -29,6 +38,7 @@ ray = pytest.importorskip("ray")
 TINY = ["training.epochs=1", "evaluation.n_splits=2"]
 SWEEP = ["model.layers[1].rate=0.0,0.5"]
 CELLS = ("rate=0.0", "rate=0.5")
+ENGINES = ("scikeras", "fused")
 SAME = ["repeat", "fold", "split_seed", "model_seed", "n_train", "n_test", "test_accuracy", "train_accuracy",
         "test_loss"]
 
@@ -41,26 +51,44 @@ def data_dir():
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    """A Ray started by the test on 127.0.0.1; its workers see the kill hook's path."""
-    hook = tmp_path_factory.mktemp("hook") / "kill-next-worker"
-    os.environ[KILL_HOOK] = str(hook)  # the raylet and its workers inherit the driver's environment
-    os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)  # else Ray writes one to the user's ~/.ray/auth_token
+def cluster():
+    """A Ray started by the test on 127.0.0.1, its temp dir and HOME temporary."""
+    saved = {name: os.environ.get(name) for name in ("HOME", "RAY_AUTH_TOKEN", "RAY_AUTH_MODE")}
+    home = Path(tempfile.mkdtemp(prefix="dl-ray-home-"))
+    temp = Path(tempfile.mkdtemp(prefix="dl-ray-"))  # short: Ray's socket paths must fit in 107 bytes
+    os.environ["HOME"] = str(home)
+    os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)  # else Ray writes one to ~/.ray/auth_token
     ray.init(address="local", num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
-             logging_level=logging.WARNING, log_to_driver=False)
-    yield hook
+             _temp_dir=str(temp), logging_level=logging.WARNING, log_to_driver=False)
+    yield
     ray.shutdown()
-    for name in (KILL_HOOK, "RAY_AUTH_TOKEN", "RAY_AUTH_MODE"):  # ray.init sets RAY_AUTH_MODE=token
-        os.environ.pop(name, None)
+    for name, value in saved.items():  # ray.init sets RAY_AUTH_MODE=token
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.rmtree(temp, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
-def local(tmp_path_factory):
-    """The same sweep trained in this process: the numbers every executor must give."""
-    out = tmp_path_factory.mktemp("local")
-    run_all([CONFIGS / "smoke.yaml"], out, overrides=TINY, sweep=SWEEP, plots=False, data_dir=data_dir(),
-            observers=[])
-    return out
+def references(tmp_path_factory):
+    """The sweep trained in this process, by engine: the numbers every executor must give."""
+    done = {}
+
+    def reference(engine):
+        if engine not in done:
+            done[engine] = tmp_path_factory.mktemp(f"local-{engine}")
+            run_all([CONFIGS / "smoke.yaml"], done[engine], overrides=TINY, sweep=SWEEP, plots=False,
+                    data_dir=data_dir(), engine=engine, observers=[])
+        return done[engine]
+
+    return reference
+
+
+@pytest.fixture(scope="module")
+def local(references):
+    return references("scikeras")
 
 
 def same_tables(out, reference):
@@ -72,9 +100,13 @@ def same_tables(out, reference):
     assert (out / "smoke" / "sweep.csv").read_text() == (reference / "smoke" / "sweep.csv").read_text()
 
 
+def run_sweep(out, engine="scikeras", observers=()):
+    return run_all([CONFIGS / "smoke.yaml"], out, overrides=TINY, sweep=SWEEP, plots=False, data_dir=data_dir(),
+                   engine=engine, executor="ray", observers=list(observers))
+
+
 def test_a_sweep_on_ray_gives_the_numbers_of_one_process(cluster, local, tmp_path):
-    outcome = run_all([CONFIGS / "smoke.yaml"], tmp_path, overrides=TINY, sweep=SWEEP, plots=False,
-                      data_dir=data_dir(), executor="ray", observers=[])
+    outcome = run_sweep(tmp_path)
     same_tables(tmp_path, local)
     info = json.loads((tmp_path / "smoke" / "rate=0.0" / "run.json").read_text())
     assert info["threads"]["executor"] == "ray" and info["threads"]["intra_op"] == 1
@@ -82,12 +114,127 @@ def test_a_sweep_on_ray_gives_the_numbers_of_one_process(cluster, local, tmp_pat
     assert ray.is_initialized()  # a cluster the caller started is left running
 
 
-def test_a_unit_whose_worker_is_killed_is_retried_and_the_tables_are_unchanged(cluster, local, tmp_path):
-    cluster.touch()  # the next worker to start a unit removes the file and SIGKILLs itself
-    run_all([CONFIGS / "smoke.yaml"], tmp_path, overrides=TINY, sweep=SWEEP, plots=False, data_dir=data_dir(),
-            executor="ray", observers=[])
-    assert not cluster.exists()  # a worker was killed mid-run
-    same_tables(tmp_path, local)
+@pytest.mark.slow
+def test_the_fused_engine_on_ray_gives_the_numbers_of_one_process(cluster, references, tmp_path):
+    run_sweep(tmp_path, "fused")
+    same_tables(tmp_path, references("fused"))
+
+
+def units():
+    """Three units of different configs and engines (smoke, 2 folds, 1 epoch), their datasets by key."""
+    found, datasets = [], {}
+    for i, (extra, engine) in enumerate([("model.layers[1].rate=0.5", "scikeras"), ("seed=3", "scikeras"),
+                                         ("model.layers[1].rate=0.2", "fused")]):
+        cfg = load_config(CONFIGS / "smoke.yaml", [*TINY, extra, f"training.engine={engine}"])
+        dataset = load_dataset(cfg.data, data_dir())
+        key = cfg.data.model_dump_json()
+        datasets[key] = dataset
+        found.append(Unit(i, i, cfg, key, tuple(plan(cfg, dataset.y))))
+    return found, datasets
+
+
+def trained(worker, unit, refs):
+    """The folds one call of ``worker`` gives for ``unit``."""
+    stream = worker.train.options(num_returns="streaming").remote([unit], refs)
+    return [fold for index, folds in (ray.get(ref) for ref in stream) for fold in folds]
+
+
+def same_folds(ours, theirs):
+    assert [f.row() | {"fit_seconds": 0} for f in ours] == [f.row() | {"fit_seconds": 0} for f in theirs]
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(a.test_proba, b.test_proba)
+
+
+@pytest.mark.slow
+def test_units_trained_one_after_another_in_a_warm_worker_give_the_folds_of_fresh_processes(cluster):
+    todo, datasets = units()
+    refs = {key: ray.put(dataset) for key, dataset in datasets.items()}
+    actor = ray.remote(num_cpus=1)(TrainingWorker)
+    fresh = {}
+    for unit in reversed(todo):  # each alone in a new worker process (last first: no order shared)
+        worker = actor.remote(1)
+        fresh[unit.index] = trained(worker, unit, refs)
+        ray.kill(worker)
+    warm = actor.remote(1)
+    pids = set()
+    for unit in todo:
+        same_folds(trained(warm, unit, refs), fresh[unit.index])
+        pids.add(ray.get(warm.__ray_call__.remote(lambda self: os.getpid())))
+    assert len(pids) == 1  # one process trained them all
+    ray.kill(warm)
+
+
+def busy_workers():
+    """The pids of this process's Ray actors that are training now (Ray titles an actor's
+    process ``ray::TrainingWorker.train`` while it runs that method)."""
+    children: dict[int, list] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat, cmdline = (entry / "stat").read_text(), (entry / "cmdline").read_bytes()
+            except OSError:  # gone meanwhile
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append((int(entry.name), cmdline.split(b"\0")[0].decode(errors="replace")))
+    found, stack = [], [os.getpid()]
+    while stack:  # the raylet is this process's child, its workers the raylet's
+        for pid, title in children.get(stack.pop(), []):
+            stack.append(pid)
+            if title.startswith("ray::TrainingWorker.train"):
+                found.append(pid)
+    return found
+
+
+class KillABusyWorker(Observer):
+    """Once a fold is back, SIGKILL an actor that is in the middle of training."""
+
+    killed = None
+
+    def fold_finished(self, run, fold):
+        busy = busy_workers() if self.killed is None else []
+        if busy:
+            os.kill(busy[0], signal.SIGKILL)
+            self.killed = busy[0]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the actors' processes in /proc")
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_unit_whose_actor_is_killed_is_retried_and_the_tables_are_unchanged(cluster, references, tmp_path,
+                                                                                engine):
+    killer = KillABusyWorker()
+    run_sweep(tmp_path, engine, [killer])
+    assert killer.killed is not None  # an actor died mid-unit
+    same_tables(tmp_path, references(engine))
+
+
+class StopAfterFirstFold(Observer):
+    """Ctrl-C once the first fold is journaled; counts what each attempt trains and resumes."""
+
+    def __init__(self, stop):
+        self.stop, self.folds, self.resumed = stop, 0, 0
+
+    def run_started(self, run, resumed):
+        self.resumed += resumed
+
+    def fold_finished(self, run, fold):
+        self.folds += 1
+        if self.stop:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_interrupted_ray_run_resumes_from_its_journal(cluster, references, tmp_path, engine):
+    first = StopAfterFirstFold(stop=True)
+    with pytest.raises(Interrupted, match="run the same command again to continue"):
+        run_sweep(tmp_path, engine, [first])
+    saved = sum(p.read_text().count("\n") for p in (tmp_path / "smoke").glob(".journal/*.jsonl"))
+    assert saved >= 1
+    second = StopAfterFirstFold(stop=False)
+    run_sweep(tmp_path, engine, [second])
+    assert second.resumed == saved and second.folds == 4 - saved  # the journaled folds are not trained again
+    same_tables(tmp_path, references(engine))
 
 
 # A Ray head started the README's way, on the Ray that `make install` pins: a token in

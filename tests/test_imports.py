@@ -85,3 +85,11 @@ def test_every_module_imports_alone():
 
 def test_every_public_name_imports_alone():
     assert _run_alone([f"from dropout_lab import {name}" for name in dropout_lab.__all__]) == []
+
+
+def test_every_package_is_listed_for_the_wheel():
+    import tomllib
+
+    listed = set(tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {name for name, path in _modules().items() if path.name == "__init__.py"}
+    assert found <= listed, sorted(found - listed)

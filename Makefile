@@ -16,7 +16,7 @@ DIGITS_CNN  := configs/digits_cnn_dropout_none.yaml configs/digits_cnn_dropout.y
 DIGITS_LSTM := configs/digits_lstm.yaml configs/digits_lstm_dropout.yaml \
                configs/digits_lstm_input_dropout.yaml configs/digits_lstm_variational.yaml
 
-.PHONY: install test test-slow check-reference reference sonar circles tips digits-studies regularizers mc-dropout reproduce reproduce-fast bench bench-xla bench-executors lint clean
+.PHONY: install test test-slow test-matrix check-reference reference sonar circles tips digits-studies regularizers mc-dropout reproduce reproduce-fast bench bench-xla bench-executors lint clean
 
 install: $(VENV)/.installed
 
@@ -31,6 +31,14 @@ test: install
 
 test-slow: install
 	$(BIN)/python -m pytest -q -m slow
+
+# Python 3.11-3.13 x the oldest and newest scikit-learn (noxfile.py), one cell after another,
+# each in a fresh virtual environment; MATRIX="-p 3.13 -k newest" for one cell (nox's options).
+# nox looks for python3.11, python3.12 and python3.13 on PATH: with pyenv, PYENV_VERSION names
+# every installed 3.11-3.13 so that its shims run them.
+test-matrix: install
+	PYENV_VERSION=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.1[1-3]\.[0-9]+$$' | paste -sd: -) \
+		$(BIN)/nox $(MATRIX)
 
 # The smoke config(s) run again into a temporary directory and checked fold by fold
 # against the committed reference runs in reference/ (see README, "Checking results").

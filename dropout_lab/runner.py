@@ -4,9 +4,9 @@
 indices); :func:`evaluate` hands the splits not yet done to the config's engine
 (:mod:`dropout_lab.engines`), which trains each on its training part and scores it on
 the held-out part, and collects the :class:`FoldResult` s into the run's tables.  The
-splitter is always an explicit ``StratifiedKFold`` (SciKeras 0.13 is not recognised as a
-classifier by newer scikit-learn, which would silently fall back to unstratified
-``KFold`` for ``cv=10``).  Seeds: repeat 1 splits with ``cfg.seed`` and repeat ``r`` with
+splitter is always an explicit ``StratifiedKFold``, never scikit-learn's choice for an
+integer ``cv`` (which is an unstratified ``KFold`` for anything it does not recognise as
+a classifier, as SciKeras 0.13 on scikit-learn 1.7+).  Seeds: repeat 1 splits with ``cfg.seed`` and repeat ``r`` with
 a seed derived from ``(cfg.seed, r)``; fold ``k`` trains with a seed derived from
 ``(split seed, k)``.  The same config and seed give the same per-fold numbers.
 """

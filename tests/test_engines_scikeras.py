@@ -42,7 +42,7 @@ def test_labels_are_encoded_for_the_loss_and_probabilities_follow_the_class_orde
     pipe.fit(X.astype("float32"), y)
     clf = pipe.named_steps["model"]
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
-    encoded = clf.target_encoder_.transform(y[:4])
+    encoded = clf.classifier_.target_encoder_.transform(y[:4])
     if loss == "categorical_crossentropy":  # one-hot: SciKeras saw the loss
         np.testing.assert_array_equal(encoded, np.eye(3)[y[:4]])
     else:  # class indices for the sparse loss

@@ -1,12 +1,10 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import is_classifier
 from sklearn.model_selection import StratifiedKFold
 
 from dropout_lab.config import load_config
 from dropout_lab.data import Dataset, load_dataset
-from dropout_lab.engines.scikeras import make_pipeline
 from dropout_lab.runner import FOLD_COLUMNS, derive_seed, evaluate, run_experiment, splits
 
 from .conftest import CONFIGS
@@ -18,12 +16,6 @@ ACCURACY = ["train_accuracy", "test_accuracy", "test_loss"]
 @pytest.fixture
 def sonar(sonar_dir):
     return load_dataset(load_config(CONFIGS / "smoke.yaml").data, sonar_dir)
-
-
-def test_pinned_scikit_learn_still_sees_a_classifier():
-    """SciKeras 0.13 is a classifier to sklearn < 1.6 only: this is why sklearn is pinned."""
-    pipe = make_pipeline(load_config(CONFIGS / "smoke.yaml"), seed=1)
-    assert is_classifier(pipe.named_steps["model"]) and is_classifier(pipe)
 
 
 def test_splits_are_explicit_seeded_stratified_folds(sonar):

@@ -1,11 +1,13 @@
 """The SciKeras engine (the reference): one ``Pipeline(StandardScaler, KerasClassifier)`` per split.
 
 Each split fits a fresh pipeline on its training part and predicts probabilities for
-both parts, which :mod:`dropout_lab.scoring` scores.  Labels reach Keras as SciKeras'
-target encoder makes them: one-hot for ``categorical_crossentropy`` (it sees the loss
-because the classifier is given ``loss=``), class indices otherwise.  The encoder is
-told every class of the data, so ``classes_`` and the probability columns are the
-data's classes in order even when a training part lacks one.
+both parts, which :mod:`dropout_lab.scoring` scores.  The classifier is SciKeras' behind
+:class:`.sklearn_adapter.KerasClassifierAdapter`, a correct scikit-learn classifier on
+every supported scikit-learn.  Labels reach Keras as SciKeras' target encoder makes them:
+one-hot for ``categorical_crossentropy`` (it sees the loss because the classifier is
+given ``loss=``), class indices otherwise.  The encoder is told every class of the data,
+so ``classes_`` and the probability columns are the data's classes in order even when a
+training part lacks one.
 
 With ``evaluation.inference.mode: mc_dropout`` the held-out part is also predicted by
 Monte Carlo dropout (:mod:`.mc_dropout`), seeded by the split's model seed.  With
@@ -27,8 +29,6 @@ import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
-from scikeras.utils.transformers import ClassifierLabelEncoder
-from scikeras.wrappers import KerasClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -41,6 +41,7 @@ from ..splits import stopping_seed, validation_split
 from . import tf_setup
 from .base import supports_of
 from .mc_dropout import mc_predict_proba
+from .sklearn_adapter import KerasClassifierAdapter
 
 NAME = "scikeras"
 STACKS = False  # one model per split: an executor can spread the splits
@@ -69,35 +70,27 @@ def check(cfg: Experiment, dataset: Dataset) -> None:
 supports = supports_of(check)  # whether check(cfg, dataset) passes
 
 
-class DataClassifier(KerasClassifier):
-    """A ``KerasClassifier`` whose target encoder knows every class of the data
-    (``categories``), not just those in one training part."""
-
-    @property
-    def target_encoder(self):
-        return ClassifierLabelEncoder(loss=self.loss, categories=[np.arange(self.n_data_classes)])
-
-
 def _model_fn(model_cfg, training_cfg, input_shape, meta):
     return build_model(model_cfg, training_cfg, input_shape or meta["n_features_in_"])
 
 
 def make_pipeline(cfg: Experiment, seed: int, dataset: Dataset | None = None) -> Pipeline:
-    """The estimator one split fits: optional ``StandardScaler`` then SciKeras' classifier.
+    """The estimator one split fits: optional ``StandardScaler`` then SciKeras' classifier
+    (behind :class:`.sklearn_adapter.KerasClassifierAdapter`).
 
     ``dataset`` gives the samples' shape and the classes (default: flat rows, two classes).
     """
     n_classes = dataset.n_classes if dataset is not None else 2
     input_shape = dataset.input_shape if dataset is not None else None
-    clf = DataClassifier(
+    clf = KerasClassifierAdapter(
         model=functools.partial(_model_fn, cfg.model, cfg.training, input_shape),
         loss=cfg.training.loss,
         epochs=cfg.training.epochs,
         batch_size=cfg.training.batch_size,
+        n_classes=n_classes,
         random_state=seed,
         verbose=0,
     )
-    clf.n_data_classes = n_classes
     scaler = StandardScaler() if cfg.evaluation.standardize else "passthrough"
     return Pipeline([("scale", scaler), ("model", clf)])
 

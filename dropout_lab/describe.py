@@ -11,9 +11,6 @@ _LAYER_ROW = {"layer": "<", "type": "<", "output": "<", "units": ">", "activatio
 def describe_configs(configs, overrides=(), sweep_items=(), data_dir=None, warn=None) -> Iterator[str]:
     """Check each config (and each cell of its sweep) as ``run`` would, then yield the lines
     describing its data, training and layers (output shape, parameters)."""
-    import keras
-
-    from .builder import build_model, layer_table
     from .catalog import resolve_configs
     from .planning import resolve
 
@@ -27,6 +24,10 @@ def describe_configs(configs, overrides=(), sweep_items=(), data_dir=None, warn=
                 warn(text)
 
     plan = resolve(configs, overrides, sweep_items, data_dir, once)
+    import keras  # TensorFlow: only once every config has passed its checks
+
+    from .builder import build_model, layer_table
+
     sweeps = {sweep.path: (sweep, cells) for sweep, cells in plan.sweeps}
     plain = {spec.path: spec for spec in plan.plain}
     for path in configs:  # a sweep is described by its base config, on its first cell's data

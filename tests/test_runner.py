@@ -2,12 +2,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import is_classifier
-from sklearn.model_selection import StratifiedKFold
 
 from dropout_lab.config import load_config
 from dropout_lab.data import Dataset, load_dataset
 from dropout_lab.engines.scikeras import make_pipeline
-from dropout_lab.runner import FOLD_COLUMNS, derive_seed, evaluate, run_experiment, splits
+from dropout_lab.runner import FOLD_COLUMNS, derive_seed, evaluate, run_experiment
 
 from .conftest import CONFIGS
 
@@ -24,16 +23,6 @@ def test_pinned_scikit_learn_still_sees_a_classifier():
     """SciKeras 0.13 is a classifier to sklearn < 1.6 only: this is why sklearn is pinned."""
     pipe = make_pipeline(load_config(CONFIGS / "smoke.yaml"), seed=1)
     assert is_classifier(pipe.named_steps["model"]) and is_classifier(pipe)
-
-
-def test_splits_are_explicit_seeded_stratified_folds(sonar):
-    cfg = load_config(CONFIGS / "sonar_baseline.yaml")
-    ours = splits(cfg, sonar.y)
-    theirs = StratifiedKFold(10, shuffle=True, random_state=7).split(sonar.X, sonar.y)
-    for (_, test), (_, test2) in zip(ours, theirs, strict=True):
-        np.testing.assert_array_equal(test, test2)
-        assert abs(sonar.y[test].mean() - sonar.y.mean()) < 0.06  # every fold keeps the class balance
-    assert sorted(np.concatenate([t for _, t in ours]).tolist()) == list(range(208))
 
 
 def cross_validate(cfg, dataset):

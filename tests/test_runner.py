@@ -14,9 +14,18 @@ TINY = ["training.epochs=2", "evaluation.n_splits=3"]
 ACCURACY = ["train_accuracy", "test_accuracy", "test_loss"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def sonar(sonar_dir):
     return load_dataset(load_config(CONFIGS / "smoke.yaml").data, sonar_dir)
+
+
+@pytest.fixture(scope="module")
+def smoke(sonar):
+    """The smoke config on TINY settings, trained once for the tests that read it: the config,
+    its RunResult and the FoldResults passed to on_fold."""
+    cfg = load_config(CONFIGS / "smoke.yaml", TINY)
+    seen = []
+    return cfg, run_experiment(cfg, sonar, on_fold=seen.append), seen
 
 
 def test_pinned_scikit_learn_still_sees_a_classifier():
@@ -29,9 +38,9 @@ def cross_validate(cfg, dataset):
     return evaluate(cfg, dataset).folds
 
 
-def test_cross_validate_rows_and_determinism(sonar):
-    cfg = load_config(CONFIGS / "smoke.yaml", TINY)
-    first = cross_validate(cfg, sonar)
+def test_cross_validate_rows_and_determinism(sonar, smoke):
+    cfg, result, _ = smoke
+    first = result.folds
     assert list(first.columns) == FOLD_COLUMNS and list(first["fold"]) == [1, 2, 3]
     assert (first["n_train"] + first["n_test"] == 208).all() and first["n_test"].sum() == 208
     assert first[["train_accuracy", "test_accuracy"]].apply(lambda c: c.between(0, 1)).all().all()
@@ -40,8 +49,8 @@ def test_cross_validate_rows_and_determinism(sonar):
     assert first[ACCURACY].equals(again[ACCURACY])
 
 
-def test_another_seed_gives_other_folds_and_numbers(sonar):
-    a = cross_validate(load_config(CONFIGS / "smoke.yaml", TINY), sonar)
+def test_another_seed_gives_other_folds_and_numbers(sonar, smoke):
+    a = smoke[1].folds
     b = cross_validate(load_config(CONFIGS / "smoke.yaml", [*TINY, "seed=8"]), sonar)
     assert list(b["model_seed"]) == [derive_seed(8, k) for k in (1, 2, 3)] != list(a["model_seed"])
     assert not a[ACCURACY].equals(b[ACCURACY])
@@ -57,10 +66,8 @@ def test_learns_a_separable_problem():
     assert folds["test_accuracy"].mean() > 0.9
 
 
-def test_run_experiment_records_provenance(sonar):
-    cfg = load_config(CONFIGS / "smoke.yaml", TINY)
-    seen = []
-    result = run_experiment(cfg, sonar, on_fold=seen.append)
+def test_run_experiment_records_provenance(sonar, smoke):
+    cfg, result, seen = smoke
     assert len(seen) == 3 and seen[0].fold == 1
     info = result.info
     assert info["config_hash"] == cfg.config_hash() and info["seed"] == 7
@@ -76,10 +83,8 @@ def test_parallel_folds_give_the_same_numbers(sonar):
     pd.testing.assert_frame_equal(one.drop(columns="fit_seconds"), two.drop(columns="fit_seconds"), check_exact=True)
 
 
-def test_resumed_folds_are_not_trained_again(sonar):
-    cfg = load_config(CONFIGS / "smoke.yaml", TINY)
-    kept = []
-    full = evaluate(cfg, sonar, on_fold=kept.append)
+def test_resumed_folds_are_not_trained_again(sonar, smoke):
+    cfg, full, kept = smoke
     done = {(1, 2): next(r for r in kept if r.fold == 2)}
     trained = []
     resumed = evaluate(cfg, sonar, on_fold=lambda result: trained.append(result.fold), done=done)

@@ -76,6 +76,7 @@ def test_run_experiment_records_provenance(sonar, smoke):
     assert info["threads"]["op_determinism"] is True and info["wall_seconds"] > 0
 
 
+@pytest.mark.slow  # fast cover: test_orchestrate's processes executor (jobs=2) gives the numbers of one process
 def test_parallel_folds_give_the_same_numbers(sonar):
     cfg = load_config(CONFIGS / "smoke.yaml", [*TINY, "evaluation.repeats=2"])
     one, two = evaluate(cfg, sonar, jobs=1).folds, evaluate(cfg, sonar, jobs=2).folds

@@ -45,7 +45,7 @@ def serve(tmp_path):
     server.server_close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sonar_dir() -> Path:
     """The directory holding the real Sonar data: the shared copy, or $DROPOUT_LAB_DATA."""
     for candidate in (SHARED_DATA, os.environ.get("DROPOUT_LAB_DATA")):

@@ -2,6 +2,7 @@
 
 Separate processes, because op determinism, seeding and thread pools are set up per
 process: two runs inside one process could share state that a fresh process does not.
+Slow (``make test-slow``); the same command twice in one process: test_cli.py.
 """
 
 import json
@@ -10,10 +11,12 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from .conftest import CONFIGS, ROOT
 
 
+@pytest.mark.slow
 def test_smoke_twice_in_two_processes_gives_identical_folds(sonar_env, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for out in ("a", "b"):
@@ -29,6 +32,7 @@ def test_smoke_twice_in_two_processes_gives_identical_folds(sonar_env, tmp_path)
     pd.testing.assert_frame_equal(a[columns], b[columns])  # as text: exactly the same digits
 
 
+@pytest.mark.slow
 def test_xla_runs_twice_in_two_processes_give_identical_folds_and_record_xla(sonar_env, tmp_path):
     """The first process compiles (an empty XLA cache), the second loads what it compiled."""
     cache = tmp_path / "xla_cache"

@@ -8,7 +8,6 @@ import numpy as np
 from dropout_lab.config import load_config
 from dropout_lab.data import load_dataset
 from dropout_lab.runner import evaluate, plan
-from dropout_lab.splits import stopping_seed, validation_split
 
 from .conftest import CONFIGS
 
@@ -42,15 +41,6 @@ def test_early_stopping_validates_on_training_rows_never_on_test_rows(monkeypatc
         assert set(data.y[val_rows]) == {0, 1}
     assert {"stopped_epoch", "best_epoch"} <= set(folds.columns)
     assert (folds["stopped_epoch"] <= 30).all() and (folds["best_epoch"] <= folds["stopped_epoch"]).all()
-
-
-def test_the_validation_split_is_seeded_and_stratified():
-    y = np.array([0] * 30 + [1] * 10)
-    train = np.arange(0, 40, 1)
-    a = validation_split(train, y, 0.2, stopping_seed(5))
-    b = validation_split(train, y, 0.2, stopping_seed(5))
-    assert all(np.array_equal(p, q) for p, q in zip(a, b, strict=True))
-    assert np.bincount(y[a[1]]).tolist() == [6, 2]
 
 
 def test_patience_stops_before_the_last_epoch():

@@ -1,17 +1,124 @@
-"""Ctrl-C always stops a run: exit code 130 and the hint to resume, however it lands."""
+"""Ctrl-C always stops a run: exit code 130 and the hint to resume, however it lands.
 
+interrupt.py's handler, ``check`` and ``deferred`` in this process, and the command in this
+process; the command in a real process under real Ctrl-C presses is slow (``make test-slow``)."""
+
+import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+import weakref
 
 import pytest
+from click.testing import CliRunner
+
+from dropout_lab import interrupt
+from dropout_lab.cli import main
 
 from .conftest import CONFIGS, ROOT
 
 HINT = "run the same command again to continue from there (--fresh starts over)"
+
+
+@pytest.fixture
+def sigint_restored():
+    """The test process's own SIGINT handler back after a test (a command that stops for an
+    interrupt leaves SIGINT ignored: the process would be exiting)."""
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+@pytest.fixture
+def swallowed(monkeypatch):
+    """The exceptions Python reports as "Exception ignored in ..." during a test, by type."""
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: seen.append(unraisable.exc_type))
+    return seen
+
+
+class _Garbage:
+    pass
+
+
+def _swallow_a_sigint():
+    """A SIGINT raised inside a weakref callback, as TensorFlow's run while models are collected:
+    Python prints "Exception ignored in ..." and drops the KeyboardInterrupt."""
+    garbage = _Garbage()
+    ref = weakref.ref(garbage, lambda _: signal.raise_signal(signal.SIGINT))  # noqa: F841 (kept alive)
+    del garbage
+
+
+def test_an_interrupt_raises_at_once_and_a_swallowed_one_at_the_next_check(sigint_restored, swallowed):
+    with interrupt.stop_on_interrupt():
+        assert not interrupt.interrupted()
+        interrupt.check()  # nothing pending: no-op
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+        assert interrupt.interrupted()
+    assert not interrupt.interrupted()  # the state ends with the block
+    with interrupt.stop_on_interrupt():
+        _swallow_a_sigint()  # no KeyboardInterrupt reaches this frame...
+        assert swallowed == [KeyboardInterrupt] and interrupt.interrupted()
+        with pytest.raises(KeyboardInterrupt):
+            interrupt.check()  # ...but the next safe point raises it
+
+
+def test_a_deferred_interrupt_is_only_recorded_and_further_presses_can_be_ignored(sigint_restored):
+    with interrupt.stop_on_interrupt():
+        with interrupt.deferred():
+            signal.raise_signal(signal.SIGINT)  # a stacked program keeps running to its end
+        assert interrupt.interrupted()
+        with pytest.raises(KeyboardInterrupt):
+            interrupt.check()
+        interrupt.ignore_further()
+        signal.raise_signal(signal.SIGINT)  # ignored: nothing raised
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # stays ignored while the process exits
+
+
+def test_outside_its_block_an_interrupt_is_python_s_own(sigint_restored):
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    with pytest.raises(KeyboardInterrupt):
+        signal.raise_signal(signal.SIGINT)
+    assert not interrupt.interrupted()
+    interrupt.check()  # nothing recorded outside stop_on_interrupt
+
+
+@pytest.mark.parametrize("lost", [False, True], ids=["raised", "swallowed by a weakref callback"])
+def test_an_interrupt_after_the_first_fold_stops_the_command_with_130_and_the_hint(
+        sonar_env, tmp_path, monkeypatch, sigint_restored, swallowed, lost):
+    """The command in this process (CliRunner): the first fold is kept in the journal, nothing
+    half-written, the one-line hint on stderr; the same command then resumes from fold 2."""
+    from dropout_lab.engines import scikeras
+
+    real = scikeras.fit_split
+
+    def fit_split(cfg, dataset, split):
+        if split.fold == 2 and not lost:
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C as the second fold starts
+        out = real(cfg, dataset, split)
+        if split.fold == 1 and lost:
+            _swallow_a_sigint()  # Ctrl-C lost as the first fold ends
+        return out
+
+    monkeypatch.setattr(scikeras, "fit_split", fit_split)
+    args = ["run", str(CONFIGS / "smoke.yaml"), "--set", "training.epochs=1", "--out", str(tmp_path), "-q",
+            "--no-plots"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 130, result.output
+    assert swallowed == ([KeyboardInterrupt] if lost else [])
+    assert "Interrupted: 1 finished folds of smoke are saved in" in result.stderr and HINT in result.stderr
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "smoke").exists()  # nothing half-written
+    monkeypatch.setattr(scikeras, "fit_split", real)
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0, again.output
+    assert json.loads((tmp_path / "smoke" / "run.json").read_text())["resumed_folds"] == 1
+
+
 def env() -> dict:
     """The subprocess's environment, read when the test runs (after fixtures set the data dir)."""
     return {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -45,6 +152,7 @@ main(["run", *sys.argv[1:]])
 """
 
 
+@pytest.mark.slow
 def test_an_interrupt_swallowed_by_a_weakref_callback_still_stops_the_run(sonar_env, tmp_path):
     args = [str(CONFIGS / "smoke.yaml"), "--set", "training.epochs=1", "--out", str(tmp_path), "-q"]
     proc = subprocess.run([sys.executable, "-c", SWALLOWED, *args], capture_output=True, text=True, env=env(),
@@ -71,6 +179,7 @@ def start(out):
 MOMENTS = [(0.0, 1), (0.8, 1), (2.5, 1), (1.2, 3)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay, presses", MOMENTS)
 def test_ctrl_c_at_any_moment_stops_a_real_run(sonar_env, tmp_path, delay, presses):
     proc, lines = start(tmp_path)

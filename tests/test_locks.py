@@ -11,8 +11,10 @@ import time
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from dropout_lab import run_all
+from dropout_lab.cli import main
 from dropout_lab.errors import ResultsError
 from dropout_lab.results import update_comparison
 from dropout_lab.results.locks import LOCKS, comparison_lock, run_locks
@@ -32,11 +34,24 @@ def test_a_second_holder_of_a_run_is_refused_naming_the_first(tmp_path):
         pass
 
 
+def test_a_command_into_a_run_another_holds_is_one_error_line_and_writes_nothing(sonar_env, tmp_path):
+    """The refusal as the command gives it (in this process; two real processes: the slow test below)."""
+    out = tmp_path / "o"
+    with run_locks(out, ["smoke"]):
+        result = CliRunner().invoke(main, _command(out, 1)[3:])
+    assert result.exit_code == 1 and result.stdout == "", result.output
+    [line] = result.stderr.splitlines()  # one line, no traceback
+    assert line.startswith("Error: ")
+    assert f"{out / 'smoke'}: another dropout-lab command is writing this run (pid {os.getpid()} on " in line
+    assert not (out / "smoke").exists()
+
+
 def _command(out, epochs: int) -> list[str]:
     return [sys.executable, "-m", "dropout_lab", "run", str(CONFIGS / "smoke.yaml"), "--set",
             f"training.epochs={epochs}", "--no-plots", "-q", "--out", str(out)]
 
 
+@pytest.mark.slow
 def test_two_processes_into_one_out_the_second_is_refused_and_nothing_is_lost(sonar_env, tmp_path):
     out = tmp_path / "o"
     first = subprocess.Popen(_command(out, 3000), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -1,11 +1,10 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.model_selection import StratifiedKFold
 
 from dropout_lab.config import load_config
 from dropout_lab.data import Dataset, load_dataset
-from dropout_lab.runner import FOLD_COLUMNS, derive_seed, evaluate, run_experiment, splits
+from dropout_lab.runner import FOLD_COLUMNS, derive_seed, evaluate, run_experiment
 
 from .conftest import CONFIGS
 
@@ -13,28 +12,27 @@ TINY = ["training.epochs=2", "evaluation.n_splits=3"]
 ACCURACY = ["train_accuracy", "test_accuracy", "test_loss"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def sonar(sonar_dir):
     return load_dataset(load_config(CONFIGS / "smoke.yaml").data, sonar_dir)
 
 
-def test_splits_are_explicit_seeded_stratified_folds(sonar):
-    cfg = load_config(CONFIGS / "sonar_baseline.yaml")
-    ours = splits(cfg, sonar.y)
-    theirs = StratifiedKFold(10, shuffle=True, random_state=7).split(sonar.X, sonar.y)
-    for (_, test), (_, test2) in zip(ours, theirs, strict=True):
-        np.testing.assert_array_equal(test, test2)
-        assert abs(sonar.y[test].mean() - sonar.y.mean()) < 0.06  # every fold keeps the class balance
-    assert sorted(np.concatenate([t for _, t in ours]).tolist()) == list(range(208))
+@pytest.fixture(scope="module")
+def smoke(sonar):
+    """The smoke config on TINY settings, trained once for the tests that read it: the config,
+    its RunResult and the FoldResults passed to on_fold."""
+    cfg = load_config(CONFIGS / "smoke.yaml", TINY)
+    seen = []
+    return cfg, run_experiment(cfg, sonar, on_fold=seen.append), seen
 
 
 def cross_validate(cfg, dataset):
     return evaluate(cfg, dataset).folds
 
 
-def test_cross_validate_rows_and_determinism(sonar):
-    cfg = load_config(CONFIGS / "smoke.yaml", TINY)
-    first = cross_validate(cfg, sonar)
+def test_cross_validate_rows_and_determinism(sonar, smoke):
+    cfg, result, _ = smoke
+    first = result.folds
     assert list(first.columns) == FOLD_COLUMNS and list(first["fold"]) == [1, 2, 3]
     assert (first["n_train"] + first["n_test"] == 208).all() and first["n_test"].sum() == 208
     assert first[["train_accuracy", "test_accuracy"]].apply(lambda c: c.between(0, 1)).all().all()
@@ -43,8 +41,8 @@ def test_cross_validate_rows_and_determinism(sonar):
     assert first[ACCURACY].equals(again[ACCURACY])
 
 
-def test_another_seed_gives_other_folds_and_numbers(sonar):
-    a = cross_validate(load_config(CONFIGS / "smoke.yaml", TINY), sonar)
+def test_another_seed_gives_other_folds_and_numbers(sonar, smoke):
+    a = smoke[1].folds
     b = cross_validate(load_config(CONFIGS / "smoke.yaml", [*TINY, "seed=8"]), sonar)
     assert list(b["model_seed"]) == [derive_seed(8, k) for k in (1, 2, 3)] != list(a["model_seed"])
     assert not a[ACCURACY].equals(b[ACCURACY])
@@ -60,10 +58,8 @@ def test_learns_a_separable_problem():
     assert folds["test_accuracy"].mean() > 0.9
 
 
-def test_run_experiment_records_provenance(sonar):
-    cfg = load_config(CONFIGS / "smoke.yaml", TINY)
-    seen = []
-    result = run_experiment(cfg, sonar, on_fold=seen.append)
+def test_run_experiment_records_provenance(sonar, smoke):
+    cfg, result, seen = smoke
     assert len(seen) == 3 and seen[0].fold == 1
     info = result.info
     assert info["config_hash"] == cfg.config_hash() and info["seed"] == 7
@@ -72,6 +68,7 @@ def test_run_experiment_records_provenance(sonar):
     assert info["threads"]["op_determinism"] is True and info["wall_seconds"] > 0
 
 
+@pytest.mark.slow  # fast cover: test_orchestrate's processes executor (jobs=2) gives the numbers of one process
 def test_parallel_folds_give_the_same_numbers(sonar):
     cfg = load_config(CONFIGS / "smoke.yaml", [*TINY, "evaluation.repeats=2"])
     one, two = evaluate(cfg, sonar, jobs=1).folds, evaluate(cfg, sonar, jobs=2).folds
@@ -79,10 +76,8 @@ def test_parallel_folds_give_the_same_numbers(sonar):
     pd.testing.assert_frame_equal(one.drop(columns="fit_seconds"), two.drop(columns="fit_seconds"), check_exact=True)
 
 
-def test_resumed_folds_are_not_trained_again(sonar):
-    cfg = load_config(CONFIGS / "smoke.yaml", TINY)
-    kept = []
-    full = evaluate(cfg, sonar, on_fold=kept.append)
+def test_resumed_folds_are_not_trained_again(sonar, smoke):
+    cfg, full, kept = smoke
     done = {(1, 2): next(r for r in kept if r.fold == 2)}
     trained = []
     resumed = evaluate(cfg, sonar, on_fold=lambda result: trained.append(result.fold), done=done)

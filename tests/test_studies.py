@@ -5,6 +5,7 @@ shares its baseline's seed and folds so that ``compare`` pairs the runs fold by 
 import io
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from dropout_lab.cli import main
@@ -89,6 +90,19 @@ def test_validate_prints_each_study_configs_layer_shapes():
     assert f"sweep: 5 cells, each ok: {'; '.join(RATES)}" in result.output
 
 
+def test_a_study_trains_on_its_view_of_the_digits(tmp_path):
+    """The fast cover of the slow test below: the CNN with both dropouts (spatial, then
+    standard) on 8x8 images learns above the 1/10 chance in 2 epochs. (An LSTM with input and
+    recurrent dropout trains on flat rows in test_runner.py; validate builds every study above.)"""
+    name = "digits_cnn_dropout_both"
+    result = invoke("run", CONFIGS / f"{name}.yaml", *TINY, "--no-plots", "-q", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    folds = pd.read_csv(tmp_path / name / "folds.csv")
+    assert len(folds) == 3 and folds["n_test"].sum() == 1797
+    assert folds["test_accuracy"].mean() > 0.2
+
+
+@pytest.mark.slow
 def test_every_study_runs_and_each_family_pairs_with_its_baseline(tmp_path):
     """All the studies in one run (2 epochs, 3 folds): each learns (above the 1/10 chance),
     and compare pairs each family's variants with its no-dropout baseline.  The sweep runs

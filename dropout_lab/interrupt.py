@@ -4,7 +4,8 @@ Python turns SIGINT into a ``KeyboardInterrupt`` raised wherever the main thread
 to be.  When that is inside a weakref callback or a ``__del__`` (TensorFlow and Keras run
 many of them while models and traced functions are garbage-collected, e.g.
 ``WeakKeyDictionary``'s ``remove``), Python cannot propagate it: it prints ``Exception
-ignored in ...`` and carries on, and the interrupt is lost.
+ignored in ...`` and carries on, and the interrupt is lost.  Within ``stop_on_interrupt`` that
+report is not printed (the interrupt was recorded; the user sees only the run's own message).
 
 ``stop_on_interrupt()`` installs a SIGINT handler that records the interrupt before it
 raises ``KeyboardInterrupt``; ``check()``, called at safe points (after each fold, before
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 
 _state = {"pending": False, "installed": False, "ignoring": False, "deferring": False}
@@ -50,10 +52,18 @@ def stop_on_interrupt():
         yield
         return
     previous = signal.signal(signal.SIGINT, _handler)
+    previous_hook = sys.unraisablehook
+
+    def quiet_interrupts(unraisable):  # a swallowed Ctrl-C: recorded already, reported by check()
+        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+            previous_hook(unraisable)
+
+    sys.unraisablehook = quiet_interrupts
     _state.update(pending=False, installed=True, ignoring=False)
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         if not _state["ignoring"]:  # when stopping for an interrupt, further presses stay ignored until exit
             signal.signal(signal.SIGINT, previous)
         _state.update(pending=False, installed=False, ignoring=False)

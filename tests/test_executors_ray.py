@@ -186,15 +186,29 @@ def busy_workers():
 
 
 class KillABusyWorker(Observer):
-    """Once a fold is back, SIGKILL an actor that is in the middle of training."""
+    """SIGKILL an actor in the middle of training, once: as soon as one is training after the
+    first unit is handed out (waiting for it, so that a fast machine, where every unit may be
+    done before a fold comes back, still kills one)."""
 
     killed = None
 
+    def run_started(self, run, resumed):
+        self._kill(wait=60)
+
     def fold_finished(self, run, fold):
-        busy = busy_workers() if self.killed is None else []
-        if busy:
-            os.kill(busy[0], signal.SIGKILL)
-            self.killed = busy[0]
+        self._kill(wait=0)
+
+    def _kill(self, wait: float) -> None:
+        deadline = time.monotonic() + wait
+        while self.killed is None:
+            busy = busy_workers()
+            if busy:
+                os.kill(busy[0], signal.SIGKILL)
+                self.killed = busy[0]
+            elif time.monotonic() >= deadline:
+                return
+            else:
+                time.sleep(0.05)
 
 
 @pytest.mark.slow

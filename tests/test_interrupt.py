@@ -61,8 +61,12 @@ def test_an_interrupt_raises_at_once_and_a_swallowed_one_at_the_next_check(sigin
         assert interrupt.interrupted()
     assert not interrupt.interrupted()  # the state ends with the block
     with interrupt.stop_on_interrupt():
-        _swallow_a_sigint()  # no KeyboardInterrupt reaches this frame...
-        assert swallowed == [KeyboardInterrupt] and interrupt.interrupted()
+        _swallow_a_sigint()  # no KeyboardInterrupt reaches this frame, and Python's report of it is kept quiet...
+        assert swallowed == [] and interrupt.interrupted()
+        garbage = _Garbage()
+        ref = weakref.ref(garbage, lambda _: 1 / 0)  # noqa: F841  (another error in a callback is still reported)
+        del garbage
+        assert swallowed == [ZeroDivisionError]
         with pytest.raises(KeyboardInterrupt):
             interrupt.check()  # ...but the next safe point raises it
 
@@ -109,7 +113,7 @@ def test_an_interrupt_after_the_first_fold_stops_the_command_with_130_and_the_hi
             "--no-plots"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 130, result.output
-    assert swallowed == ([KeyboardInterrupt] if lost else [])
+    assert swallowed == []  # a swallowed interrupt is not reported as "Exception ignored"
     assert "Interrupted: 1 finished folds of smoke are saved in" in result.stderr and HINT in result.stderr
     assert "Traceback" not in result.output
     assert not (tmp_path / "smoke").exists()  # nothing half-written
@@ -157,7 +161,8 @@ def test_an_interrupt_swallowed_by_a_weakref_callback_still_stops_the_run(sonar_
     args = [str(CONFIGS / "smoke.yaml"), "--set", "training.epochs=1", "--out", str(tmp_path), "-q"]
     proc = subprocess.run([sys.executable, "-c", SWALLOWED, *args], capture_output=True, text=True, env=env(),
                           timeout=300)
-    assert "Exception ignored" in proc.stderr and "KeyboardInterrupt" in proc.stderr  # it was swallowed there
+    # swallowed in the callback (Python reports it as "Exception ignored", which the run keeps quiet)
+    assert "Exception ignored" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == 130, proc.stderr
     assert "Interrupted: 1 finished folds of smoke are saved in" in proc.stderr and HINT in proc.stderr
     assert not (tmp_path / "smoke").exists()  # nothing half-written; the next run resumes from fold 2

@@ -297,7 +297,8 @@ _DIABETES_LIKE = [25 + (i * 37) % 214 for i in range(442)]  # 214 integer values
 def test_a_continuous_target_is_refused_in_one_short_line(tmp_path, labels):
     with pytest.raises(DataError, match="look like a continuous target .* supports classification only") as info:
         load_dataset(_label_csv(tmp_path, labels), tmp_path)
-    assert "\n" not in str(info.value) and len(str(info.value)) < 300
+    text = str(info.value).replace(str(tmp_path), "")  # the line less the file's (temporary, long) folder
+    assert "\n" not in text and len(text) < 300
 
 
 @pytest.mark.parametrize("labels", [

@@ -7,6 +7,8 @@ import pytest
 from dropout_lab.config import Experiment
 from dropout_lab.engines.fused import Task
 
+SCORES = ["n_train", "n_test", "train_accuracy", "test_accuracy", "test_loss"]  # the fold columns compared
+
 
 @pytest.fixture(autouse=True)
 def seeded_keras():

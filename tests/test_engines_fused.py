@@ -15,6 +15,7 @@ from dropout_lab.runner import derive_seed, evaluate, splits
 from ._fused import (  # noqa: F401  (seeded_keras: an autouse fixture)
     NOISE_LAYERS,
     OUTPUT,
+    SCORES,
     blobs_k,
     dense,
     experiment,
@@ -24,8 +25,6 @@ from ._fused import (  # noqa: F401  (seeded_keras: an autouse fixture)
     task_k,
 )
 from .conftest import CONFIGS
-
-SCORES = ["n_train", "n_test", "train_accuracy", "test_accuracy", "test_loss"]
 
 
 def test_softmax_learns_a_four_class_problem():

@@ -18,6 +18,7 @@ from dropout_lab.engines.fused.stacking import lanes
 from ._fused import (  # noqa: F401  (seeded_keras: an autouse fixture)
     NOISE_LAYERS,
     OUTPUT,
+    SCORES,
     blobs,
     dense,
     experiment,
@@ -26,8 +27,6 @@ from ._fused import (  # noqa: F401  (seeded_keras: an autouse fixture)
     task,
     task_k,
 )
-
-SCORES = ["n_train", "n_test", "train_accuracy", "test_accuracy", "test_loss"]
 
 
 def scored(one: Task, row: dict) -> dict:

@@ -16,14 +16,14 @@ DIGITS_CNN  := configs/digits_cnn_dropout_none.yaml configs/digits_cnn_dropout.y
 DIGITS_LSTM := configs/digits_lstm.yaml configs/digits_lstm_dropout.yaml \
                configs/digits_lstm_input_dropout.yaml configs/digits_lstm_variational.yaml
 
-.PHONY: install test test-slow test-matrix check-reference reference sonar circles tips digits-studies regularizers mc-dropout reproduce reproduce-fast bench bench-xla bench-executors lint clean
+.PHONY: install test test-slow test-matrix check-reference reference sonar circles tips digits-studies regularizers mc-dropout reproduce reproduce-fast bench bench-xla bench-executors lint docs docs-serve schema clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip 'setuptools>=77'  # 77: builds this project's wheel offline (test_packaging)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray,mlflow]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray,mlflow,docs]'
 	touch $@
 
 test: install
@@ -139,5 +139,19 @@ bench-executors: install
 lint: install
 	$(BIN)/ruff check dropout_lab tests
 
+# The docs site (mkdocs.yml): built into site/ with strict checking (a broken link, a missing page
+# or anchor fails); the reference pages are generated from the code as it builds (docs/_hooks.py).
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+DOCS_ADDR ?= 127.0.0.1:8000
+docs-serve: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr $(DOCS_ADDR)
+
+# Rewrite the committed JSON Schema of configs (configs/config.schema.json) after a change of the
+# config schema; tests/test_json_schema.py fails until it equals `dropout-lab schema`.
+schema: install
+	$(BIN)/dropout-lab schema > configs/config.schema.json.tmp && mv configs/config.schema.json.tmp configs/config.schema.json
+
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) results site .pytest_cache

@@ -150,7 +150,7 @@ def _which(value: Any) -> str | None:
 PositiveRate = Annotated[
     float,
     expect("a float > 0 or a schedule {schedule: " + " | ".join(SCHEDULES) + ", ...}",
-           lambda v: is_float(v) and v > 0),
+           lambda v: is_float(v) and v > 0, exclusiveMinimum=0),
 ]
 # ``training.optimizer.learning_rate``: a number, or a mapping tagged by ``schedule``; an
 # unknown or missing tag reads as ``...learning_rate.schedule must be one of: ...``

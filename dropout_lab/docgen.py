@@ -58,8 +58,10 @@ def default_text(field, key: str = "") -> str:
     value = field.default
     if value is PydanticUndefined and field.default_factory is not None:
         value = field.default_factory()
-    if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json")
+    if isinstance(value, BaseModel):  # a section's defaults: all of them when few, else its tag
+        dumped, tag = value.model_dump(mode="json"), _tag(type(value))
+        value = dumped if len(dumped) <= 2 or tag is None else {tag[0]: tag[1]}
+        return f"`{_flow(value)}`" + ("" if value is dumped else ", its keys' defaults")
     return f"`{_flow(value)}`"
 
 

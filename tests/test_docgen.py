@@ -56,7 +56,7 @@ def test_every_config_key_appears_in_the_config_reference_under_its_section(page
     for path, model, key, _ in docgen.schema_fields():
         if path.startswith("model.layers[]"):
             continue
-        tag = docgen._tag(model)
+        tag = docgen.section_tag(model)
         heading = "## Top level" if not path else f"## `{path}`" + (f" with `{tag[0]}: {tag[1]}`" if tag else "")
         assert key in _table_keys(text, heading), (heading, key)
 

@@ -1,22 +1,12 @@
-"""The reference pages of the docs, generated from the code at build time (``make docs``).
+"""The config keys and layer kinds pages, from the pydantic schema and the layer registry.
 
-- :func:`config_reference`: every config key, from the pydantic schema (:mod:`dropout_lab.config`):
-  its type and allowed values (each constraint's own ``expected`` text), default and
-  description (the docstring under the key);
-- :func:`layers_reference`: every layer kind and its options, from the layer registry;
-- :func:`cli_reference`: every command and option, from click;
-- :func:`outputs_reference`: every output file and column, from :mod:`dropout_lab.outputs`;
-- :func:`studies_reference`: the shipped configs and their descriptions.
-
-:func:`pages` maps each page's path under ``docs/`` to its text (and the JSON Schema's file);
-the MkDocs hook ``docs/_hooks.py`` adds them to the site, so a new key, layer kind, option
-or column shows up with no hand edit.
+A key's type and allowed values are its constraint's own ``expected`` text (the words its
+error message uses), its default the field's, its description the docstring under it.
 """
 
 from __future__ import annotations
 
 import inspect
-import re
 import types
 import typing
 from collections.abc import Iterator
@@ -24,11 +14,8 @@ from collections.abc import Iterator
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .types import Expect
-
-GENERATED = ("*Generated from the code when the site is built ({source}); "
-             "edit the code, not this page.*")
-
+from ..types import Expect
+from .markdown import GENERATED, cell, plain
 
 # --- values and types, as a person reads them ---
 
@@ -59,7 +46,7 @@ def default_text(field, key: str = "") -> str:
     if value is PydanticUndefined and field.default_factory is not None:
         value = field.default_factory()
     if isinstance(value, BaseModel):  # a section's defaults: all of them when few, else its tag
-        dumped, tag = value.model_dump(mode="json"), _tag(type(value))
+        dumped, tag = value.model_dump(mode="json"), section_tag(type(value))
         value = dumped if len(dumped) <= 2 or tag is None else {tag[0]: tag[1]}
         return f"`{_flow(value)}`" + ("" if value is dumped else ", its keys' defaults")
     return f"`{_flow(value)}`"
@@ -69,7 +56,7 @@ def _is_model(annotation) -> bool:
     return inspect.isclass(annotation) and issubclass(annotation, BaseModel)
 
 
-def _tag(model) -> tuple[str, str] | None:
+def section_tag(model) -> tuple[str, str] | None:
     """A tagged section's tag key and value (its first one-value ``Literal`` field), else None."""
     for key, field in model.model_fields.items():
         if typing.get_origin(field.annotation) is typing.Literal and len(typing.get_args(field.annotation)) == 1:
@@ -91,7 +78,7 @@ def type_text(annotation, metadata=()) -> str:
         members = [a for a in args if a is not type(None)]
         models = [a for a in members if _is_model(a) or _is_model(typing.get_args(a)[0] if typing.get_args(a) else a)]
         if len(models) > 1:
-            tags = [_tag(_unwrap(m)) for m in models]
+            tags = [section_tag(_unwrap(m)) for m in models]
             rest = [type_text(a) for a in members if a not in models]
             kinds = "a mapping tagged by " + (f"`{tags[0][0]}`" if tags[0] else "its kind")
             said = tags[0] and any(f"{tags[0][0]}:" in text for text in rest)  # a message that names them
@@ -105,7 +92,7 @@ def type_text(annotation, metadata=()) -> str:
     if origin is dict:
         return "a mapping"
     if _is_model(annotation):
-        tag = _tag(annotation)
+        tag = section_tag(annotation)
         return f"a mapping (`{tag[0]}: {tag[1]}`)" if tag else "a mapping"
     return {bool: "true or false", int: "an integer", float: "a float", str: "a string"}.get(
         annotation, getattr(annotation, "__name__", str(annotation)))
@@ -131,25 +118,14 @@ def description(field) -> str:
     return " ".join((field.description or "").split())
 
 
-def _cell(text: str) -> str:
-    return escape(text).replace("|", "\\|").replace("\n", " ")
-
-
-def escape(text: str) -> str:
-    """``<`` and ``>`` outside code spans as entities, so that ``OUT/<name>`` is not read as HTML."""
-    parts = text.split("`")
-    return "`".join(part if i % 2 else part.replace("<", "&lt;").replace(">", "&gt;")
-                    for i, part in enumerate(parts))
-
-
 def key_table(model, skip=()) -> list[str]:
     lines = ["| key | type and allowed values | default | description |", "|---|---|---|---|"]
     for key, field in model.model_fields.items():
         if key in skip:
             continue
-        lines.append(f"| `{key}` | {_cell(type_text(field.annotation, field.metadata))} | "
-                     f"{_cell(default_text(field, key if model.__name__ == 'Experiment' else ''))} | "
-                     f"{_cell(description(field))} |")
+        lines.append(f"| `{key}` | {cell(type_text(field.annotation, field.metadata))} | "
+                     f"{cell(default_text(field, key if model.__name__ == 'Experiment' else ''))} | "
+                     f"{cell(description(field))} |")
     return lines
 
 
@@ -160,15 +136,10 @@ def _doc(model) -> str:
     return "" if inherited else plain(doc.split("\n\n")[0])
 
 
-def plain(text: str) -> str:
-    """Docstring text as Markdown: ``:func:`x``` -> ``x``, on one line."""
-    return " ".join(re.sub(r":\w+:`~?\.?([^`]+)`", r"`\1`", text).split())
-
-
 def schema_fields() -> Iterator[tuple[str, type[BaseModel], str, typing.Any]]:
     """Every key of the config schema and of each layer kind: ``(key path, section, key, field)``."""
-    from .config import Experiment
-    from .layers import LAYERS
+    from ..config import Experiment
+    from ..layers import LAYERS
 
     for path, model in _sections("", Experiment):
         for key, field in model.model_fields.items():
@@ -182,7 +153,7 @@ def schema_fields() -> Iterator[tuple[str, type[BaseModel], str, typing.Any]]:
 def _sections(path: str, model, layers: bool = False) -> list[tuple[str, type[BaseModel]]]:
     """``model`` and every section under it, breadth first, as ``(key path, section)``; layer
     kinds are left to the layer reference unless ``layers``."""
-    from .layers import LayerSpec
+    from ..layers import LayerSpec
 
     order, queue, seen = [], [(path, model)], set()
     while queue:
@@ -201,7 +172,7 @@ def _sections(path: str, model, layers: bool = False) -> list[tuple[str, type[Ba
 # --- pages ---
 
 def config_reference() -> str:
-    from .config import Experiment
+    from ..config import Experiment
 
     lines = ["# Config keys", "", GENERATED.format(source="`dropout_lab/config/`"), "",
              "A config is one YAML mapping; every key below, its type, default and meaning. "
@@ -213,7 +184,7 @@ def config_reference() -> str:
               "| `extends` | a string | — | A config file this one extends, relative to this file: mappings merge, "
               "lists and values replace; `name` is not inherited. |", ""]
     for path, model in _sections("", Experiment)[1:]:
-        tag = _tag(model)
+        tag = section_tag(model)
         title = f"`{path}`" + (f" with `{tag[0]}: {tag[1]}`" if tag else "")
         lines += [f"## {title}", ""]
         if _doc(model):
@@ -223,7 +194,7 @@ def config_reference() -> str:
 
 
 def layers_reference() -> str:
-    from .layers import LAYERS, LayerSpec
+    from ..layers import LAYERS, LayerSpec
 
     lines = ["# Layers", "", GENERATED.format(source="the layer registry, `dropout_lab/layers/`"), "",
              "`model.layers` lists the model's layers in order, each a mapping with its `type` and its options; "
@@ -256,95 +227,3 @@ def layers_reference() -> str:
                 sub_models(f.annotation)]
         lines += [f"## `{keys[0]}` {{#{keys[0]}}}", "", plain(inspect.getdoc(sub) or ""), "", *key_table(sub), ""]
     return "\n".join(lines)
-
-
-def cli_reference() -> str:
-    import click
-
-    from .cli import main
-
-    ctx = click.Context(main, info_name="dropout-lab")
-    lines = ["# Commands", "", GENERATED.format(source="the click commands, `dropout_lab/cli.py`"), "",
-             f"`dropout-lab {main.collect_usage_pieces(ctx)[0]}`", "", inspect.cleandoc(main.help or ""), "",
-             *_options_table(main, ctx), ""]
-    for name in main.list_commands(ctx):
-        command = main.get_command(ctx, name)
-        sub = click.Context(command, info_name=name, parent=ctx)
-        usage = " ".join(command.collect_usage_pieces(sub))
-        lines += [f"## `{name}`", "", f"```text\ndropout-lab {name} {usage}\n```", "",
-                  escape(inspect.cleandoc(command.help or "")), ""]
-        if command.epilog:
-            lines += [escape(" ".join(command.epilog.split())), ""]
-        lines += [*_options_table(command, sub), ""]
-    return "\n".join(lines)
-
-
-def _options_table(command, ctx) -> list[str]:
-    import click
-
-    rows = [param.get_help_record(ctx) for param in command.get_params(ctx) if isinstance(param, click.Option)]
-    rows = [row for row in rows if row]
-    if not rows:
-        return []
-    return ["| option | description |", "|---|---|",
-            *(f"| `{_cell(opts)}` | {_cell(' '.join(help_text.split()))} |" for opts, help_text in rows)]
-
-
-def outputs_reference() -> str:
-    from .outputs import outputs
-
-    lines = ["# Outputs", "", GENERATED.format(source="`dropout_lab/outputs.py` and the writers' column lists"), "",
-             "`dropout-lab run CONFIG --out OUT` writes one directory per config, `OUT/NAME/`; several configs "
-             "add a comparison in `OUT/`, a sweep one run directory per cell and its table. Every file, "
-             "and the columns of each table:", "",
-             "| file | where | holds |", "|---|---|---|"]
-    for output in outputs():
-        lines.append(f"| `{output.name}` | {_cell(output.where)} | {_cell(output.what)} |")
-    lines.append("")
-    for output in outputs():
-        if output.columns:
-            lines += [f"## `{output.name}`: {output.where}", "", output.what[0].upper() + output.what[1:] + ".", "",
-                      "| column | holds |", "|---|---|",
-                      *(f"| `{name}` | {_cell(text)} |" for name, text in output.columns.items()), ""]
-    return "\n".join(lines)
-
-
-def studies_reference() -> str:
-    from .catalog import list_studies
-    from .config.loader import read_chain
-
-    lines = ["# Shipped studies", "", GENERATED.format(source="the shipped configs, `configs/`"), "",
-             "The configs that come with dropout-lab; `run`, `validate` and `init` take each by its name "
-             "(`dropout-lab run sonar_hidden` runs `configs/sonar_hidden.yaml`), and `dropout-lab studies` "
-             "lists them. Each says in its description what it reproduces.", "",
-             "| study | description |", "|---|---|"]
-    for study in list_studies():
-        text = " ".join(str(read_chain(study.path).get("description") or "").split())
-        lines.append(f"| `{study.name}` | {_cell(text)} |")
-    return "\n".join(lines) + "\n"
-
-
-def pages() -> dict[str, str]:
-    """Each generated file's path under ``docs/`` and its text."""
-    from .config.json_schema import schema_text
-
-    return {"reference/config.md": config_reference(), "reference/layers.md": layers_reference(),
-            "reference/cli.md": cli_reference(), "reference/outputs.md": outputs_reference(),
-            "reference/studies.md": studies_reference(),
-            "reference/config.schema.json": schema_text()}
-
-
-def main() -> None:  # python -m dropout_lab.docgen DIR: write the pages there (to read them without MkDocs)
-    import sys
-    from pathlib import Path
-
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else "site-reference")
-    for path, text in pages().items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-        print(root / path)
-
-
-if __name__ == "__main__":
-    main()
-

@@ -72,30 +72,20 @@ def _run(command: str) -> tuple[int, str, str]:
 
 def play(page: Path) -> list[tuple[str, str]]:
     """Run a page's script in the working directory; returns each command with its output."""
-    done, last = [], None
-    for step in script(page):
+    steps, done = script(page), []
+    for i, step in enumerate(steps):
         if step.kind == "file":
             Path(step.target).write_text(step.text)
-        elif step.kind == "run":
-            if step.text.startswith("make "):
-                continue  # set-up: the reader runs it; the tests run in an installed checkout
-            last = (step.text, *_run(step.text))
-            if last[1] != 0 and not _expects_error(page, step):
-                raise AssertionError(f"{page.name}: `{step.text}` exited {last[1]}:\n{last[3]}")
-            done.append((step.text, last[3]))
-        elif step.kind == "expect":
-            command, code, stdout, output = last
-            failing = step.text.startswith("Error:")
-            assert code == (1 if failing else 0), f"{page.name}: `{command}` exited {code}:\n{output}"
-            assert _masked(output if failing else stdout) == _masked(step.text), (
-                f"{page.name}: `{command}` printed\n{output}\nwhere the page shows\n{step.text}")
+        elif step.kind == "run" and not step.text.startswith("make "):  # make: set-up, the reader's
+            code, stdout, output = _run(step.text)
+            shown = steps[i + 1] if i + 1 < len(steps) and steps[i + 1].kind == "expect" else None
+            failing = shown is not None and shown.text.startswith("Error:")
+            assert code == (1 if failing else 0), f"{page.name}: `{step.text}` exited {code}:\n{output}"
+            if shown is not None:
+                assert _masked(output if failing else stdout) == _masked(shown.text), (
+                    f"{page.name}: `{step.text}` printed\n{output}\nwhere the page shows\n{shown.text}")
+            done.append((step.text, output))
     return done
-
-
-def _expects_error(page: Path, step: Step) -> bool:
-    steps = script(page)
-    i = next(i for i, s in enumerate(steps) if s is step or (s.kind == "run" and s.text == step.text))
-    return i + 1 < len(steps) and steps[i + 1].kind == "expect" and steps[i + 1].text.startswith("Error:")
 
 
 TUTORIALS = sorted((ROOT / "docs" / "tutorials").glob("*.md"))

@@ -13,7 +13,7 @@ each variant with an empty XLA cache of its own (``DROPOUT_LAB_XLA_CACHE``), wit
 - ``--executor processes --jobs N`` (N loky workers);
 - ``--executor ray --address`` a Ray head the benchmark starts before and stops after
   (``ray start --head`` on 127.0.0.1, N CPUs, no dashboard, a token in a temporary HOME,
-  Ray's files in a temporary directory): the README's cluster path, on one machine;
+  Ray's files in a temporary directory): the cluster path of docs/guides/ray.md, on one machine;
 - ``--executor ray --jobs N``: a local Ray that the command starts and stops itself.
 
 The Ray variants run with HOME in a temporary directory that holds the head's token.

@@ -75,7 +75,7 @@ def test_the_journal_is_resumed_by_the_driver(sonar_env, tmp_path):
     # plant fold (1, 1) of that run in a journal of a fresh OUT: only fold 2 trains
     from dropout_lab.config import load_config
     from dropout_lab.data import load_dataset
-    from dropout_lab.runner import run_id
+    from dropout_lab.provenance import run_id
 
     cfg = load_config(CONFIGS / "smoke.yaml", TINY)
     dataset = load_dataset(cfg.data)

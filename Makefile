@@ -26,8 +26,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray,mlflow,docs]'
 	touch $@
 
+# The fast suite on every core (pytest-xdist; at most 4 workers, each imports TensorFlow);
+# the slow one in one process: its Ray clusters, Ctrl-C timings and two-process runs use the cores themselves.
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
 
 test-slow: install
 	$(BIN)/python -m pytest -q -m slow

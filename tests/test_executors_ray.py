@@ -105,6 +105,7 @@ def run_sweep(out, engine="scikeras", observers=()):
                    engine=engine, executor="ray", observers=list(observers))
 
 
+@pytest.mark.slow
 def test_a_sweep_on_ray_gives_the_numbers_of_one_process(cluster, local, tmp_path):
     outcome = run_sweep(tmp_path)
     same_tables(tmp_path, local)

@@ -151,6 +151,7 @@ def test_the_engine_refuses_samples_that_are_not_flat():
 
 # --- a real outcome on the Sonar data ---
 
+@pytest.mark.slow  # fast cover: test_engines_fused_program's per-step equality with Keras
 def test_sonar_baseline_close_to_the_scikeras_engine(sonar_dir):
     """3 folds x 15 epochs (the SciKeras side takes ~10 s).  Over six split seeds the two
     engines' means differed by 0.026 (sd), with no sign of a bias; here 0.83 vs 0.78."""

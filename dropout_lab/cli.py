@@ -62,7 +62,7 @@ def _configure_logging() -> None:
     they mean reaches the user as dropout-lab's own one-line warning or error."""
     ours = logging.getLogger("dropout_lab")
     if not ours.handlers:
-        handler = logging.StreamHandler()
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
         ours.addHandler(handler)
     ours.setLevel(logging.INFO)
@@ -70,6 +70,19 @@ def _configure_logging() -> None:
     root = logging.getLogger()
     if not root.handlers:
         root.addHandler(logging.NullHandler())  # else logging's last resort prints their warnings
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Lines to whatever ``sys.stderr`` is when they are logged (not the one of the first
+    command: a Python user or a test may call ``main`` many times with stderr replaced)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
 
 
 _LAYERS_EPILOG = (f"Layer types (model.layers[i].type): {', '.join(LAYERS)}. Every config key, its type and default "

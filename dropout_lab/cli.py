@@ -175,20 +175,28 @@ def _score_columns() -> list[str]:
                    "(loss, brier, ece: lower is better).")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also draw the differences and their intervals into FILE (PNG).")
+@click.option("--bayes", is_flag=True,
+              help="Add the Bayesian correlated t-test (Corani & Benavoli 2015): the probabilities that A is "
+                   "better, that the two are practically equivalent (within --rope), and that B is better.")
+@click.option("--rope", type=click.FloatRange(min=0), default=0.01, show_default=True,
+              help="With --bayes: the region of practical equivalence, a difference of the metric too small "
+                   "to matter.")
 @_report_errors
-def compare(run_dirs, references, fmt, metric, plot_file) -> None:
+def compare(run_dirs, references, fmt, metric, plot_file, bayes, rope) -> None:
     """Compare a score (test accuracy by default) of runs evaluated on the same folds, pair by pair.
 
     Each RUN_DIR is a directory `dropout-lab run` wrote (OUT/<name>/), or a directory
     holding such runs (an OUT directory, a sweep): every run under it is compared.  The
     p-values and intervals come from the corrected resampled t-test (Nadeau & Bengio
     2003).  With --against, each run is compared with the reference run(s) only, and the
-    Markdown table has one row per run.
+    Markdown table has one row per run.  Every table also gives the p-values adjusted for
+    its number of comparisons (Holm).
     """
     from .compare import compare_dirs
     from .scoring import score_column
 
-    text, figure = compare_dirs(run_dirs, score_column(metric), fmt, against=references, plot=plot_file is not None)
+    text, figure = compare_dirs(run_dirs, score_column(metric), fmt, against=references, plot=plot_file is not None,
+                                 rope=rope if bayes else None)
     click.echo(text, nl=False)
     if figure is not None:
         from .results import write_figure

@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip 'setuptools>=77'  # 77: builds this project's wheel offline (test_packaging)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray,mlflow]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray,mlflow,tune]'
 	touch $@
 
 test: install

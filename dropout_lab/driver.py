@@ -79,9 +79,10 @@ class Record:
 class Driver:
     """Plans the runs' units and records their folds as the executor returns them."""
 
-    def __init__(self, out: Path, pool, observers, fresh: bool, replace: bool, plots: bool):
+    def __init__(self, out: Path, pool, observers, fresh: bool, replace: bool, plots: bool, split_units: bool = False):
         self.out, self.pool, self.observers = out, pool, observers
         self.fresh, self.replace, self.plots = fresh, replace, plots
+        self.split_units = split_units  # one split per unit for every engine (tune's pruning: folds in waves)
         self.runs: list[Run] = []
         self.units: list[Unit] = []
         self.sweeps: list = []  # (sweep, where, its runs)
@@ -124,7 +125,7 @@ class Driver:
         run.done = run.journal.load()
         todo = [split for split in spec.splits if (split.repeat, split.fold) not in run.done]
         run.todo = {(split.repeat, split.fold) for split in todo}
-        if getattr(get_engine(spec.cfg.training.engine), "STACKS", False):  # one program: a repeat per unit
+        if getattr(get_engine(spec.cfg.training.engine), "STACKS", False) and not self.split_units:  # a repeat per unit
             groups = [[s for s in todo if s.repeat == r] for r in dict.fromkeys(s.repeat for s in todo)]
             groups = groups if self.pool.parallel else [todo] if todo else []
         else:

@@ -45,6 +45,7 @@ from .datasets import (  # noqa: F401  (public here too)
 )
 from .inference import DEFAULT_BINS, CalibrationBins, InferenceConfig, OmitDefaults, is_standard
 from .schedules import SCHEDULES, LearningRate
+from .search_rules import check_search
 from .stopping import EarlyStoppingConfig
 from .sweep_rules import check_sweep
 
@@ -211,6 +212,7 @@ class Experiment(Section):
     training: TrainingConfig
     evaluation: EvaluationConfig = KFoldConfig()
     sweep: Annotated[dict[str, list] | None, PlainValidator(check_sweep)] = None
+    search: Annotated[dict[str, Any] | None, PlainValidator(check_search)] = None  # dropout-lab tune's spaces
 
     @model_validator(mode="before")
     @classmethod
@@ -223,9 +225,10 @@ class Experiment(Section):
     def to_dict(self) -> dict:
         """The fully resolved config as plain data: what ``config.yaml`` holds.
 
-        Without a sweep there is no ``sweep`` key, so configs hash as they did before sweeps.
+        Without a sweep (a search) there is no ``sweep`` (``search``) key, so configs hash as
+        they did before sweeps (searches).
         """
-        return self.model_dump(mode="json", exclude={"sweep"} if self.sweep is None else None)
+        return self.model_dump(mode="json", exclude={key for key in ("sweep", "search") if getattr(self, key) is None})
 
     def config_hash(self) -> str:
         """SHA-256 of the resolved config in canonical JSON."""

@@ -80,7 +80,7 @@ def best_trial(study) -> dict | None:
     except ValueError:  # no complete trial
         return None
     return {"number": trial.number, "name": trial.user_attrs.get("name"), "values": trial.user_attrs["values"],
-            "value": trial.value}
+            "value": trial.value, "baseline": bool(trial.user_attrs.get("baseline", False))}
 
 
 def finish(study, plan, base_spec, where: Path, metric: str, seconds: float, say: Callable[[str], None], *,
@@ -102,7 +102,7 @@ def finish(study, plan, base_spec, where: Path, metric: str, seconds: float, say
     if plots and (table["state"] == "COMPLETE").any():
         _plots(table, plan, where, metric, higher_is_better(metric))
     confirmation = None
-    if best is not None and confirm_repeats > 0:
+    if best is not None and confirm_repeats > 0 and not best["baseline"]:
         confirmation = confirm(plan, where, metric, confirm_repeats, base_spec, run_options or {}, plots)
     report = tune_markdown(plan, table, best, confirmation, metric, seconds, trained, saved, confirm_repeats)
     write_text(where / "tune.md", report)
@@ -158,7 +158,8 @@ def tune_markdown(plan, table, best, confirmation, metric: str, seconds: float, 
               f"{plan.base.seed}). This is the score that selected it among {len(table)} trials, so it is "
               "optimistic (the winner's curse); best.yaml holds its config.", ""]
     if confirmation is None:
-        lines.append("Not re-evaluated (confirm repeats 0)." if confirm_repeats == 0 else "")
+        lines.append("The best trial is the config as written: the search found nothing better, so there is "
+                     "nothing to re-evaluate." if best["baseline"] else "Not re-evaluated (confirm repeats 0).")
         return "\n".join(lines) + "\n"
     c = confirmation
     lines += ["## Re-evaluated on fresh splits", "",

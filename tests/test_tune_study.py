@@ -6,8 +6,8 @@ from dropout_lab.config.search_rules import Space
 
 optuna = pytest.importorskip("optuna")
 
-from dropout_lab.tune.run import Batch, Reporter  # noqa: E402
 from dropout_lab.tune.study import ask, open_study, suggest  # noqa: E402
+from dropout_lab.tune.trials import Batch, Reporter  # noqa: E402
 
 SPACES = {"model.layers[1].rate": Space("float", 0.0, 0.7), "model.layers[0].units": Space("int", 8, 256),
           "training.optimizer.learning_rate": Space("log", 1e-4, 1e-1),

@@ -418,3 +418,13 @@ def test_for_a_loss_b_better_is_the_mass_below_the_rope():
     folds = {"a": frame.assign(test_loss=[0.5, 0.6, 0.7]), "b": frame.assign(test_loss=[0.3, 0.45, 0.4])}
     row = compare_runs(folds, metric="test_loss", rope=0.01).iloc[0]
     assert row["p_b_better"] > 0.9 > row["p_a_better"]
+
+
+def test_bayes_against_a_reference_has_three_columns_per_reference(runs, tmp_path):
+    md = invoke(tmp_path, "--against", "sonar_baseline", "--bayes").output
+    header = next(line for line in md.splitlines() if line.startswith("| run |"))
+    assert header.endswith("| p | p Holm | P(ref better) | P(equiv.) | P(run better) |")
+    row = next(line for line in md.splitlines() if line.startswith("| sonar_baseline |"))
+    assert row.endswith("| (reference) |  |  |  |  |  |")
+    csv = pd.read_csv(io.StringIO(invoke(tmp_path, "--against", "sonar_baseline", "--bayes", "--format", "csv").output))
+    assert (csv["p_a_better"] + csv["p_equivalent"] + csv["p_b_better"]).tolist() == pytest.approx([1.0, 1.0])

@@ -132,7 +132,9 @@ def _plots(table: pd.DataFrame, plan, where: Path, metric: str, maximize: bool) 
     from .plots import history_plot, parallel_plot, slice_plot
 
     keys, labels = list(plan.spaces), plan.labels
-    shown = table.rename(columns=labels)
+    ranges = {key: table[key].astype(float) for key, space in plan.spaces.items() if space.kind != "choice"}
+    choices = {key: table[key].map(value_text) for key, space in plan.spaces.items() if space.kind == "choice"}
+    shown = table.assign(**ranges, **choices).rename(columns=labels)
     shown_keys = [labels[k] for k in keys]
     write_figure(where / "history.png", history_plot(shown, metric, maximize, f"{plan.name}: trials"))
     write_figure(where / "slices.png", slice_plot(shown, shown_keys, metric, f"{plan.name}: score by searched value"))
@@ -165,7 +167,7 @@ def tune_markdown(plan, table, best, confirmation, metric: str, seconds: float, 
     lines += ["## Re-evaluated on fresh splits", "",
               f"The config as written (baseline.yaml) and the best trial (best.yaml), each evaluated on "
               f"{c['folds']} new folds ({c['repeats']} repeat{'s' if c['repeats'] > 1 else ''}, "
-              f"seed {plan.base.seed + 1}: split seeds the search never used), paired fold by fold:", "",
+              f"seed {plan.base.seed + 1}: {_fresh(plan)}), paired fold by fold:", "",
               *markdown_table(["config", f"mean {what}", "search score"],
                               [[c["run_a"], f"{c['mean_a']:.4f}", _baseline_score(table)],
                                [c["run_b"], f"{c['mean_b']:.4f}", f"{best['value']:.4f}"]]), "",
@@ -180,6 +182,14 @@ def tune_markdown(plan, table, best, confirmation, metric: str, seconds: float, 
 def shown_value(value):
     """A drawn float shown with 4 significant digits (the YAML files keep every digit)."""
     return float(f"{value:.4g}") if isinstance(value, float) else value
+
+
+def _fresh(plan) -> str:
+    """What is new in the re-evaluation: the rows too, or (a protocol that does not shuffle) the seeds only."""
+    if plan.base.evaluation.shuffle:
+        return "split seeds the search never used"
+    return ("model seeds the search never used; the rows are the same, as this protocol does not shuffle, so the "
+            "test rows that selected the best trial score it again")
 
 
 def _baseline_score(table: pd.DataFrame) -> str:

@@ -137,5 +137,59 @@ def test_each_complete_trial_is_an_mlflow_run(trained, tmp_path):
 def test_a_fused_tune_trains_a_batch_as_one_program(sonar_env, tmp_path):
     result = tune(CONFIGS / "smoke.yaml", tmp_path, search=[f"{RATE}=float(0.0, 0.7)"], trials=4, batch=2,
                   engine="fused", confirm_repeats=1, plots=False, quiet=True)
-    assert result.trials["state"].tolist() == ["COMPLETE"] * 4 and result.saved == 0
-    assert result.confirmation is not None
+    assert result.trials["state"].tolist() == ["COMPLETE"] * 4 and (result.trained, result.saved) == (12, 0)
+    for name in result.trials["name"]:  # each trial a run directory, as `run` writes it
+        assert len(pd.read_csv(tmp_path / "smoke_tune" / "trials" / name / "folds.csv")) == 3
+    assert (result.confirmation is None) == result.best["baseline"]  # re-evaluated unless the config as written won
+
+
+KILLABLE = """
+import pathlib, sys, time
+import numpy as np
+from dropout_lab.engines import scikeras
+from dropout_lab.folds import fold_result
+
+log = pathlib.Path(sys.argv[1])
+
+def train(cfg, dataset, splits, jobs=1):  # the stand-in engine, slow enough to be killed in a trial
+    for split in splits:
+        with log.open("a") as handle:
+            handle.write(f"{cfg.name} {split.fold}\\n")
+        time.sleep(0.3)
+        y_test, y_train = dataset.y[split.test], dataset.y[split.train]
+        yield fold_result(split, dataset, np.eye(2)[y_train] * 0.8 + 0.1, np.eye(2)[y_test] * 0.8 + 0.1, 0.3)
+
+scikeras.train = train
+from dropout_lab.cli import main
+main(sys.argv[2:], prog_name="dropout-lab")
+"""
+
+
+@pytest.mark.slow  # two processes, one killed
+def test_a_killed_tune_resumes_without_running_finished_trials(sonar_env, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    log = tmp_path / "trained.txt"
+    command = [sys.executable, "-c", KILLABLE, str(log), "tune", str(CONFIGS / "smoke.yaml"), "--out",
+               str(tmp_path / "out"), "--search", f"{RATE}=float(0.0, 0.7)", "--trials", "3", "--set", TINY[0],
+               "--confirm-repeats", "0", "--no-plots", "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while "trial_0001 2" not in (log.read_text() if log.exists() else ""):  # trial_0000 told, trial_0001 going
+            assert process.poll() is None and time.monotonic() < deadline, "the tune ended before it was killed"
+            time.sleep(0.05)
+    finally:
+        process.kill()  # SIGKILL: no handler runs
+        process.wait()
+    before = log.read_text().splitlines()
+    assert before[:3] == ["trial_0000 1", "trial_0000 2", "trial_0000 3"]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+    after = log.read_text().splitlines()[len(before):]
+    assert after and not any(line.startswith("trial_0000 ") for line in after)  # finished: not trained again
+    table = pd.read_csv(tmp_path / "out" / "smoke_tune" / "trials.csv")
+    assert (table["state"] == "COMPLETE").sum() == 3 and table["state"][0] == "COMPLETE"
+    # the killed trial: running until its last heartbeat is 30 s old, then failed and its values tried again
+    assert table["state"][1] in ("RUNNING", "FAIL")

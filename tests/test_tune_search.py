@@ -108,3 +108,15 @@ def test_bad_counts_are_one_error_line(tmp_path, option, value, message):
 def test_a_config_with_a_sweep_is_refused():
     with pytest.raises(ConfigError, match="has a sweep; tune searches one config"):
         plan_search(CONFIGS / "sonar_rate_sweep.yaml", items=[f"{RATE}=float(0.0, 0.5)"])
+
+
+def test_a_search_section_round_trips_and_a_config_without_one_hashes_as_before(tmp_path):
+    from dropout_lab.config import dump_config, load_config
+
+    config = write(tmp_path / "s.yaml", f"extends: {SMOKE}\nsearch:\n  {RATE}: float(0.0, 0.5)\n")
+    cfg = load_config(config)
+    assert cfg.search == {RATE: "float(0.0, 0.5)"}
+    assert load_config(write(tmp_path / "again.yaml", dump_config(cfg))) == cfg
+    plain = load_config(SMOKE)
+    assert "search" not in plain.to_dict() and cfg.model_copy(update={"search": None, "name": "smoke"}
+                                                             ).config_hash() == plain.config_hash()

@@ -28,7 +28,7 @@ def against_markdown(table: pd.DataFrame, means: pd.DataFrame) -> str:
         f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = run - reference; "
         f"{confidence} CI and p from the corrected resampled t-test (Nadeau & Bengio 2003) with "
         f"n_test/n_train = {first['n_test']:.4g}/{first['n_train']:.4g}; p Holm: p adjusted for the "
-        f"{len(table)} comparisons (Holm 1979)." + _clip_note(first["metric"]) + _bayes_note(table),
+        f"{_count(len(table), 'comparison')} (Holm 1979)." + _clip_note(first["metric"]) + _bayes_note(table),
         "",
     ]
     bayes = "p_b_better" in table.columns
@@ -66,7 +66,7 @@ def compare_markdown(table: pd.DataFrame) -> str:
         f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = B - A; "
         f"{first['confidence']:.0%} CI and p from the corrected resampled t-test "
         f"(Nadeau & Bengio 2003) with n_test/n_train = {first['n_test']:.4g}/{first['n_train']:.4g}; "
-        f"p Holm: p adjusted for the {len(table)} comparisons (Holm 1979); "
+        f"p Holm: p adjusted for the {_count(len(table), 'comparison')} (Holm 1979); "
         "p uncorrected from the plain paired t-test." + _clip_note(metric, means=False) + _bayes_note(table),
         "",
     ]

@@ -124,7 +124,7 @@ def sweep_markdown(sweep: Sweep, table: pd.DataFrame, unpaired: str | None) -> s
         lines.append(f"Test diff: the mean per-fold difference from {first.name} on the same folds, with the "
                      "interval and p of the corrected resampled t-test (Nadeau & Bengio 2003), as "
                      "`dropout-lab compare` computes them; p Holm: the p-values adjusted for the "
-                     f"{len(sweep.cells) - 1} comparisons (Holm 1979).")
+                     f"{len(sweep.cells) - 1} comparison{'s' if len(sweep.cells) > 2 else ''} (Holm 1979).")
     else:
         lines.append(f"No paired differences: {unpaired}.")
     return "\n".join(lines) + "\n"

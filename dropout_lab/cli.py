@@ -108,7 +108,8 @@ def _configure_logging() -> None:
 
 
 _LAYERS_EPILOG = (f"Layer types (model.layers[i].type): {', '.join(LAYERS)}. Every config key, its type and default "
-                  "are in the README, section Configs; each layer's options in section Layers. "
+                  "are in the docs' config reference, each layer's options in the layer reference (both generated "
+                  "from this code: `make docs`); `dropout-lab schema` prints the JSON Schema of a config. "
                   "`dropout-lab validate CONFIG` checks a config and prints its layers without training.")
 
 
@@ -306,6 +307,17 @@ def reproduction(results_dir) -> None:
     text = reproduction_markdown(results_dir)
     click.echo(text, nl=False)
     click.echo(f"-> {write_text(results_dir / 'reproduction.md', text)}")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of a config file, for editors that complete and check keys as you type.
+
+    With the YAML language server, a config's first line `# yaml-language-server: $schema=FILE`
+    points to it (the shipped configs point to configs/config.schema.json)."""
+    from .config.json_schema import schema_text
+
+    click.echo(schema_text(), nl=False)
 
 
 @main.command()

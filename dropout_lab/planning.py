@@ -98,7 +98,7 @@ def _spec(path: Path, cfg: Experiment, source, datasets: dict, data_dir, warn, s
         if warn:
             warn(text)
     from .engines import get_engine  # TensorFlow: once the checks that need none have passed
-    from .runner import run_id, uses_xla
+    from .provenance import run_id, uses_xla
 
     try:
         get_engine(cfg.training.engine).check(cfg, dataset)

@@ -32,7 +32,10 @@ class InferenceConfig(Section):
     """``{mode: standard}`` or ``{mode: mc_dropout, samples: T}`` (T stochastic passes, default 50)."""
 
     mode: Annotated[str, choice(INFERENCE_MODES)] = "standard"
+    """standard: dropout off at prediction (Keras' default); mc_dropout: dropout kept on, the probabilities of
+    `samples` stochastic passes averaged."""
     samples: PositiveInt = DEFAULT_SAMPLES
+    """Stochastic passes T of Monte Carlo dropout (mode mc_dropout only)."""
 
     @model_validator(mode="after")
     def _samples_only_for_mc(self) -> InferenceConfig:

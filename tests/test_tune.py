@@ -106,6 +106,9 @@ def test_the_winner_is_re_evaluated_on_fresh_splits_and_every_output_written(tra
     table = pd.read_csv(where / "trials.csv")
     assert list(table.columns[:6]) == ["number", "name", "state", "value", "partial_value", RATE]
     assert table["fold_1"].notna().all() and len(table) == 3
+    from dropout_lab.outputs import TRIALS_COLUMN_DOCS  # every column is described in the outputs reference
+
+    assert {c for c in table.columns if c != RATE and not c.startswith("fold_")} <= set(TRIALS_COLUMN_DOCS)
     best = load_config(where / "best.yaml")  # runnable as it is
     winner = table.loc[table["value"].idxmax()]
     assert best.name == "smoke_best" and best.model.layers[1].rate == pytest.approx(winner[RATE])

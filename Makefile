@@ -16,14 +16,14 @@ DIGITS_CNN  := configs/digits_cnn_dropout_none.yaml configs/digits_cnn_dropout.y
 DIGITS_LSTM := configs/digits_lstm.yaml configs/digits_lstm_dropout.yaml \
                configs/digits_lstm_input_dropout.yaml configs/digits_lstm_variational.yaml
 
-.PHONY: install test test-slow test-matrix check-reference reference sonar circles tips digits-studies regularizers mc-dropout reproduce reproduce-fast bench bench-xla bench-executors lint docs docs-serve schema clean
+.PHONY: install test test-slow test-matrix check-reference reference sonar circles tune-studies tips digits-studies regularizers mc-dropout reproduce reproduce-fast bench bench-xla bench-executors lint docs docs-serve schema clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip 'setuptools>=77'  # 77: builds this project's wheel offline (test_packaging)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray,mlflow,docs]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray,mlflow,tune,docs]'
 	touch $@
 
 # The fast suite on every core (pytest-xdist; at most 4 workers, each imports TensorFlow);
@@ -60,6 +60,12 @@ sonar: install
 # 4 configs x 30 repeats x 4000 epochs: the fused engine does it in minutes (SciKeras would take hours).
 circles: install
 	$(BIN)/dropout-lab run $(CIRCLES) --engine fused --out $(OUT)/circles
+
+# The shipped tuning studies (docs/guides/tuning.md): Sonar's hidden dropout rate and max-norm, then the
+# circles dropout rate, searched with pruning on the fused engine; a few minutes on 2 cores.
+tune-studies: install
+	$(BIN)/dropout-lab tune sonar_hidden_tune --engine fused --trials 24 --prune --out $(OUT)/tune
+	$(BIN)/dropout-lab tune circles_rate_tune --engine fused --trials 16 --prune --confirm-repeats 30 --out $(OUT)/tune
 
 # The tutorials' CNN and RNN dropout patterns on digits, each run compared with its family's
 # no-dropout baseline fold by fold (corrected resampled t-test) into classifier.md, cnn.md and

@@ -79,9 +79,10 @@ class Record:
 class Driver:
     """Plans the runs' units and records their folds as the executor returns them."""
 
-    def __init__(self, out: Path, pool, observers, fresh: bool, replace: bool, plots: bool):
+    def __init__(self, out: Path, pool, observers, fresh: bool, replace: bool, plots: bool, split_units: bool = False):
         self.out, self.pool, self.observers = out, pool, observers
         self.fresh, self.replace, self.plots = fresh, replace, plots
+        self.split_units = split_units  # one split per unit for every engine (tune's pruning: folds in waves)
         self.runs: list[Run] = []
         self.units: list[Unit] = []
         self.sweeps: list = []  # (sweep, where, its runs)
@@ -124,8 +125,8 @@ class Driver:
         todo = [split for split in spec.splits if (split.repeat, split.fold) not in run.done]
         run.todo = {(split.repeat, split.fold) for split in todo}
         key = spec.cfg.data.model_dump_json()
-        self.units += [Unit(len(self.units), run.index, spec.cfg, key, tuple(group))
-                       for group in cut_units(spec.cfg, todo, self.pool.parallel)]
+        groups = [[split] for split in todo] if self.split_units else cut_units(spec.cfg, todo, self.pool.parallel)
+        self.units += [Unit(len(self.units), run.index, spec.cfg, key, tuple(group)) for group in groups]
         return run
 
     def execute(self) -> None:

@@ -95,6 +95,18 @@ SWEEP_COLUMN_DOCS = {
     "diff_vs_first": "mean per-fold difference in test accuracy from the first cell",
     "diff_ci95_low": "its corrected resampled t-test 95% interval, low end", "diff_ci95_high": "high end",
     "p_vs_first": "the corrected resampled t-test's p (not adjusted for the number of cells)",
+    "p_vs_first_holm": "the same p adjusted for the number of cells compared (Holm's method)",
+}
+
+TRIALS_COLUMN_DOCS = {
+    "number": "Optuna's trial number", "name": "the trial's run directory under trials/ (trial_NNNN)",
+    "state": "COMPLETE, PRUNED, FAIL (failed, interrupted or dead) or RUNNING",
+    "value": "the mean score over the trial's folds (complete trials only)",
+    "partial_value": "the mean score over the folds it trained (a pruned trial's too)",
+    "<key>": "one column per searched key: the trial's value",
+    "folds": "folds trained (and reported)", "folds_planned": "folds the protocol has",
+    "baseline": "true for the config as written", "seconds": "the trial's wall time",
+    "error": "why a failed trial failed", "fold_<i>": "the score of the i-th (repeat, fold), as reported",
 }
 
 REPORT_COLUMN_DOCS = {
@@ -150,6 +162,7 @@ def outputs() -> list[Output]:
     """Every output file, in the order the docs list them."""
     run, out = "OUT/NAME/ (a run)", "OUT/ (several configs)"
     sweep, report = "OUT/NAME/ (a sweep)", "REPORT.md's folder (`report`)"
+    tune = "OUT/NAME_tune/ (a tune)"
     return [
         Output("config.yaml", run, "the fully resolved config (extends and --set applied): "
                                    "`dropout-lab run OUT/NAME/config.yaml` re-runs it"),
@@ -182,5 +195,13 @@ def outputs() -> list[Output]:
                                     "`dropout-lab run OUT/NAME/sweep.yaml --out OUT` runs it again"),
         Output("report.csv", report, "one row per run under the directory (`dropout-lab report DIR`)",
                REPORT_COLUMN_DOCS),
+        Output("trials.csv", tune, "one row per trial of the study", TRIALS_COLUMN_DOCS),
+        Output("study.db", tune, "the Optuna study (SQLite; not with --storage): what a resumed tune reads"),
+        Output("best.yaml", tune, "the best trial's config: `dropout-lab run OUT/NAME_tune/best.yaml` runs it"),
+        Output("baseline.yaml", tune, "the config as written, which the re-evaluation compares with best.yaml"),
+        Output("tune.md", tune, "the search, its best trial and the re-evaluation on fresh splits, in words"),
+        Output("history.png", tune, "each trial's score by number (pruned trials hollow) and the best so far"),
+        Output("slices.png", tune, "the score against each searched key"),
+        Output("parallel.png", tune, "parallel coordinates of the complete trials, coloured by score"),
     ]
 

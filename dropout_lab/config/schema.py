@@ -45,6 +45,7 @@ from .datasets import (  # noqa: F401  (public here too)
 )
 from .inference import DEFAULT_BINS, CalibrationBins, InferenceConfig, OmitDefaults, is_standard
 from .schedules import SCHEDULES, LearningRate
+from .search_rules import check_search
 from .stopping import EarlyStoppingConfig
 from .sweep_rules import check_sweep
 
@@ -268,6 +269,8 @@ class Experiment(Section):
     """How the model is evaluated, tagged by `protocol` (default kfold)."""
     sweep: Annotated[dict[str, list] | None, PlainValidator(check_sweep)] = None
     """Key paths (as for --set) to lists of values; each combination is a cell evaluated like a config of its own."""
+    search: Annotated[dict[str, Any] | None, PlainValidator(check_search)] = None
+    """Key paths to spaces for `dropout-lab tune`: float(LOW, HIGH), log(LOW, HIGH), int(LOW, HIGH) or values."""
 
     @model_validator(mode="before")
     @classmethod
@@ -280,9 +283,10 @@ class Experiment(Section):
     def to_dict(self) -> dict:
         """The fully resolved config as plain data: what ``config.yaml`` holds.
 
-        Without a sweep there is no ``sweep`` key, so configs hash as they did before sweeps.
+        Without a sweep (a search) there is no ``sweep`` (``search``) key, so configs hash as
+        they did before sweeps (searches).
         """
-        return self.model_dump(mode="json", exclude={"sweep"} if self.sweep is None else None)
+        return self.model_dump(mode="json", exclude={key for key in ("sweep", "search") if getattr(self, key) is None})
 
     def config_hash(self) -> str:
         """SHA-256 of the resolved config in canonical JSON."""

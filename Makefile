@@ -16,7 +16,7 @@ DIGITS_CNN  := configs/digits_cnn_dropout_none.yaml configs/digits_cnn_dropout.y
 DIGITS_LSTM := configs/digits_lstm.yaml configs/digits_lstm_dropout.yaml \
                configs/digits_lstm_input_dropout.yaml configs/digits_lstm_variational.yaml
 
-.PHONY: install test test-slow test-matrix check-reference reference sonar circles tips digits-studies regularizers mc-dropout reproduce reproduce-fast bench bench-xla bench-executors lint clean
+.PHONY: install test test-slow test-matrix check-reference reference sonar circles tips digits-studies regularizers mc-dropout reproduce reproduce-fast reproduce-regression bench bench-xla bench-executors lint clean
 
 install: $(VENV)/.installed
 
@@ -120,6 +120,14 @@ reproduce-fast: install
 	$(BIN)/dropout-lab reproduction "$$out" && \
 	if grep -E '^\| (sonar|circles)_' "$$out/reproduction.md" | grep -vq '| reproduced: '; then \
 		echo "reproduce-fast: a published figure is not reproduced (see $$out/reproduction.md)" >&2; exit 1; fi
+
+# Gal & Ghahramani's UCI regression table (docs/studies/gal_uci.md): their grid-search protocol on
+# the 20 fixed splits of concrete, energy, wine-quality-red and yacht (downloaded and verified into
+# the data cache, or read from ../shared/data/uci), then each published figure judged.
+# GAL_ARGS="--set epochs=400 --set samples=1000" for a quicker look.
+GAL_UCI := $(sort $(wildcard protocols/gal_uci/*.yaml))
+reproduce-regression: install
+	$(BIN)/python -m dropout_lab.gal run $(GAL_UCI) --out $(OUT)/gal_uci $(GAL_ARGS)
 
 # The tutorial loop against dropout-lab's engines; BENCH_ARGS="--epochs 50 --rounds 1" for a quick look.
 bench: install

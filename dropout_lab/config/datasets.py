@@ -100,5 +100,22 @@ class RandomData(Section):
     seed: Seed = 1
 
 
+# the UCI regression sets of Gal & Ghahramani's MC-dropout benchmark (dropout_lab.data.uci)
+UCI_SETS = ("concrete", "energy", "wine-quality-red", "yacht")
+UCI_SPLITS = 20
+
+
+class UciData(Section):
+    """One of the UCI regression sets of Gal & Ghahramani's MC-dropout benchmark (downloaded
+    once into the data cache, every file verified by its SHA-256), with its 20 fixed
+    train/test splits and its grid (:mod:`dropout_lab.data.uci`).  ``split`` picks the fixed
+    split a run uses: its training rows, then its test rows."""
+
+    dataset: Literal["uci"]
+    name: Annotated[str, choice(UCI_SETS)]
+    split: Annotated[int, expect(f"an integer in 0..{UCI_SPLITS - 1}",
+                                 lambda v: is_int(v) and 0 <= v < UCI_SPLITS)] = 0
+
+
 DataConfig = Annotated[SonarData | CirclesData | CsvData | DigitsData | MnistData | NpzData | RandomData,
                        Field(discriminator="dataset")]

@@ -38,13 +38,15 @@ GRID_STAGE, TEST_STAGE = 1, 2  # seed paths: derive_seed(seed, stage, split, cel
 class ProtocolResult:
     """``splits``: one row per split (the chosen cell, its validation log-likelihood, the
     test RMSE, MC RMSE and log-likelihood); ``grid``: one row per split and cell (its
-    validation scores); ``seconds``: wall time of the training and scoring."""
+    validation scores); ``seconds``: wall time of the training and scoring; ``timings``: the
+    wall seconds of each stage's training and scoring (``grid_train``, ``grid_score``, ...)."""
 
     cfg: GalProtocol
     source: str
     splits: pd.DataFrame
     grid: pd.DataFrame
     seconds: float
+    timings: dict | None = None
 
     def summary(self) -> dict[str, tuple[float, float]]:
         """Mean and standard error over the splits of ``mc_rmse`` and ``ll``."""
@@ -69,7 +71,8 @@ def run_protocol(cfg: GalProtocol, data_dir: str | Path | None = None, uci: UciS
                             weight_decay(rate, tau, cut, cfg.lengthscale), (tau,),
                             derive_seed(cfg.seed, GRID_STAGE, k, j)))
             where.append((k, j))
-    scores = train_fits(fits, samples=cfg.validation_samples or cfg.samples, **train)
+    timings = {"grid": {}, "final": {}}
+    scores = train_fits(fits, samples=cfg.validation_samples or cfg.samples, timings=timings["grid"], **train)
     grid_rows = [dict(split=k, rate=grid[j][0], tau=grid[j][1], val_rmse=s.rmse, val_mc_rmse=s.mc_rmse,
                       val_ll=s.ll[0]) for (k, j), s in zip(where, scores, strict=True)]
     chosen = {k: best_cell([row["val_ll"] for row in grid_rows if row["split"] == k]) for k in split_ids}
@@ -80,14 +83,15 @@ def run_protocol(cfg: GalProtocol, data_dir: str | Path | None = None, uci: UciS
         decay = weight_decay(rate, tau, len(y_train), cfg.lengthscale)
         finals.append(Fit(X_train, y_train, X_test, y_test, rate, decay, (tau,),
                           derive_seed(cfg.seed, TEST_STAGE, k, chosen[k])))
-    tests = train_fits(finals, samples=cfg.samples, **train)
+    tests = train_fits(finals, samples=cfg.samples, timings=timings["final"], **train)
     seconds = time.perf_counter() - start
     split_rows = []
     for k, s in zip(split_ids, tests, strict=True):
         row = next(r for r in grid_rows if r["split"] == k and (r["rate"], r["tau"]) == grid[chosen[k]])
         split_rows.append(dict(split=k, rate=row["rate"], tau=row["tau"], val_ll=row["val_ll"], test_rmse=s.rmse,
                                test_mc_rmse=s.mc_rmse, test_ll=s.ll[0]))
-    return ProtocolResult(cfg, uci.source, pd.DataFrame(split_rows), pd.DataFrame(grid_rows), seconds)
+    timings = {f"{stage}_{part}": round(value, 2) for stage, parts in timings.items() for part, value in parts.items()}
+    return ProtocolResult(cfg, uci.source, pd.DataFrame(split_rows), pd.DataFrame(grid_rows), seconds, timings)
 
 
 def write_result(result: ProtocolResult, out: str | Path) -> Path:
@@ -101,7 +105,7 @@ def write_result(result: ProtocolResult, out: str | Path) -> Path:
         raise ResultsError(f"{folder}: cannot create the results folder: {exc.strerror}") from None
     summary = {metric: {"mean": m, "se": se} for metric, (m, se) in result.summary().items()}
     run = {"name": result.cfg.name, "dataset": result.cfg.data.name, "source": result.source,
-           "config": result.cfg.model_dump(mode="json"), "summary": summary, "seconds": round(result.seconds, 2)}
+           "config": result.cfg.model_dump(mode="json"), "summary": summary, "seconds": round(result.seconds, 2), "timings": result.timings}
     write_text(folder / "splits.csv", result.splits.to_csv(index=False))
     write_text(folder / "grid.csv", result.grid.to_csv(index=False))
     write_text(folder / "run.json", json.dumps(run, indent=2) + "\n")

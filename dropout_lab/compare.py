@@ -19,7 +19,7 @@ import pandas as pd
 
 from .errors import ResultsError, StatsError
 from .render import markdown_table
-from .scoring import UNBOUNDED, bounds, higher_is_better, range_text
+from .scoring import UNBOUNDED, bounds, higher_is_better, primary, range_text
 from .stats import (
     clip_difference,
     corrected_resampled_ttest,
@@ -236,7 +236,7 @@ def _shortest_distinct(a: str, b: str, at_least: int = 12) -> tuple[str, str]:
     return tuple(s if len(s) <= keep else s[:keep] + "..." for s in (a, b))
 
 
-def compare_dirs(run_dirs, metric: str = DEFAULT_METRIC, fmt: str = "md", against: Sequence[str] = (),
+def compare_dirs(run_dirs, metric: str | None = None, fmt: str = "md", against: Sequence[str] = (),
                  plot: bool = False):
     """``dropout-lab compare``: ``(text, figure)``: the table of the runs in ``run_dirs`` as
     Markdown, CSV or JSON, and with ``plot`` a forest plot of the differences (else None).
@@ -244,7 +244,8 @@ def compare_dirs(run_dirs, metric: str = DEFAULT_METRIC, fmt: str = "md", agains
     A directory that is not a run brings every run under it (report order; sweep cells
     labelled ``sweep/cell``).  ``against`` names reference runs (by label, config name or
     directory; a directory not among the runs is added): each other run is compared with
-    them only.  Raises :class:`~dropout_lab.errors.StatsError` for fewer than two runs.
+    them only.  ``metric`` None: the runs' headline score (test accuracy, or test RMSE for
+    regression runs).  Raises :class:`~dropout_lab.errors.StatsError` for fewer than two runs.
     """
     from .results import read_run
 
@@ -257,6 +258,7 @@ def compare_dirs(run_dirs, metric: str = DEFAULT_METRIC, fmt: str = "md", agains
     labels = run_labels(runs)
     refs = [_reference_label(ref, runs, labels) for ref in against]
     folds = {label: run.folds for label, run in zip(labels, runs, strict=True)}
+    metric = metric or primary(runs[0].folds.columns)[0]
     table = compare_runs(folds, checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)},
                          metric=metric, against=refs)
     if fmt == "md":

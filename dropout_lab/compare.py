@@ -19,7 +19,7 @@ import pandas as pd
 
 from .errors import ResultsError, StatsError
 from .render import markdown_table
-from .scoring import UNBOUNDED, bounds, higher_is_better, primary, range_text
+from .scoring import UNBOUNDED, bounds, higher_is_better, label, primary, range_text
 from .stats import (
     clip_difference,
     corrected_resampled_ttest,
@@ -90,7 +90,7 @@ def against_markdown(table: pd.DataFrame, means: pd.DataFrame) -> str:
     by_pair = {(row.run_a, row.run_b): row for row in table.itertuples(index=False)}
     confidence = f"{first['confidence']:.0%}"
     lines = [
-        f"# {first['metric'].replace('_', ' ').capitalize()} against " + ", ".join(refs),
+        f"# {_title(first['metric'])} against " + ", ".join(refs),
         "",
         f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = run - reference; "
         f"{confidence} CI and p from the corrected resampled t-test (Nadeau & Bengio 2003) with "
@@ -107,13 +107,19 @@ def against_markdown(table: pd.DataFrame, means: pd.DataFrame) -> str:
             cells += (["(reference)", ""] if pair is None else
                       [f"{pair.diff:+.4f} [{pair.ci_lo:+.4f}, {pair.ci_hi:+.4f}]", p_value_text(pair.p)])
         rows.append(cells)
-    lines += markdown_table(["run", "runs", f"{first['metric'].replace('_', ' ')} [{confidence} CI]",
+    lines += markdown_table(["run", "runs", f"{label(first['metric'])} [{confidence} CI]",
                              *(text for ref in refs for text in (f"diff vs {ref} [{confidence} CI]", "p"))], rows)
     significant = table[table["p"] < 1 - first["confidence"]]
     lines += ["", f"Significant (corrected p < {1 - first['confidence']:.2g}): "
               + (f"{len(significant)} of {len(table)} comparisons." if len(significant) else "none.")]
     lines += [f"- {text}" for text in significant["verdict"]]
     return "\n".join(lines) + "\n"
+
+
+def _title(metric: str) -> str:
+    """``test_accuracy`` -> ``Test accuracy``, ``test_rmse`` -> ``Test RMSE``."""
+    text = label(metric)
+    return text[:1].upper() + text[1:]
 
 
 def check_metric(name: str, folds: pd.DataFrame, metric: str) -> None:
@@ -167,7 +173,7 @@ def compare_markdown(table: pd.DataFrame) -> str:
     first = table.iloc[0]
     metric = first["metric"]
     lines = [
-        f"# Comparison of {metric.replace('_', ' ')}",
+        f"# Comparison of {label(metric)}",
         "",
         f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = B - A; "
         f"{first['confidence']:.0%} CI and p from the corrected resampled t-test "
@@ -269,7 +275,7 @@ def compare_dirs(run_dirs, metric: str | None = None, fmt: str = "md", against: 
     if plot:
         from .plots import difference_plot
 
-        what = metric.replace("_", " ").capitalize()
+        what = _title(metric)
         title = f"{what} against " + ", ".join(refs) if refs else f"{what}, pair by pair"
         figure = difference_plot(table, title, order=labels)
     return text, figure

@@ -207,7 +207,9 @@ def difference_plot(table: pd.DataFrame, title: str, alpha: float = 0.05, order:
     ax.axvline(0.0, color="black", linestyle="--", linewidth=1)
     ax.set_yticks(range(len(runs)), runs, fontsize=8)
     ax.set_ylim(len(runs) - 0.5, -0.5)
-    ax.set_xlabel(f"difference in mean {table['metric'].iloc[0].replace('_', ' ')} (run - reference)")
+    from .scoring import label
+
+    ax.set_xlabel(f"difference in mean {label(table['metric'].iloc[0])} (run - reference)")
     ax.grid(axis="x", alpha=0.3)
     marker = {"marker": "o", "linestyle": "none", "markersize": 6, "markeredgecolor": "dimgrey"}
     ax.legend(handles=[*(Line2D([], [], color=colors(i % 10), marker="o", label=f"vs {ref}")

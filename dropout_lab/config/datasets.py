@@ -161,15 +161,16 @@ Interval = Annotated[
 class Gap1dData(_Regression):
     """A 1-D toy regression whose training inputs leave a gap: ``n_samples`` inputs drawn
     uniformly from ``domain`` outside ``gap``, targets ``sin(3x) + x / 2 + noise * N(0, 1)``;
-    then ``n_grid`` evenly spaced inputs over the whole domain (the gap included) with the
-    noise-free target.  The sample rows come first, so ``evaluation: {protocol: holdout,
-    n_train: <n_samples>}`` trains on them and tests on the grid."""
+    then ``n_grid`` evenly spaced inputs over ``grid`` (default: the domain; the gap included)
+    with the noise-free target.  The sample rows come first, so ``evaluation: {protocol:
+    holdout, n_train: <n_samples>}`` trains on them and tests on the grid."""
 
     dataset: Literal["gap1d"]
     n_samples: Annotated[int, expect("an integer >= 4", lambda v: is_int(v) and v >= 4)] = 80
     n_grid: Annotated[int, expect("an integer >= 2", lambda v: is_int(v) and v >= 2)] = 200
     domain: Interval = [-3.0, 3.0]
     gap: Interval = [-0.5, 1.5]
+    grid: Interval | None = None
     noise: NonNegativeFloat = 0.1
     seed: Seed = 1
 

@@ -98,7 +98,7 @@ def load_gap1d(spec: Gap1dData, data_dir: Path) -> Dataset:
     u = rng.uniform(low, high - (gap_hi - gap_lo), spec.n_samples)
     x = np.sort(np.where(u < gap_lo, u, u + (gap_hi - gap_lo)))
     y = gap1d_function(x) + spec.noise * rng.standard_normal(spec.n_samples)
-    grid = np.linspace(low, high, spec.n_grid)
+    grid = np.linspace(*(spec.grid or spec.domain), spec.n_grid)
     X = np.concatenate([x, grid]).reshape(-1, 1)
     return regression_dataset("gap1d", X, np.concatenate([y, gap1d_function(grid)]),
                               f"numpy.random.default_rng({spec.seed})", target="sin(3x) + x/2")

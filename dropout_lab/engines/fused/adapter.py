@@ -123,6 +123,11 @@ def train_tasks(tasks: Sequence[Task], history: bool = False, jit: bool = False)
     ``validation_data``).  A task's numbers depend on its config, data and seed only: the
     same run to run, and the same alone or with any other tasks.
 
+    A regression task (a ``dense(1, linear)`` output with a regression loss) gets the scores
+    of :func:`dropout_lab.scoring.regression.score_fold` from its predicted values (in the
+    target's units), and with Monte Carlo dropout ``mc_test_samples``, every pass over its test
+    rows; it has no validation rows here to choose tau on, so no ``mc_test_*`` scores.
+
     ``jit`` compiles each group with XLA: seconds of compiling, then about twice as fast
     (worth it for long runs and big groups).  XLA rounds differently, so its numbers are
     their own: equal to ``jit=False`` ones to float rounding, which long runs amplify.

@@ -16,7 +16,7 @@ DIGITS_CNN  := configs/digits_cnn_dropout_none.yaml configs/digits_cnn_dropout.y
 DIGITS_LSTM := configs/digits_lstm.yaml configs/digits_lstm_dropout.yaml \
                configs/digits_lstm_input_dropout.yaml configs/digits_lstm_variational.yaml
 
-.PHONY: install test test-slow test-matrix check-reference reference sonar circles tips digits-studies regularizers mc-dropout reproduce reproduce-fast reproduce-regression bench bench-xla bench-executors lint clean
+.PHONY: install test test-slow test-matrix check-reference reference sonar circles tips digits-studies regularizers mc-dropout regression reproduce reproduce-fast reproduce-regression bench bench-xla bench-executors lint clean
 
 install: $(VENV)/.installed
 
@@ -89,6 +89,19 @@ mc-dropout: install
 	$(BIN)/dropout-lab run configs/sonar_input.yaml configs/sonar_hidden.yaml --engine fused --out $(OUT)/mc_dropout \
 		--quiet --no-xla --set 'evaluation.inference={mode: mc_dropout, samples: 50}'
 	$(BIN)/python -m dropout_lab.study $(OUT)/mc_dropout | tee $(OUT)/mc_dropout/study.md
+
+# Regression (docs/guides/regression.md, docs/studies/regression.md): dropout rates on diabetes and on
+# Friedman #1, each against its no-dropout baseline fold by fold (corrected resampled t-test, test RMSE),
+# and the 1-D gap toy whose band.png shows Monte Carlo dropout's band widening in the gap.
+# ENGINE=scikeras for the reference engine (minutes rather than seconds).
+ENGINE ?= fused
+REG_OUT = $(OUT)/regression/$(ENGINE)
+regression: install
+	$(BIN)/dropout-lab run $(wildcard configs/regression/*.yaml) --engine $(ENGINE) --out $(REG_OUT) --quiet
+	$(BIN)/dropout-lab compare $(REG_OUT)/diabetes_baseline $(REG_OUT)/diabetes_dropout \
+		--against diabetes_baseline > $(REG_OUT)/diabetes.md && cat $(REG_OUT)/diabetes.md
+	$(BIN)/dropout-lab compare $(REG_OUT)/friedman1_baseline $(REG_OUT)/friedman1_dropout \
+		--against friedman1_baseline > $(REG_OUT)/friedman1.md && cat $(REG_OUT)/friedman1.md
 
 # The dropout tips study (README, "The tutorial's tips, measured"): sonar_tips.yaml and its variants,
 # 41 runs x 5 x 10 folds with the fused engine; then each run against the baseline and the hidden

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .errors import ResultsError, StatsError
 from .render import markdown_table
-from .scoring import UNBOUNDED, bounds, higher_is_better, range_text
+from .scoring import UNBOUNDED, bounds, higher_is_better, label, primary, range_text
 from .stats import (
     clip_difference,
     corrected_resampled_ttest,
@@ -90,7 +90,7 @@ def against_markdown(table: pd.DataFrame, means: pd.DataFrame) -> str:
     by_pair = {(row.run_a, row.run_b): row for row in table.itertuples(index=False)}
     confidence = f"{first['confidence']:.0%}"
     lines = [
-        f"# {first['metric'].replace('_', ' ').capitalize()} against " + ", ".join(refs),
+        f"# {_title(first['metric'])} against " + ", ".join(refs),
         "",
         f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = run - reference; "
         f"{confidence} CI and p from the corrected resampled t-test (Nadeau & Bengio 2003) with "
@@ -107,13 +107,19 @@ def against_markdown(table: pd.DataFrame, means: pd.DataFrame) -> str:
             cells += (["(reference)", ""] if pair is None else
                       [f"{pair.diff:+.4f} [{pair.ci_lo:+.4f}, {pair.ci_hi:+.4f}]", p_value_text(pair.p)])
         rows.append(cells)
-    lines += markdown_table(["run", "runs", f"{first['metric'].replace('_', ' ')} [{confidence} CI]",
+    lines += markdown_table(["run", "runs", f"{label(first['metric'])} [{confidence} CI]",
                              *(text for ref in refs for text in (f"diff vs {ref} [{confidence} CI]", "p"))], rows)
     significant = table[table["p"] < 1 - first["confidence"]]
     lines += ["", f"Significant (corrected p < {1 - first['confidence']:.2g}): "
               + (f"{len(significant)} of {len(table)} comparisons." if len(significant) else "none.")]
     lines += [f"- {text}" for text in significant["verdict"]]
     return "\n".join(lines) + "\n"
+
+
+def _title(metric: str) -> str:
+    """``test_accuracy`` -> ``Test accuracy``, ``test_rmse`` -> ``Test RMSE``."""
+    text = label(metric)
+    return text[:1].upper() + text[1:]
 
 
 def check_metric(name: str, folds: pd.DataFrame, metric: str) -> None:
@@ -167,7 +173,7 @@ def compare_markdown(table: pd.DataFrame) -> str:
     first = table.iloc[0]
     metric = first["metric"]
     lines = [
-        f"# Comparison of {metric.replace('_', ' ')}",
+        f"# Comparison of {label(metric)}",
         "",
         f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = B - A; "
         f"{first['confidence']:.0%} CI and p from the corrected resampled t-test "
@@ -236,7 +242,7 @@ def _shortest_distinct(a: str, b: str, at_least: int = 12) -> tuple[str, str]:
     return tuple(s if len(s) <= keep else s[:keep] + "..." for s in (a, b))
 
 
-def compare_dirs(run_dirs, metric: str = DEFAULT_METRIC, fmt: str = "md", against: Sequence[str] = (),
+def compare_dirs(run_dirs, metric: str | None = None, fmt: str = "md", against: Sequence[str] = (),
                  plot: bool = False):
     """``dropout-lab compare``: ``(text, figure)``: the table of the runs in ``run_dirs`` as
     Markdown, CSV or JSON, and with ``plot`` a forest plot of the differences (else None).
@@ -244,7 +250,8 @@ def compare_dirs(run_dirs, metric: str = DEFAULT_METRIC, fmt: str = "md", agains
     A directory that is not a run brings every run under it (report order; sweep cells
     labelled ``sweep/cell``).  ``against`` names reference runs (by label, config name or
     directory; a directory not among the runs is added): each other run is compared with
-    them only.  Raises :class:`~dropout_lab.errors.StatsError` for fewer than two runs.
+    them only.  ``metric`` None: the runs' headline score (test accuracy, or test RMSE for
+    regression runs).  Raises :class:`~dropout_lab.errors.StatsError` for fewer than two runs.
     """
     from .results import read_run
 
@@ -257,6 +264,7 @@ def compare_dirs(run_dirs, metric: str = DEFAULT_METRIC, fmt: str = "md", agains
     labels = run_labels(runs)
     refs = [_reference_label(ref, runs, labels) for ref in against]
     folds = {label: run.folds for label, run in zip(labels, runs, strict=True)}
+    metric = metric or primary(runs[0].folds.columns)[0]
     table = compare_runs(folds, checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)},
                          metric=metric, against=refs)
     if fmt == "md":
@@ -267,7 +275,7 @@ def compare_dirs(run_dirs, metric: str = DEFAULT_METRIC, fmt: str = "md", agains
     if plot:
         from .plots import difference_plot
 
-        what = metric.replace("_", " ").capitalize()
+        what = _title(metric)
         title = f"{what} against " + ", ".join(refs) if refs else f"{what}, pair by pair"
         figure = difference_plot(table, title, order=labels)
     return text, figure

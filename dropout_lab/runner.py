@@ -82,7 +82,8 @@ def assemble(dataset: Dataset, results: dict[tuple[int, int], FoldResult]) -> Ru
     history = pd.concat(histories, ignore_index=True)[HISTORY_COLUMNS] if histories else None
     predictions = pd.concat([r.predictions(dataset) for r in ordered], ignore_index=True)
     # Monte Carlo dropout's and early stopping's columns when the folds have them
-    columns = fold_columns(any(r.mc_test_proba is not None for r in ordered), any(r.stopping for r in ordered))
+    columns = fold_columns(any(r.mc_test_proba is not None for r in ordered), any(r.stopping for r in ordered),
+                           dataset.task)
     return RunResult(pd.DataFrame([r.row() for r in ordered], columns=columns), history,
                      predictions=predictions)
 
@@ -111,7 +112,8 @@ def run_info(cfg: Experiment, dataset: Dataset, resumed: int, threads: dict, sta
         "config_hash": cfg.config_hash(),
         "dataset": {"name": dataset.name, "source": dataset.source, "checksum": dataset.checksum,
                     "rows": int(dataset.X.shape[0]), "features": dataset.n_features,
-                    "input_shape": list(dataset.input_shape), "classes": list(dataset.classes)},
+                    "input_shape": list(dataset.input_shape), "classes": list(dataset.classes),
+                    **({"task": dataset.task, "target": dataset.target} if dataset.is_regression else {})},
         "versions": versions(),
         "run_id": run_id(cfg, dataset, xla) if identity is None else identity,
         "xla": xla,

@@ -49,7 +49,8 @@ def test_an_unknown_study_is_an_error_listing_the_known_ones(name, hint):
 def test_studies_lists_every_shipped_config_with_its_description():
     found = list_studies()
     assert sorted(s.name for s in found) == SHIPPED
-    assert all(s.summary and s.path.parent.resolve() in {CONFIGS, CONFIGS / "regularizers"} for s in found)
+    assert all(s.summary and s.path.parent.resolve() in {CONFIGS, CONFIGS / "regularizers", CONFIGS / "regression"}
+               for s in found)
     hidden = next(s for s in found if s.name == "sonar_hidden")
     assert hidden.summary.startswith("Sonar with max-norm 3 hidden layers") and hidden.summary.endswith(".")
     result = invoke("studies")

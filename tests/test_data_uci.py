@@ -149,3 +149,16 @@ def test_the_shared_copy_verifies_and_reads(name, rows, features, test_rows):
     assert uci.X.shape == (rows, features) and uci.y.shape == (rows,) and len(uci.splits) == 20
     assert all(len(train) + len(test) == rows and len(test) == test_rows for train, test in uci.splits)
     assert len(uci.dropout_rates) == 4 and len(uci.tau_values) == 3 and uci.n_hidden == 50 and uci.n_epochs == 40
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "uci" / "yacht" / "data.txt").is_file(), reason="no shared UCI copy")
+def test_a_run_reads_one_fixed_split_as_a_regression_dataset_training_rows_first():
+    from dropout_lab.config import UciData
+    from dropout_lab.data import load_dataset
+
+    dataset = load_dataset(UciData(dataset="uci", name="yacht", split=3), SHARED_DATA)
+    uci = load_uci_set("yacht", SHARED_DATA)
+    X_train, y_train, X_test, y_test = uci.split(3)
+    assert dataset.is_regression and dataset.classes == () and dataset.name == "yacht_split3"
+    assert np.array_equal(dataset.X, np.vstack([X_train, X_test])) and np.array_equal(dataset.y, np.r_[y_train, y_test])
+    assert "split 3: 277 training rows, then 31 test" in dataset.source

@@ -1,6 +1,11 @@
 """The ``data`` section of a config: one typed section per dataset, told apart by ``dataset``.
 
 Each names what a loader of :mod:`dropout_lab.data` needs; unknown keys are errors.
+
+Every section says which problem its data poses (``task``: ``classification`` or
+``regression``).  The built-in datasets fix it (``diabetes``, ``friedman1`` and ``gap1d`` are
+regression problems, the others classification); a user's ``csv`` or ``npz`` data states it
+with the key ``task`` (default ``classification``): a continuous target is never guessed.
 """
 
 from __future__ import annotations
@@ -10,22 +15,48 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..types import Bool, NonNegativeFloat, PositiveInt, Section, Seed, Text, choice, expect, is_int
+from ..types import Bool, NonNegativeFloat, PositiveInt, Section, Seed, Text, choice, expect, is_float, is_int
+from .inference import OmitDefaults
+
+TASKS = ("classification", "regression")
+Task = Annotated[str, choice(TASKS)]
 
 
-class SonarData(Section):
+class _Classification(Section):
+    """A built-in dataset of classes."""
+
+    @property
+    def task(self) -> str:
+        return "classification"
+
+
+class _Regression(Section):
+    """A built-in dataset with a continuous target."""
+
+    @property
+    def task(self) -> str:
+        return "regression"
+
+
+class SonarData(_Classification):
     dataset: Literal["sonar"]
 
 
-class CirclesData(Section):
+class CirclesData(_Classification):
     dataset: Literal["circles"]
     n_samples: Annotated[int, expect("an integer >= 4", lambda v: is_int(v) and v >= 4)] = 100
     noise: NonNegativeFloat = 0.1
     random_state: Seed = 1
 
 
-class CsvData(Section):
+class CsvData(OmitDefaults):
+    """A user's CSV: numeric features and one label column (``label_column``), classes unless
+    ``task: regression`` (then the column is a numeric target)."""
+
+    _OMITTED_AT_DEFAULT = {"task": lambda v: v == "classification"}
+
     dataset: Literal["csv"]
+    task: Task = "classification"
     path: Text
     label_column: Annotated[
         str | int | None,
@@ -52,7 +83,7 @@ DigitClass = Annotated[
 ]
 
 
-class DigitsData(Section):
+class DigitsData(_Classification):
     """scikit-learn's bundled 8x8 handwritten digits (1,797 rows, 64 pixels 0..16, 10 classes).
 
     ``classes`` keeps only those digits; ``view`` is the shape of one sample: ``flat`` (64,),
@@ -71,7 +102,7 @@ class DigitsData(Section):
         return value
 
 
-class MnistData(Section):
+class MnistData(_Classification):
     """MNIST as ``keras.datasets.mnist.load_data()`` gives it (downloaded once into the data cache,
     verified): 60,000 training then 10,000 test images of 28x28 pixels scaled to [0, 1], classes
     ``0``..``9``.  ``view`` is the shape of one sample: ``flat`` (784,), ``image`` (28, 28, 1),
@@ -81,16 +112,20 @@ class MnistData(Section):
     view: Annotated[str, choice(VIEWS)] = "flat"
 
 
-class NpzData(Section):
-    """A user's own arrays from a ``.npz`` file: ``X`` of any shape, rows first, and labels ``y``."""
+class NpzData(OmitDefaults):
+    """A user's own arrays from a ``.npz`` file: ``X`` of any shape, rows first, and labels ``y``
+    (with ``task: regression``, a numeric target)."""
+
+    _OMITTED_AT_DEFAULT = {"task": lambda v: v == "classification"}
 
     dataset: Literal["npz"]
+    task: Task = "classification"
     path: Text
     x_key: Text = "X"
     y_key: Text = "y"
 
 
-class RandomData(Section):
+class RandomData(_Classification):
     """Random features and random labels: the random-features example (accuracy stays at chance)."""
 
     dataset: Literal["random"]
@@ -100,16 +135,57 @@ class RandomData(Section):
     seed: Seed = 1
 
 
+class DiabetesData(_Regression):
+    """scikit-learn's bundled diabetes data (``load_diabetes``): 442 rows of 10 features, the
+    target a measure of disease progression one year later (25 to 346)."""
+
+    dataset: Literal["diabetes"]
+
+
+class Friedman1Data(_Regression):
+    """Friedman #1 (``sklearn.datasets.make_friedman1``): ``y = 10 sin(pi x0 x1) + 20 (x2 - 0.5)**2
+    + 10 x3 + 5 x4 + noise * N(0, 1)``, features uniform on [0, 1] (those after the fifth unused)."""
+
+    dataset: Literal["friedman1"]
+    n_samples: Annotated[int, expect("an integer >= 10", lambda v: is_int(v) and v >= 10)] = 200
+    n_features: Annotated[int, expect("an integer >= 5", lambda v: is_int(v) and v >= 5)] = 10
+    noise: NonNegativeFloat = 1.0
+    random_state: Seed = 1
+
+
+Interval = Annotated[
+    list[float], expect("a list [low, high] with low < high",
+                        lambda v: isinstance(v, list) and len(v) == 2 and all(map(is_float, v)) and v[0] < v[1])]
+
+
+class Gap1dData(_Regression):
+    """A 1-D toy regression whose training inputs leave a gap: ``n_samples`` inputs drawn
+    uniformly from ``domain`` outside ``gap``, targets ``sin(3x) + x / 2 + noise * N(0, 1)``;
+    then ``n_grid`` evenly spaced inputs over ``grid`` (default: the domain; the gap included)
+    with the noise-free target.  The sample rows come first, so ``evaluation: {protocol:
+    holdout, n_train: <n_samples>}`` trains on them and tests on the grid."""
+
+    dataset: Literal["gap1d"]
+    n_samples: Annotated[int, expect("an integer >= 4", lambda v: is_int(v) and v >= 4)] = 80
+    n_grid: Annotated[int, expect("an integer >= 2", lambda v: is_int(v) and v >= 2)] = 200
+    domain: Interval = [-3.0, 3.0]
+    gap: Interval = [-0.5, 1.5]
+    grid: Interval | None = None
+    noise: NonNegativeFloat = 0.1
+    seed: Seed = 1
+
+
 # the UCI regression sets of Gal & Ghahramani's MC-dropout benchmark (dropout_lab.data.uci)
 UCI_SETS = ("concrete", "energy", "wine-quality-red", "yacht")
 UCI_SPLITS = 20
 
 
-class UciData(Section):
+class UciData(_Regression):
     """One of the UCI regression sets of Gal & Ghahramani's MC-dropout benchmark (downloaded
     once into the data cache, every file verified by its SHA-256), with its 20 fixed
     train/test splits and its grid (:mod:`dropout_lab.data.uci`).  ``split`` picks the fixed
-    split a run uses: its training rows, then its test rows."""
+    split a run uses: its training rows, then its test rows (``evaluation: {protocol: holdout,
+    n_train: <its training rows>}`` trains on that split)."""
 
     dataset: Literal["uci"]
     name: Annotated[str, choice(UCI_SETS)]
@@ -117,5 +193,5 @@ class UciData(Section):
                                  lambda v: is_int(v) and 0 <= v < UCI_SPLITS)] = 0
 
 
-DataConfig = Annotated[SonarData | CirclesData | CsvData | DigitsData | MnistData | NpzData | RandomData,
-                       Field(discriminator="dataset")]
+DataConfig = Annotated[SonarData | CirclesData | CsvData | DigitsData | MnistData | NpzData | RandomData
+                       | DiabetesData | Friedman1Data | Gap1dData | UciData, Field(discriminator="dataset")]

@@ -33,11 +33,15 @@ from ..types import (
 )
 from .datasets import (  # noqa: F401  (public here too)
     DIGITS,
+    TASKS,
     VIEWS,
     CirclesData,
     CsvData,
     DataConfig,
+    DiabetesData,
     DigitsData,
+    Friedman1Data,
+    Gap1dData,
     MnistData,
     NpzData,
     RandomData,
@@ -49,11 +53,16 @@ from .stopping import EarlyStoppingConfig
 from .sweep_rules import check_sweep
 
 # each loss with the kind of problem it is for: binary data takes a dense(1, sigmoid) output,
-# K-class data a dense(K, softmax) one (checked against the data: see checks.py)
+# K-class data a dense(K, softmax) one, a regression target a dense(1, linear) one (checked
+# against the data before training: see dropout_lab.preflight)
 LOSSES = {
     "binary_crossentropy": "binary",
     "categorical_crossentropy": "multiclass",
     "sparse_categorical_crossentropy": "multiclass",
+    "mse": "regression",
+    "mae": "regression",
+    "huber": "regression",
+    "log_cosh": "regression",
 }
 ENGINES = ("scikeras", "fused")
 
@@ -153,17 +162,21 @@ class TrainingConfig(OmitDefaults):
 class _Protocol(OmitDefaults):
     """``inference`` and ``calibration_bins``: see :mod:`.inference`."""
 
-    _OMITTED_AT_DEFAULT = {"inference": is_standard, "calibration_bins": lambda v: v == DEFAULT_BINS}
+    _OMITTED_AT_DEFAULT = {"inference": is_standard, "calibration_bins": lambda v: v == DEFAULT_BINS,
+                           "standardize_target": lambda v: v is True}
 
     protocol: str
     standardize: Bool = True
+    # regression: the target scaled to mean 0, std 1 on each training part (scores in its own units)
+    standardize_target: Bool = True
     repeats: PositiveInt = 1
     inference: InferenceConfig = InferenceConfig()
     calibration_bins: CalibrationBins = DEFAULT_BINS
 
 
 class KFoldConfig(_Protocol):
-    """Stratified k-fold; ``history: true`` also records each fold's per-epoch curves."""
+    """Stratified k-fold (plain shuffled k-fold on a regression task); ``history: true`` also records
+    each fold's per-epoch curves."""
 
     protocol: Literal["kfold"] = "kfold"
     n_splits: Annotated[int, expect("an integer >= 2", lambda v: is_int(v) and v >= 2)] = 10

@@ -29,8 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import UciData
 from ..errors import DataError
 from .cache import RemoteFile, Sha256, cached_file
+from .dataset import Dataset, regression_dataset
 from .uci_sha256 import UCI_SHA256
 
 UCI_NAMES = tuple(UCI_SHA256)  # concrete, energy, wine-quality-red, yacht
@@ -59,11 +61,24 @@ class UciSet:
     n_hidden: int
     n_epochs: int
     source: str
+    target_column: int = -1  # the target's column in data.txt
 
     def split(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Split ``k``'s ``X_train, y_train, X_test, y_test``, rows in the split files' order."""
         train, test = self.splits[k]
         return self.X[train], self.y[train], self.X[test], self.y[test]
+
+
+def load_uci(spec: UciData, data_dir: Path) -> Dataset:
+    """The set ``spec.name`` as a regression :class:`Dataset` for a run: split ``spec.split``'s
+    training rows, then its test rows (a holdout of ``n_train`` = the training rows, no
+    shuffle, is that fixed split)."""
+    uci = load_uci_set(spec.name, data_dir)
+    train, test = uci.splits[spec.split]
+    rows = np.concatenate([train, test])
+    return regression_dataset(f"{spec.name}_split{spec.split}", uci.X[rows], uci.y[rows],
+                              f"{uci.source} (split {spec.split}: {len(train)} training rows, then {len(test)} test)",
+                              target=f"{spec.name} (column {uci.target_column} of data.txt)")
 
 
 def uci_files(n_splits: int = 20) -> list[str]:
@@ -119,7 +134,7 @@ def read_uci(folder: Path) -> UciSet:
     if not all(t > 0 for t in taus):
         raise DataError(f"{folder / 'tau_values.txt'}: expected tau values > 0. Received: {list(taus)}")
     return UciSet(folder.name, data[:, features], data[:, target], tuple(splits), rates, taus,
-                  _count(folder / "n_hidden.txt"), _count(folder / "n_epochs.txt"), str(folder))
+                  _count(folder / "n_hidden.txt"), _count(folder / "n_epochs.txt"), str(folder), int(target))
 
 
 def _numbers(path: Path, ndmin: int) -> np.ndarray:

@@ -105,7 +105,8 @@ def write_result(result: ProtocolResult, out: str | Path) -> Path:
         raise ResultsError(f"{folder}: cannot create the results folder: {exc.strerror}") from None
     summary = {metric: {"mean": m, "se": se} for metric, (m, se) in result.summary().items()}
     run = {"name": result.cfg.name, "dataset": result.cfg.data.name, "source": result.source,
-           "config": result.cfg.model_dump(mode="json"), "summary": summary, "seconds": round(result.seconds, 2), "timings": result.timings}
+           "config": result.cfg.model_dump(mode="json"), "summary": summary, "seconds": round(result.seconds, 2),
+           "timings": result.timings}
     write_text(folder / "splits.csv", result.splits.to_csv(index=False))
     write_text(folder / "grid.csv", result.grid.to_csv(index=False))
     write_text(folder / "run.json", json.dumps(run, indent=2) + "\n")

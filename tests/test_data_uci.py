@@ -162,3 +162,18 @@ def test_a_run_reads_one_fixed_split_as_a_regression_dataset_training_rows_first
     assert dataset.is_regression and dataset.classes == () and dataset.name == "yacht_split3"
     assert np.array_equal(dataset.X, np.vstack([X_train, X_test])) and np.array_equal(dataset.y, np.r_[y_train, y_test])
     assert "split 3: 277 training rows, then 31 test" in dataset.source
+
+
+def test_a_bad_override_is_one_error_line_before_anything_runs(tmp_path):
+    config = write(tmp_path / "yacht.yaml", "data: {dataset: uci, name: yacht}\n")
+    result = CliRunner().invoke(gal_main, ["run", str(config), "--out", str(tmp_path / "out"), "--set", "epochs=0"])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"Error: {config}: epochs must be an integer >= 1; got 0"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_table_of_a_folder_without_runs_is_one_error_line(tmp_path):
+    result = CliRunner().invoke(gal_main, ["table", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"Error: {tmp_path}: no protocol runs found (no */run.json); run `make reproduce-regression`"]

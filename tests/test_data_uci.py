@@ -177,3 +177,12 @@ def test_the_table_of_a_folder_without_runs_is_one_error_line(tmp_path):
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         f"Error: {tmp_path}: no protocol runs found (no */run.json); run `make reproduce-regression`"]
+
+
+def test_a_protocol_names_its_splits_with_splits_not_data_split(tmp_path):
+    config = write(tmp_path / "p.yaml", "data: {dataset: uci, name: yacht, split: 3}\n")
+    with pytest.raises(ConfigError) as err:
+        load_protocol(config)
+    assert str(err.value) == (f"{config}: data.split picks the one split of a run; a protocol runs the splits its "
+                              "key `splits` lists (null: all 20). Received: data.split=3")
+    assert load_protocol(write(tmp_path / "q.yaml", "data: {dataset: uci, name: yacht}\nsplits: [3]\n")).splits == [3]

@@ -14,6 +14,8 @@ from dropout_lab.gal.protocol import run_protocol, write_result
 from dropout_lab.gal.table import reproduction_table
 from dropout_lab.gal.train import Fit, FitScores, train_fits
 
+from .conftest import SHARED_DATA
+
 
 def toy_set(rows: int = 40, n_splits: int = 2, seed: int = 0) -> UciSet:
     """A linear target with noise, 8 test rows per split."""
@@ -77,6 +79,7 @@ def test_a_network_without_dropout_scores_as_one_gaussian():
                                    rel=1e-4)
 
 
+@pytest.mark.slow  # trains a Keras model too
 def test_the_stacked_training_is_keras_mse_with_l2_and_adam(monkeypatch):
     """Full batches (no shuffle matters), no dropout: the same weights as a Keras model with
     kernel_regularizer L2 on both Dense layers, trained by Adam on mse, from the same start."""
@@ -103,6 +106,7 @@ def test_the_stacked_training_is_keras_mse_with_l2_and_adam(monkeypatch):
     assert ours.rmse == pytest.approx(float(np.sqrt(np.mean((theirs - y_test) ** 2))), rel=1e-5)  # 2x decay: 1e-3
 
 
+@pytest.mark.slow
 def test_a_network_scores_the_same_alone_and_stacked_with_others():
     uci = toy_set(rows=60)
     fits = [Fit(*uci.split(k), rate, 1e-4, (1.0,), seed=10 + k) for k, rate in ((0, 0.1), (1, 0.3))]
@@ -129,3 +133,14 @@ def test_the_protocol_writes_its_folder_and_the_table_judges_it(tmp_path):
     assert cells[1:3] == ["0.67 +- 0.05", f"{rmse:.3f} +- {se:.3f}"]
     assert cells[3].startswith("reproduced" if abs(rmse - 0.67) <= 2 * math.hypot(se, 0.05) else "not reproduced")
     assert cells[7:10] == ["2", "3", "4"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SHARED_DATA / "uci" / "yacht" / "data.txt").is_file(), reason="no shared UCI copy")
+def test_the_protocol_on_two_real_splits_of_yacht(tmp_path):
+    cfg = GalProtocol.model_validate({"name": "yacht", "data": {"dataset": "uci", "name": "yacht"}, "splits": [0, 5],
+                                      "epochs": 30, "samples": 50, "xla": False})
+    result = run_protocol(cfg, SHARED_DATA)
+    assert result.splits.split.tolist() == [0, 5] and len(result.grid) == 2 * 12
+    assert set(result.splits.tau) <= {0.25, 0.5, 0.75} and set(result.splits.rate) <= {0.005, 0.01, 0.05, 0.1}
+    assert np.isfinite(result.splits[["test_rmse", "test_mc_rmse", "test_ll"]].values).all()

@@ -75,7 +75,11 @@ def load_protocol(path: str | Path, overrides: Sequence[str] = ()) -> GalProtoco
             raise ConfigError(f"{path}: {exc}") from None
         assign(data, tokens, value, f"{path}: --set {item!r}")
     try:
-        return GalProtocol.model_validate(data)
+        protocol = GalProtocol.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         raise ConfigError(format_error(str(path), err)) from None
+    if "split" in protocol.data.model_fields_set:
+        raise ConfigError(f"{path}: data.split picks the one split of a run; a protocol runs the splits its key "
+                          f"`splits` lists (null: all {UCI_SPLITS}). Received: data.split={protocol.data.split}")
+    return protocol

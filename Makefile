@@ -16,7 +16,7 @@ DIGITS_CNN  := configs/digits_cnn_dropout_none.yaml configs/digits_cnn_dropout.y
 DIGITS_LSTM := configs/digits_lstm.yaml configs/digits_lstm_dropout.yaml \
                configs/digits_lstm_input_dropout.yaml configs/digits_lstm_variational.yaml
 
-.PHONY: install test test-slow test-matrix check-reference reference sonar circles tune-studies tips digits-studies regularizers mc-dropout reproduce reproduce-fast bench bench-xla bench-executors lint docs docs-serve schema clean
+.PHONY: install test test-slow test-matrix check-reference reference sonar circles tune-studies tips digits-studies regularizers mc-dropout regression reproduce reproduce-fast reproduce-regression bench bench-xla bench-executors lint docs docs-serve schema clean
 
 install: $(VENV)/.installed
 
@@ -98,6 +98,19 @@ mc-dropout: install
 		--quiet --no-xla --set 'evaluation.inference={mode: mc_dropout, samples: 50}'
 	$(BIN)/python -m dropout_lab.study $(OUT)/mc_dropout | tee $(OUT)/mc_dropout/study.md
 
+# Regression (docs/guides/regression.md, docs/studies/regression.md): dropout rates on diabetes and on
+# Friedman #1, each against its no-dropout baseline fold by fold (corrected resampled t-test, test RMSE),
+# and the 1-D gap toy whose band.png shows Monte Carlo dropout's band widening in the gap.
+# ENGINE=scikeras for the reference engine (minutes rather than seconds).
+ENGINE ?= fused
+REG_OUT = $(OUT)/regression/$(ENGINE)
+regression: install
+	$(BIN)/dropout-lab run $(wildcard configs/regression/*.yaml) --engine $(ENGINE) --out $(REG_OUT) --quiet
+	$(BIN)/dropout-lab compare $(REG_OUT)/diabetes_baseline $(REG_OUT)/diabetes_dropout \
+		--against diabetes_baseline > $(REG_OUT)/diabetes.md && cat $(REG_OUT)/diabetes.md
+	$(BIN)/dropout-lab compare $(REG_OUT)/friedman1_baseline $(REG_OUT)/friedman1_dropout \
+		--against friedman1_baseline > $(REG_OUT)/friedman1.md && cat $(REG_OUT)/friedman1.md
+
 # The dropout tips study (docs/studies/tips.md): sonar_tips.yaml and its variants,
 # 41 runs x 5 x 10 folds with the fused engine; then each run against the baseline and the hidden
 # model (corrected t-test) into tips.md, and the differences plotted into differences.png.
@@ -128,6 +141,14 @@ reproduce-fast: install
 	$(BIN)/dropout-lab reproduction "$$out" && \
 	if grep -E '^\| (sonar|circles)_' "$$out/reproduction.md" | grep -vq '| reproduced: '; then \
 		echo "reproduce-fast: a published figure is not reproduced (see $$out/reproduction.md)" >&2; exit 1; fi
+
+# Gal & Ghahramani's UCI regression table (docs/studies/gal_uci.md): their grid-search protocol on
+# the 20 fixed splits of concrete, energy, wine-quality-red and yacht (downloaded and verified into
+# the data cache, or read from ../shared/data/uci), then each published figure judged.
+# GAL_ARGS="--set epochs=400 --set samples=1000" for a quicker look.
+GAL_UCI := $(sort $(wildcard protocols/gal_uci/*.yaml))
+reproduce-regression: install
+	$(BIN)/python -m dropout_lab.gal run $(GAL_UCI) --out $(OUT)/gal_uci $(GAL_ARGS)
 
 # The tutorial loop against dropout-lab's engines; BENCH_ARGS="--epochs 50 --rounds 1" for a quick look.
 bench: install

@@ -11,7 +11,7 @@ import math
 
 import keras
 
-from .config import ModelConfig, Schedule, TrainingConfig
+from .config import LOSSES, ModelConfig, Schedule, TrainingConfig
 from .errors import ConfigError
 from .layers import LAYERS, build_layer
 from .render import format_shape
@@ -71,7 +71,9 @@ def build_model(model: ModelConfig, training: TrainingConfig, input_shape: tuple
     if len(shape) > 1:
         head.append(keras.layers.Reshape(shape))
     net = keras.Sequential([*head, *(build_layer(layer) for layer in model.layers)])
-    net.compile(optimizer=build_optimizer(training), loss=training.loss, metrics=["accuracy"])
+    # a regression loss reports no accuracy (Keras would count exact equalities)
+    metrics = [] if LOSSES[training.loss] == "regression" else ["accuracy"]
+    net.compile(optimizer=build_optimizer(training), loss=training.loss, metrics=metrics)
     return net
 
 

@@ -252,9 +252,10 @@ def _score_columns() -> list[str]:
                    "directory); repeatable: one column of differences per reference.")
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True,
               help="Output format of the table.")
-@click.option("--metric", type=click.Choice(_score_columns()), default="test_accuracy", show_default=True,
+@click.option("--metric", type=click.Choice(_score_columns()), default=None,
               help="The folds.csv score to compare; a bare metric name (ece) means its test_ column "
-                   "(loss, brier, ece: lower is better).")
+                   "(loss, brier, ece, rmse, mae: lower is better)  [default: test_accuracy; test_rmse for "
+                   "regression runs]")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also draw the differences and their intervals into FILE (PNG).")
 @click.option("--bayes", is_flag=True,
@@ -277,8 +278,8 @@ def compare(run_dirs, references, fmt, metric, plot_file, bayes, rope) -> None:
     from .compare import compare_dirs
     from .scoring import score_column
 
-    text, figure = compare_dirs(run_dirs, score_column(metric), fmt, against=references, plot=plot_file is not None,
-                                 rope=rope if bayes else None)
+    text, figure = compare_dirs(run_dirs, metric and score_column(metric), fmt, against=references,
+                                plot=plot_file is not None, rope=rope if bayes else None)
     click.echo(text, nl=False)
     if figure is not None:
         from .results import write_figure

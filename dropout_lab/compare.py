@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .compare_markdown import against_markdown, compare_markdown  # noqa: F401  (public here too)
+from .compare_markdown import against_markdown, compare_markdown, metric_title  # noqa: F401  (public here too)
 from .errors import ResultsError, StatsError
-from .scoring import bounds, higher_is_better
+from .scoring import bounds, higher_is_better, primary
 from .stats import (
     bayesian_correlated_ttest,
     clip_difference,
@@ -186,7 +186,7 @@ def _shortest_distinct(a: str, b: str, at_least: int = 12) -> tuple[str, str]:
     return tuple(s if len(s) <= keep else s[:keep] + "..." for s in (a, b))
 
 
-def compare_dirs(run_dirs, metric: str = DEFAULT_METRIC, fmt: str = "md", against: Sequence[str] = (),
+def compare_dirs(run_dirs, metric: str | None = None, fmt: str = "md", against: Sequence[str] = (),
                  plot: bool = False, rope: float | None = None):
     """``dropout-lab compare``: ``(text, figure)``: the table of the runs in ``run_dirs`` as
     Markdown, CSV or JSON, and with ``plot`` a forest plot of the differences (else None).
@@ -194,7 +194,8 @@ def compare_dirs(run_dirs, metric: str = DEFAULT_METRIC, fmt: str = "md", agains
     A directory that is not a run brings every run under it (report order; sweep cells
     labelled ``sweep/cell``).  ``against`` names reference runs (by label, config name or
     directory; a directory not among the runs is added): each other run is compared with
-    them only.  ``rope`` adds the Bayesian correlated t-test (``compare --bayes --rope``).
+    them only.  ``metric`` None: the runs' headline score (test accuracy, or test RMSE for
+    regression runs).  ``rope`` adds the Bayesian correlated t-test (``compare --bayes --rope``).
     Raises :class:`~dropout_lab.errors.StatsError` for fewer than two runs.
     """
     from .results import read_run
@@ -208,6 +209,7 @@ def compare_dirs(run_dirs, metric: str = DEFAULT_METRIC, fmt: str = "md", agains
     labels = run_labels(runs)
     refs = [_reference_label(ref, runs, labels) for ref in against]
     folds = {label: run.folds for label, run in zip(labels, runs, strict=True)}
+    metric = metric or primary(runs[0].folds.columns)[0]
     table = compare_runs(folds, checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)},
                          metric=metric, against=refs, rope=rope)
     if fmt == "md":
@@ -218,7 +220,7 @@ def compare_dirs(run_dirs, metric: str = DEFAULT_METRIC, fmt: str = "md", agains
     if plot:
         from .plots import difference_plot
 
-        what = metric.replace("_", " ").capitalize()
+        what = metric_title(metric)
         title = f"{what} against " + ", ".join(refs) if refs else f"{what}, pair by pair"
         figure = difference_plot(table, title, order=labels)
     return text, figure

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .render import markdown_table
-from .scoring import UNBOUNDED, bounds, range_text
+from .scoring import UNBOUNDED, bounds, label, range_text
 from .stats import p_value_text
 
 
@@ -23,7 +23,7 @@ def against_markdown(table: pd.DataFrame, means: pd.DataFrame) -> str:
     by_pair = {(row.run_a, row.run_b): row for row in table.itertuples(index=False)}
     confidence = f"{first['confidence']:.0%}"
     lines = [
-        f"# {first['metric'].replace('_', ' ').capitalize()} against " + ", ".join(refs),
+        f"# {metric_title(first['metric'])} against " + ", ".join(refs),
         "",
         f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = run - reference; "
         f"{confidence} CI and p from the corrected resampled t-test (Nadeau & Bengio 2003) with "
@@ -44,7 +44,7 @@ def against_markdown(table: pd.DataFrame, means: pd.DataFrame) -> str:
                        p_value_text(pair.p_holm), *(_bayes_cells(pair) if bayes else [])])
         rows.append(cells)
     per_ref = ["p", "p Holm", *(["P(ref better)", "P(equiv.)", "P(run better)"] if bayes else [])]
-    lines += markdown_table(["run", "runs", f"{first['metric'].replace('_', ' ')} [{confidence} CI]",
+    lines += markdown_table(["run", "runs", f"{label(first['metric'])} [{confidence} CI]",
                              *(text for ref in refs for text in (f"diff vs {ref} [{confidence} CI]", *per_ref))],
                             rows)
     alpha = 1 - first["confidence"]
@@ -61,7 +61,7 @@ def compare_markdown(table: pd.DataFrame) -> str:
     first = table.iloc[0]
     metric = first["metric"]
     lines = [
-        f"# Comparison of {metric.replace('_', ' ')}",
+        f"# Comparison of {label(metric)}",
         "",
         f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = B - A; "
         f"{first['confidence']:.0%} CI and p from the corrected resampled t-test "
@@ -108,3 +108,9 @@ def _bayes_cells(row) -> list[str]:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def metric_title(metric: str) -> str:
+    """``test_accuracy`` -> ``Test accuracy``, ``test_rmse`` -> ``Test RMSE``."""
+    text = label(metric)
+    return text[:1].upper() + text[1:]

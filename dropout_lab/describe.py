@@ -36,9 +36,11 @@ def describe_configs(configs, overrides=(), sweep_items=(), data_dir=None, warn=
         keras.backend.clear_session()  # layer names start again at dense, dense_1, ...
         net = build_model(cfg.model, cfg.training, dataset.input_shape)
         opt = cfg.training.optimizer.model_dump()
+        problem = (f"regression target {dataset.target or 'y'} ({dataset.y.min():g} to {dataset.y.max():g})"
+                   if dataset.is_regression else f"{dataset.n_classes} classes {', '.join(dataset.classes[:12])}"
+                   f"{', ...' if dataset.n_classes > 12 else ''}")
         yield (f"{cfg.name}: ok ({dataset.name}: {dataset.X.shape[0]} rows x {dataset.n_features} features, "
-               f"{dataset.n_classes} classes {', '.join(dataset.classes[:12])}"
-               f"{', ...' if dataset.n_classes > 12 else ''}; sample shape {dataset.input_shape})")
+               f"{problem}; sample shape {dataset.input_shape})")
         yield (f"  optimizer: {', '.join(f'{k}={v}' for k, v in opt.items())}; "
                f"loss: {cfg.training.loss}; epochs: {cfg.training.epochs}; batch_size: {cfg.training.batch_size}")
         rows = [dict(zip(_LAYER_ROW, _LAYER_ROW, strict=True)), *layer_table(net)]

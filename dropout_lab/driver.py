@@ -182,7 +182,8 @@ class Driver:
                             time.perf_counter() - run.clock, run.spec.run_id, run.spec.xla)
             summary = summarize(result.folds)
             where = write_run(run.out, run.cfg, result.folds, info, result.history, plots=self.plots,
-                              predictions=result.predictions, classes=run.dataset.classes, summary=summary)
+                              predictions=result.predictions, classes=run.dataset.classes, summary=summary,
+                              dataset=run.dataset if run.dataset.is_regression else None)
             run.journal.discard(every_id=True)
             run.record = Record(result.folds, summary, where, info, result.history)
         self._tell("run_finished", run, run.record)

@@ -83,7 +83,8 @@ def assemble(dataset: Dataset, results: dict[tuple[int, int], FoldResult]) -> Ru
     history = pd.concat(histories, ignore_index=True)[HISTORY_COLUMNS] if histories else None
     predictions = pd.concat([r.predictions(dataset) for r in ordered], ignore_index=True)
     # Monte Carlo dropout's and early stopping's columns when the folds have them
-    columns = fold_columns(any(r.mc_test_proba is not None for r in ordered), any(r.stopping for r in ordered))
+    columns = fold_columns(any(r.mc_test_proba is not None for r in ordered), any(r.stopping for r in ordered),
+                           dataset.task)
     return RunResult(pd.DataFrame([r.row() for r in ordered], columns=columns), history,
                      predictions=predictions)
 

@@ -76,12 +76,14 @@ class Journal:
 def _fold_from_entry(entry: dict) -> FoldResult:
     row, history = entry["row"], entry["history"]
     mc = entry.get("mc_test_proba")
-    scores = {name: row[name] for name in scoring.columns()}
+    task = scoring.task_of(row)
+    scores = {name: row[name] for name in scoring.columns(task)}
     if mc is not None:
-        scores.update({name: row[name] for name in [*scoring.mc_columns(), *ENTROPY_COLUMNS]})
+        extra = ENTROPY_COLUMNS if task == "classification" else []
+        scores.update({name: row[name] for name in [*scoring.mc_columns(task), *extra]})
     stopping = {name: int(row[name]) for name in STOPPING_COLUMNS} if STOPPING_COLUMNS[0] in row else None
     return FoldResult(int(row["repeat"]), int(row["fold"]), int(row["split_seed"]), int(row["model_seed"]),
                       int(row["n_train"]), int(row["n_test"]), scores, np.asarray(entry["test_index"], dtype=np.int64),
                       np.asarray(entry["test_proba"], dtype=np.float64), float(row["fit_seconds"]),
                       None if history is None else pd.DataFrame(history),
-                      None if mc is None else np.asarray(mc, dtype=np.float64), stopping)
+                      None if mc is None else np.asarray(mc, dtype=np.float64), stopping, task)

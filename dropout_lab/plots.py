@@ -44,8 +44,8 @@ def learning_curve(history: pd.DataFrame, name: str) -> Figure:
     return fig
 
 
-def accuracy_distribution(scores: dict[str, pd.Series], title: str) -> Figure:
-    """Test accuracy per config: a box plot with every run drawn as a point."""
+def accuracy_distribution(scores: dict[str, pd.Series], title: str, ylabel: str = "test accuracy") -> Figure:
+    """Test accuracy (or the score ``ylabel`` names) per config: a box plot with every run drawn as a point."""
     names = list(scores)
     fig = Figure(figsize=(max(6.0, 1.6 * len(names) + 2), 4.5), layout="constrained")
     ax = fig.subplots()
@@ -56,7 +56,7 @@ def accuracy_distribution(scores: dict[str, pd.Series], title: str) -> Figure:
     rng = np.random.default_rng(0)  # fixed jitter: the same data draws the same picture
     for i, v in enumerate(values, start=1):
         ax.scatter(i + rng.uniform(-0.12, 0.12, len(v)), v, s=12, alpha=0.6, color=_COLORS["test"], zorder=3)
-    ax.set_ylabel("test accuracy")
+    ax.set_ylabel(ylabel)
     ax.set_xlabel("config")
     ax.grid(axis="y", alpha=0.3)
     counts = sorted({len(v) for v in values})
@@ -64,7 +64,8 @@ def accuracy_distribution(scores: dict[str, pd.Series], title: str) -> Figure:
     return fig
 
 
-def sweep_plot(points: pd.DataFrame, x_label: str, title: str) -> Figure:
+def sweep_plot(points: pd.DataFrame, x_label: str, title: str, ylabel: str = "accuracy",
+               clip: tuple[float, float] = (0.0, 1.0)) -> Figure:
     """Mean test accuracy per swept value with its 95% interval as error bars.
 
     ``points`` has one row per cell: ``x`` (the value; a numeric axis when every value is a
@@ -100,10 +101,10 @@ def sweep_plot(points: pd.DataFrame, x_label: str, title: str) -> Figure:
         values = sorted(set(points["x"]))
         if len(values) <= 12:
             ax.set_xticks(values, [points.loc[points["x"] == v, "x_text"].iloc[0] for v in values])
-    if ax.get_ylim()[1] > 1.0:  # accuracies and their (clipped) intervals end at 1
-        ax.set_ylim(top=1.0)
+    if ax.get_ylim()[1] > clip[1]:  # accuracies and their (clipped) intervals end at 1
+        ax.set_ylim(top=clip[1])
     ax.set_xlabel(x_label)
-    ax.set_ylabel("accuracy")
+    ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     handles = None
     if len(lines) > 1:  # colour: the line; style: test or train (one key for every line)
@@ -113,7 +114,8 @@ def sweep_plot(points: pd.DataFrame, x_label: str, title: str) -> Figure:
                    Line2D([], [], color="grey", marker=".", linestyle="--", linewidth=1, label="dashed: train (mean)")]
     ax.legend(handles=handles, loc="best", fontsize=9)
     runs = sorted(set(points["runs"]))
-    bars = ("error bars: t-based 95% CI of the mean over " + "/".join(map(str, runs)) + " runs, clipped to [0, 1]"
+    clipped = ", clipped to [0, 1]" if clip == (0.0, 1.0) else ""
+    bars = ("error bars: t-based 95% CI of the mean over " + "/".join(map(str, runs)) + f" runs{clipped}"
             if points["test_ci95_low"].notna().any() else "one run per value: no interval")
     ax.set_title(f"{title}\n({bars})", fontsize=11)
     return fig
@@ -205,7 +207,9 @@ def difference_plot(table: pd.DataFrame, title: str, alpha: float = 0.05, order:
     ax.axvline(0.0, color="black", linestyle="--", linewidth=1)
     ax.set_yticks(range(len(runs)), runs, fontsize=8)
     ax.set_ylim(len(runs) - 0.5, -0.5)
-    ax.set_xlabel(f"difference in mean {table['metric'].iloc[0].replace('_', ' ')} (run - reference)")
+    from .scoring import label
+
+    ax.set_xlabel(f"difference in mean {label(table['metric'].iloc[0])} (run - reference)")
     ax.grid(axis="x", alpha=0.3)
     marker = {"marker": "o", "linestyle": "none", "markersize": 6, "markeredgecolor": "dimgrey"}
     ax.legend(handles=[*(Line2D([], [], color=colors(i % 10), marker="o", label=f"vs {ref}")

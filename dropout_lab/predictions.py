@@ -33,6 +33,20 @@ def predictions_frame(index, repeat: int, fold: int, y, proba, classes, mc_proba
     return frame
 
 
+def regression_frame(index, repeat: int, fold: int, y, predicted, mc=None) -> pd.DataFrame:
+    """One split's held-out rows of a regression task: ``row``, ``repeat``, ``fold``, ``true``
+    and ``predicted`` (the target's units); with Monte Carlo dropout also ``mc_mean`` and
+    ``mc_sd`` (the predictive mean and standard deviation, tau included)."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"row": np.asarray(index, dtype=np.int64), "repeat": repeat, "fold": fold,
+                          "true": np.asarray(y, np.float64), "predicted": np.asarray(predicted, np.float64)})
+    if mc is not None:
+        mc = np.asarray(mc, np.float64)
+        frame[f"{MC_PREFIX}mean"], frame[f"{MC_PREFIX}sd"] = mc[:, 0], mc[:, 1]
+    return frame
+
+
 def confusion(predictions: pd.DataFrame, classes) -> pd.DataFrame:
     """Counts of (true, predicted) class over every held-out row of every fold and repeat:
     rows are the true classes, columns the predicted ones, in the data's class order."""

@@ -38,7 +38,14 @@ def fold_line(cfg: Experiment, row: dict, elapsed: float) -> str:
     ev = cfg.evaluation
     per_repeat = 1 if ev.protocol == "holdout" else ev.n_splits
     where = f"repeat {row['repeat']}/{ev.repeats}, fold {row['fold']}/{per_repeat}"
-    return f"{cfg.name}: {where}: test accuracy {row['test_accuracy']:.3f}, elapsed {_clock(elapsed)}"
+    return f"{cfg.name}: {where}: {_score(row)}, elapsed {_clock(elapsed)}"
+
+
+def _score(row: dict, short: bool = False) -> str:
+    """A fold's headline score: ``test accuracy 0.786`` (``test acc``), or ``test RMSE 52.3``."""
+    if "test_accuracy" in row:
+        return f"test {'acc' if short else 'accuracy'} {row['test_accuracy']:.3f}"
+    return f"test RMSE {row['test_rmse']:.4g}"
 
 
 def _clock(seconds: float) -> str:
@@ -68,7 +75,7 @@ def progress(cfg: Experiment, dataset: Dataset, quiet: bool, done: int = 0, stre
             return ""
         where = f"repeat {last['repeat']}/{ev.repeats} " if ev.repeats > 1 else ""
         where += f"fold {last['fold']}/{per_repeat} " if per_repeat > 1 else ""
-        return f"{where}test acc {last['test_accuracy']:.3f}, elapsed {_clock(time.monotonic() - start)}"
+        return f"{where}{_score(last, short=True)}, elapsed {_clock(time.monotonic() - start)}"
 
     with click.progressbar(length=ev.repeats * per_repeat, label=describe(cfg, dataset), file=stream,
                            show_eta=True, show_percent=True, item_show_func=show) as bar:

@@ -19,9 +19,12 @@ import pandas as pd
 from .errors import ResultsError
 from .render import interval, markdown_table
 from .results import SavedRun, read_run, summarize
+from .scoring import label, primary
 
 PLOTS = {"learning_curve.png": "learning curve", "test_accuracy.png": "test accuracy",
-         "confusion.png": "confusion matrix", "reliability.png": "reliability diagram"}
+         "confusion.png": "confusion matrix", "reliability.png": "reliability diagram",
+         "test_rmse.png": "test RMSE", "predicted.png": "predicted vs true", "residuals.png": "residuals",
+         "coverage.png": "coverage", "band.png": "predictive band"}
 SWEEP_FILES = {"sweep.md": "table", "sweep.csv": "CSV", "sweep.png": "plot"}
 COLUMNS = ["run", "config", "dataset", "protocol", "epochs", "repeats", "folds", "runs", "n_train", "n_test",
            "test_mean", "test_std", "test_ci95_low", "test_ci95_high", "train_mean", "train_std",
@@ -74,8 +77,9 @@ def build_report(root: Path, report_dir: Path) -> Report:
     for run_dir in run_dirs:
         try:
             saved = read_run(run_dir)
-            if "train_accuracy" not in saved.folds.columns:
-                raise ResultsError(f"{run_dir / 'folds.csv'}: missing column(s): train_accuracy")
+            train_column = primary(saved.folds.columns)[1]
+            if train_column not in saved.folds.columns:
+                raise ResultsError(f"{run_dir / 'folds.csv'}: missing column(s): {train_column}")
         except ResultsError as exc:
             skipped.append(str(exc))
             continue
@@ -90,7 +94,7 @@ def build_report(root: Path, report_dir: Path) -> Report:
 def _row(saved: SavedRun, root: Path, report_dir: Path) -> dict:
     folds, config = saved.folds, saved.config
     summary = summarize(folds)
-    test, train = summary.loc["test_accuracy"], summary.loc["train_accuracy"]
+    test, train = (summary.loc[c] for c in primary(folds.columns))
     repeats, per_repeat = int(folds["repeat"].nunique()), int(folds["fold"].nunique())
     n_train, n_test = float(folds["n_train"].mean()), float(folds["n_test"].mean())
     evaluation = config.get("evaluation") if isinstance(config.get("evaluation"), dict) else {}
@@ -111,7 +115,7 @@ def _row(saved: SavedRun, root: Path, report_dir: Path) -> dict:
         "test_ci95_low": test["ci95_low"], "test_ci95_high": test["ci95_high"],
         "train_mean": train["mean"], "train_std": train["std"],
         "config_hash": saved.info.get("config_hash", ""), "plots": ";".join(plots),
-        "_dir": saved.path,
+        "_dir": saved.path, "_metric": primary(folds.columns)[0],
     }
 
 
@@ -120,6 +124,12 @@ def _dataset_text(dataset: dict) -> str:
     classes = dataset.get("classes")
     name = str(dataset.get("name", ""))
     return f"{name} ({len(classes)} classes)" if isinstance(classes, list) and len(classes) > 2 else name
+
+
+def _score_text(row: dict, part: str) -> str:
+    """``0.8359 ± 0.0731``; a regression run's ``RMSE 54.21 ± 4.87``."""
+    text = f"{row[f'{part}_mean']:.4f} ± {row[f'{part}_std']:.4f}"
+    return text if row["_metric"] == "test_accuracy" else f"{label(row['_metric']).split()[-1]} {text}"
 
 
 def _markdown(root: Path, rows: list[dict], sweeps: list[Path], skipped: list[str], report_dir: Path) -> str:
@@ -137,9 +147,8 @@ def _markdown(root: Path, rows: list[dict], sweeps: list[Path], skipped: list[st
                            for f, label in PLOTS.items() if (row["_dir"] / f).is_file()) or "—"
         table.append([f"[{name}]({_link(row['_dir'] / 'summary.md', report_dir)})", row["dataset"], row["protocol"],
                       row["epochs"], f"{row['runs']} ({row['repeats']} x {row['folds']})",
-                      f"{row['test_mean']:.4f} ± {row['test_std']:.4f}",
-                      interval(row["test_ci95_low"], row["test_ci95_high"]),
-                      f"{row['train_mean']:.4f} ± {row['train_std']:.4f}", plots])
+                      _score_text(row, "test"), interval(row["test_ci95_low"], row["test_ci95_high"]),
+                      _score_text(row, "train"), plots])
     lines += markdown_table(["run", "data", "protocol", "epochs", "runs", "test accuracy", "test 95% CI",
                              "train accuracy", "plots"], table)
     if sweeps:

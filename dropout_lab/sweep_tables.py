@@ -19,6 +19,7 @@ from .config import dump_config
 from .errors import StatsError
 from .render import interval, markdown_table, protocol
 from .results import summarize
+from .scoring import bounds, higher_is_better, label, primary, range_text
 from .stats import holm, p_value_text
 from .sweep import Sweep, value_text
 
@@ -37,9 +38,10 @@ def sweep_table(sweep: Sweep, folds: Mapping[str, pd.DataFrame],
     Returns the table and, when the paired columns are empty, why.
     """
     rows = []
+    metric, train_metric = primary(folds[sweep.cells[0].name].columns)
     for cell in sweep.cells:
         summary = summarize(folds[cell.name])
-        test, train = summary.loc["test_accuracy"], summary.loc["train_accuracy"]
+        test, train = summary.loc[metric], summary.loc[train_metric]
         rows.append({"cell": cell.name, **cell.values, "runs": int(test["n"]),
                      **{f"test_{k}": test[k] for k in ("mean", "std", "ci95_low", "ci95_high")},
                      **{f"train_{k}": train[k] for k in ("mean", "std", "ci95_low", "ci95_high")}})
@@ -52,13 +54,16 @@ def sweep_table(sweep: Sweep, folds: Mapping[str, pd.DataFrame],
     try:
         for i, cell in enumerate(sweep.cells[1:], start=1):
             pair = compare_runs({first: folds[first], cell.name: folds[cell.name]},
-                                None if checksums is None else {n: checksums[n] for n in (first, cell.name)})
+                                None if checksums is None else {n: checksums[n] for n in (first, cell.name)},
+                                metric=metric)
             row = pair.iloc[0]
             table.loc[i, PAIRED_COLUMNS[:-1]] = [row["diff"], row["ci_lo"], row["ci_hi"], row["p"]]
     except StatsError as exc:
         table[PAIRED_COLUMNS] = float("nan")
+        table.attrs["metric"] = metric
         return table, str(exc)
     table["p_vs_first_holm"] = holm(table["p_vs_first"])  # the first cell's NaN is no comparison
+    table.attrs["metric"] = metric  # which score the table holds (test_accuracy, test_rmse)
     if len(sweep.cells) > 1:
         table.loc[0, "diff_vs_first"] = 0.0
         return table, None
@@ -78,10 +83,12 @@ def sweep_files(sweep: Sweep, folds: Mapping[str, pd.DataFrame], checksums: Mapp
         from .plots import sweep_plot  # matplotlib: only to draw
 
         labels = sweep.labels()
-        title = f"{sweep.name}: accuracy by {labels[sweep.keys[0]]}"
+        what = _words(table)[1]
+        title = f"{sweep.name}: {what} by {labels[sweep.keys[0]]}"
         if len(sweep.keys) > 1:
             title += " and " + ", ".join(labels[k] for k in sweep.keys[1:])
-        figure = sweep_plot(plot_points(sweep, table), sweep.keys[0], title)
+        figure = sweep_plot(plot_points(sweep, table), sweep.keys[0], title, ylabel=what,
+                            clip=bounds(table.attrs.get("metric", "test_accuracy")))
     return texts, figure
 
 
@@ -102,8 +109,9 @@ def sweep_markdown(sweep: Sweep, table: pd.DataFrame, unpaired: str | None) -> s
     lines += [f"{len(sweep.cells)} cells, each evaluated with {how}, seed {sweep.base.seed} "
               f"(the same splits in every cell).", ""]
     paired = unpaired is None
-    head = [labels[key] for key in sweep.keys] + ["runs", "test accuracy", "test 95% CI",
-                                                  "train accuracy", "train 95% CI"]
+    metric, what = _words(table)
+    head = [labels[key] for key in sweep.keys] + ["runs", f"test {what}", "test 95% CI",
+                                                  f"train {what}", "train 95% CI"]
     if paired:
         head += [f"test diff vs {first.name} [95% CI]", "p", "p Holm"]
     rows = []
@@ -116,10 +124,11 @@ def sweep_markdown(sweep: Sweep, table: pd.DataFrame, unpaired: str | None) -> s
                        _p(row["p_vs_first"]), _p(row["p_vs_first_holm"])])
         rows.append([*cells, f"[{row['cell']}/]({quote(row['cell'], safe='=,.-_')}/summary.md)"])
     lines += markdown_table([*head, "results"], rows)
-    best = table.loc[table["test_mean"].idxmax()]
-    lines += ["", f"Highest mean test accuracy: {best['cell']} ({best['test_mean']:.4f}).", "",
-              "Accuracy: mean ± std over the runs (std with ddof=0, as the tutorial prints it); "
-              "95% CI: the t-based interval of the mean, clipped to [0, 1].", ""]
+    lower = higher_is_better(metric) is False
+    best = table.loc[table["test_mean"].idxmin() if lower else table["test_mean"].idxmax()]
+    lines += ["", f"{'Lowest' if lower else 'Highest'} mean test {what}: {best['cell']} ({best['test_mean']:.4f}).",
+              "", f"{what[0].upper() + what[1:]}: mean ± std over the runs (std with ddof=0, as the tutorial prints "
+              f"it); 95% CI: the t-based interval of the mean, clipped to {range_text(bounds(metric))}.", ""]
     if paired:
         lines.append(f"Test diff: the mean per-fold difference from {first.name} on the same folds, with the "
                      "interval and p of the corrected resampled t-test (Nadeau & Bengio 2003), as "
@@ -128,6 +137,12 @@ def sweep_markdown(sweep: Sweep, table: pd.DataFrame, unpaired: str | None) -> s
     else:
         lines.append(f"No paired differences: {unpaired}.")
     return "\n".join(lines) + "\n"
+
+
+def _words(table: pd.DataFrame) -> tuple[str, str]:
+    """The table's score column and its name in words: (``test_accuracy``, ``accuracy``), (``test_rmse``, ``RMSE``)."""
+    metric = table.attrs.get("metric", "test_accuracy")
+    return metric, label(metric).removeprefix("test ")
 
 
 def plot_points(sweep: Sweep, table: pd.DataFrame) -> pd.DataFrame:

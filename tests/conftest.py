@@ -24,6 +24,7 @@ def _no_network(monkeypatch):
     """Any accidental download (Sonar, MNIST) goes to a closed loopback port, never the internet."""
     monkeypatch.setenv("DROPOUT_LAB_SONAR_URL", "http://127.0.0.1:9/sonar.all-data")
     monkeypatch.setenv("DROPOUT_LAB_MNIST_URL", "http://127.0.0.1:9/mnist.npz")
+    monkeypatch.setenv("DROPOUT_LAB_UCI_URL", "http://127.0.0.1:9/uci")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

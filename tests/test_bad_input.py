@@ -34,6 +34,16 @@ DIGITS = f"extends: {CONFIGS / 'digits_mlp.yaml'}\n"
 DIGIT_OUTPUT = ("model:\n  layers:\n    - {{type: dense, units: 16}}\n    - {{type: dense, units: {units}, "
                 "activation: {activation}}}\n")
 NPZ_CONFIG = {"c.yaml": EXTENDS + "data: {dataset: npz, path: d.npz}\n"}
+# a regression config (issue 22): diabetes, one hidden layer, the output layer and loss given per case
+REGRESSION = ("name: r\ndata: {data}\nmodel:\n  layers:\n    - {{type: dense, units: 8}}\n"
+              "    - {output}\ntraining: {{optimizer: {{name: adam}}, loss: {loss}, epochs: 1, batch_size: 32}}\n"
+              "evaluation: {evaluation}\n")
+LINEAR = "{type: dense, units: 1, activation: linear}"
+
+
+def regression(output: str = LINEAR, loss: str = "mse", data: str = "{dataset: diabetes}",
+               evaluation: str = "{n_splits: 3}") -> dict:
+    return {"c.yaml": REGRESSION.format(output=output, loss=loss, data=data, evaluation=evaluation)}
 
 
 def npz(**arrays):
@@ -210,6 +220,38 @@ CASES = {
         ["training.early_stopping =", "is not supported by the fused engine; use the SciKeras engine "
          "(`training.engine: scikeras`)"]),
     # --- a user CSV (dataset: csv) ---
+    # --- regression (issue 22) ---
+    "regression: softmax output": (
+        regression("{type: dense, units: 3, activation: softmax}"), RUN_C,
+        ["{tmp}/c.yaml: model.layers[1] must be the output layer dense(1, linear) for a regression target "
+         "(diabetes); got dense(3, softmax)"]),
+    "regression: sigmoid output": (
+        regression("{type: dense, units: 1, activation: sigmoid}"), RUN_C,
+        ["{tmp}/c.yaml: model.layers[1] must be the output layer dense(1, linear) for a regression target "
+         "(diabetes); got dense(1, sigmoid)"]),
+    "regression: a classification loss": (
+        regression(loss="binary_crossentropy"), RUN_C,
+        ["{tmp}/c.yaml: training.loss must be mse or mae or huber or log_cosh for a regression target (diabetes); "
+         "got 'binary_crossentropy'"]),
+    "regression: mse on a classification task": (
+        cfg("training: {loss: mse}\n"), RUN_C,
+        ["{tmp}/c.yaml: training.loss must be binary_crossentropy for the 2 classes in the data (sonar); got 'mse' "
+         "(a regression target? set data.task: regression)"]),
+    "regression: a non-numeric target": (
+        {**regression(data="{dataset: csv, path: d.csv, task: regression}"),
+         "d.csv": "a,b,y\n1,2,3.5\n3,4,abc\n2,2,1.5\n"}, RUN_C,
+        ["{tmp}/d.csv: row 3, column 3 (y): data.task: regression needs a numeric target; got 'abc'"]),
+    "regression: mc_dropout on a model without dropout": (
+        regression(evaluation="{n_splits: 3, inference: {mode: mc_dropout}}"), RUN_C,
+        ["{tmp}/c.yaml: evaluation.inference.mode mc_dropout needs a dropout layer", "got mode 'mc_dropout'"]),
+    "regression: a continuous target under a classification config": (
+        {**CSV_CONFIG, "d.csv": "a,b,y\n1,2,3.5\n3,4,2.25\n2,2,1.5\n5,1,0.75\n"}, RUN_CSV,
+        ["{tmp}/d.csv: column 3 (y): the labels look like a continuous target (4 distinct numbers from 0.75 to "
+         "3.5 in 4 rows), not classes; for a regression problem set data.task: regression"]),
+    "regression: history": (
+        regression(evaluation="{n_splits: 3, history: true}"), RUN_C,
+        ["{tmp}/c.yaml: evaluation.history records accuracy curves, which a regression task has not: "
+         "expected false; got true"]),
     "csv: missing file": (CSV_CONFIG, RUN_CSV, ["{tmp}/d.csv: no such data file"]),
     "csv: empty file": ({**CSV_CONFIG, "d.csv": ""}, RUN_CSV, ["{tmp}/d.csv: the file has no data rows"]),
     "csv: ragged row": ({**CSV_CONFIG, "d.csv": "a,b,y\n1,2,p\n3,4\n"}, RUN_CSV,

@@ -50,7 +50,8 @@ def test_studies_lists_every_shipped_config_with_its_description(monkeypatch):
     monkeypatch.setenv("COLUMNS", "120")  # the descriptions are shortened to the terminal's width
     found = list_studies()
     assert sorted(s.name for s in found) == SHIPPED
-    assert all(s.summary and s.path.parent.resolve() in {CONFIGS, CONFIGS / "regularizers"} for s in found)
+    assert all(s.summary and s.path.parent.resolve() in {CONFIGS, CONFIGS / "regularizers", CONFIGS / "regression"}
+               for s in found)
     hidden = next(s for s in found if s.name == "sonar_hidden")
     assert hidden.summary.startswith("Sonar with max-norm 3 hidden layers") and hidden.summary.endswith(".")
     result = invoke("studies")

@@ -91,7 +91,7 @@ def test_name_defaults_to_file_stem(tmp_path):
          "model.layers must hold at least the output layer; got an empty list"),
         ("  epochs: 3", "  loss: hinge\n  epochs: 3",
          "training.loss must be one of: binary_crossentropy, categorical_crossentropy, "
-         "sparse_categorical_crossentropy; got 'hinge'"),
+         "sparse_categorical_crossentropy, mse, mae, huber, log_cosh; got 'hinge'"),
         ("data: {dataset: sonar}", "data: {dataset: digits, view: square}",
          "data.view must be one of: flat, image, sequence; got 'square'"),
         ("data: {dataset: sonar}", "data: {dataset: random, n_classes: 1}",

@@ -295,7 +295,7 @@ _DIABETES_LIKE = [25 + (i * 37) % 214 for i in range(442)]  # 214 integer values
     [0.5, 1.5, 2.25] * 10,                          # fractions: never class labels
 ], ids=["sparse-integers", "integral-floats", "fractions"])
 def test_a_continuous_target_is_refused_in_one_short_line(tmp_path, labels):
-    with pytest.raises(DataError, match="look like a continuous target .* supports classification only") as info:
+    with pytest.raises(DataError, match="look like a continuous target .* set data.task: regression") as info:
         load_dataset(_label_csv(tmp_path, labels), tmp_path)
     text = str(info.value).replace(str(tmp_path), "")  # the line less the file's (temporary, long) folder
     assert "\n" not in text and len(text) < 300

@@ -60,7 +60,7 @@ def test_a_run_scores_each_fold_once(sonar_env, tmp_path, monkeypatch, engine):
     calls = {"score_split": 0, "score_mc": 0}
 
     def counted(name):
-        real = getattr(scoring, name)
+        real = getattr(scoring.classification, name)
 
         def count(*args, **kwargs):
             calls[name] += 1
@@ -69,7 +69,7 @@ def test_a_run_scores_each_fold_once(sonar_env, tmp_path, monkeypatch, engine):
         return count
 
     for name in calls:
-        monkeypatch.setattr(scoring, name, counted(name))
+        monkeypatch.setattr(scoring.classification, name, counted(name))
     overrides = [f"training.engine={engine}", "evaluation.inference={mode: mc_dropout, samples: 2}"]
     run_all([CONFIGS / "smoke.yaml"], tmp_path, overrides=overrides, plots=False, observers=[])
     folds = pd.read_csv(tmp_path / "smoke" / "folds.csv")

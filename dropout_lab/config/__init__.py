@@ -14,6 +14,7 @@
 
 from ..layers import DenseLayer, DropoutLayer
 from ..types import ACTIVATIONS, INITIALIZERS
+from .datasets import UCI_SETS, UCI_SPLITS, UciData
 from .inference import INFERENCE_MODES, MC_DROPOUT_KINDS, InferenceConfig, mc_dropout_layers
 from .keypath import format_loc, parse_key_path, parse_override
 from .loader import dump_config, load_config, load_config_sourced
@@ -30,15 +31,19 @@ from .schema import (
     ENGINES,
     LOSSES,
     TAGS,
+    TASKS,
     VIEWS,
     AdamConfig,
     AdamWConfig,
     CirclesData,
     CsvData,
     DataConfig,
+    DiabetesData,
     DigitsData,
     EvaluationConfig,
     Experiment,
+    Friedman1Data,
+    Gap1dData,
     HoldoutConfig,
     KFoldConfig,
     MnistData,
@@ -56,11 +61,12 @@ from .stopping import MONITORS, EarlyStoppingConfig
 from .sweep_rules import sweep_label, sweep_problem
 
 __all__ = [
-    "ACTIVATIONS", "ENGINES", "INITIALIZERS", "LOSSES", "SCHEDULES", "TAGS", "AdamConfig", "AdamWConfig",
-    "CirclesData", "CosineDecay", "CsvData", "DataConfig", "DenseLayer", "DigitsData", "DropoutLayer",
-    "EvaluationConfig", "Experiment", "ExponentialDecay", "HoldoutConfig", "InverseTimeDecay", "KFoldConfig",
+    "ACTIVATIONS", "ENGINES", "INITIALIZERS", "LOSSES", "SCHEDULES", "TAGS", "TASKS", "AdamConfig", "AdamWConfig",
+    "CirclesData", "CosineDecay", "CsvData", "DataConfig", "DenseLayer", "DiabetesData", "DigitsData", "DropoutLayer",
+    "EvaluationConfig", "Experiment", "ExponentialDecay", "Friedman1Data", "Gap1dData", "HoldoutConfig",
+    "InverseTimeDecay", "KFoldConfig",
     "MnistData", "ModelConfig", "NadamConfig", "NpzData", "OptimizerConfig", "PiecewiseConstantDecay", "RMSpropConfig",
-    "RandomData", "SGDConfig", "Schedule", "SonarData", "TrainingConfig", "VIEWS",
+    "RandomData", "SGDConfig", "Schedule", "SonarData", "TrainingConfig", "UCI_SETS", "UCI_SPLITS", "UciData", "VIEWS",
     "dump_config", "format_loc", "load_config", "load_config_sourced",
     "parse_key_path", "parse_override", "schedule_of", "sweep_label", "sweep_problem",
     "EarlyStoppingConfig", "INFERENCE_MODES", "InferenceConfig", "MC_DROPOUT_KINDS", "MONITORS", "mc_dropout_layers",

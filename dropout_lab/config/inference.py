@@ -7,6 +7,11 @@ predicted probabilities of ``samples`` stochastic passes; every other layer (bat
 normalization, Gaussian noise, a recurrent layer's own dropout) stays in inference mode.
 The held-out part is then scored both ways on the same trained model (``test_*`` and
 ``mc_test_*`` columns).
+
+On a regression task the passes give each row a predictive mean and standard deviation;
+the Gaussian log-likelihood needs the model precision tau (Gal & Ghahramani 2016), which is
+chosen on a validation part of each training part (``validation_fraction`` of its rows, a
+model trained on the rest), never on test rows: see :mod:`dropout_lab.scoring.regression`.
 """
 
 from __future__ import annotations
@@ -17,25 +22,31 @@ from pydantic import model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..layers import kinds_with
-from ..types import PositiveInt, Section, choice, expect, is_int
+from ..types import PositiveInt, Section, choice, expect, is_float, is_int
 
 INFERENCE_MODES = ("standard", "mc_dropout")
 # the layer kinds Monte Carlo dropout keeps stochastic at prediction (the registry's mc_dropout flag)
 MC_DROPOUT_KINDS = kinds_with("mc_dropout")
 DEFAULT_SAMPLES = 50
 DEFAULT_BINS = 15
+DEFAULT_VALIDATION_FRACTION = 0.2  # of each training part, where tau is chosen (regression)
 
 CalibrationBins = Annotated[int, expect("an integer >= 1", lambda v: is_int(v) and v >= 1)]
 
 
 class InferenceConfig(Section):
-    """``{mode: standard}`` or ``{mode: mc_dropout, samples: T}`` (T stochastic passes, default 50)."""
+    """``{mode: standard}`` or ``{mode: mc_dropout, samples: T}`` (T stochastic passes, default 50);
+    ``validation_fraction``: regression only, the part of each training part tau is chosen on."""
 
     mode: Annotated[str, choice(INFERENCE_MODES)] = "standard"
     """standard: dropout off at prediction (Keras' default); mc_dropout: dropout kept on, the probabilities of
     `samples` stochastic passes averaged."""
     samples: PositiveInt = DEFAULT_SAMPLES
     """Stochastic passes T of Monte Carlo dropout (mode mc_dropout only)."""
+    validation_fraction: Annotated[
+        float, expect("a float in (0, 1)", lambda v: is_float(v) and 0 < v < 1)] = DEFAULT_VALIDATION_FRACTION
+    """Regression under mc_dropout only: the fraction of each training part held out to choose tau (the model
+    precision of the Gaussian log-likelihood); never test rows."""
 
     @model_validator(mode="after")
     def _samples_only_for_mc(self) -> InferenceConfig:
@@ -50,6 +61,8 @@ class InferenceConfig(Section):
         data = handler(self)
         if isinstance(data, dict) and self.mode == "standard":
             data.pop("samples", None)
+        if isinstance(data, dict) and self.validation_fraction == DEFAULT_VALIDATION_FRACTION:
+            data.pop("validation_fraction", None)  # configs written before it keep their hash
         return data
 
     @property

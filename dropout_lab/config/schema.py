@@ -33,11 +33,15 @@ from ..types import (
 )
 from .datasets import (  # noqa: F401  (public here too)
     DIGITS,
+    TASKS,
     VIEWS,
     CirclesData,
     CsvData,
     DataConfig,
+    DiabetesData,
     DigitsData,
+    Friedman1Data,
+    Gap1dData,
     MnistData,
     NpzData,
     RandomData,
@@ -50,11 +54,16 @@ from .stopping import EarlyStoppingConfig
 from .sweep_rules import check_sweep
 
 # each loss with the kind of problem it is for: binary data takes a dense(1, sigmoid) output,
-# K-class data a dense(K, softmax) one (checked against the data: see checks.py)
+# K-class data a dense(K, softmax) one, a regression target a dense(1, linear) one (checked
+# against the data before training: see dropout_lab.preflight)
 LOSSES = {
     "binary_crossentropy": "binary",
     "categorical_crossentropy": "multiclass",
     "sparse_categorical_crossentropy": "multiclass",
+    "mse": "regression",
+    "mae": "regression",
+    "huber": "regression",
+    "log_cosh": "regression",
 }
 ENGINES = ("scikeras", "fused")
 
@@ -189,12 +198,15 @@ class TrainingConfig(OmitDefaults):
 class _Protocol(OmitDefaults):
     """``inference`` and ``calibration_bins``: see :mod:`.inference`."""
 
-    _OMITTED_AT_DEFAULT = {"inference": is_standard, "calibration_bins": lambda v: v == DEFAULT_BINS}
+    _OMITTED_AT_DEFAULT = {"inference": is_standard, "calibration_bins": lambda v: v == DEFAULT_BINS,
+                           "standardize_target": lambda v: v is True}
 
     protocol: str
     """The evaluation protocol."""
     standardize: Bool = True
     """Fit a StandardScaler on each training part and scale both parts with it."""
+    standardize_target: Bool = True
+    """Regression only: scale the target to mean 0, std 1 on each training part (scores stay in its own units)."""
     repeats: PositiveInt = 1
     """Repeat the evaluation this many times, each with other splits (repeat 1 uses the config's seed); --repeats."""
     inference: InferenceConfig = InferenceConfig()
@@ -204,7 +216,8 @@ class _Protocol(OmitDefaults):
 
 
 class KFoldConfig(_Protocol):
-    """Stratified k-fold; ``history: true`` also records each fold's per-epoch curves."""
+    """Stratified k-fold (plain shuffled k-fold on a regression task); ``history: true`` also records
+    each fold's per-epoch curves."""
 
     protocol: Literal["kfold"] = "kfold"
     """The evaluation protocol."""

@@ -8,7 +8,10 @@ parsed values.
 - :mod:`.mnist`: MNIST, the file Keras downloads (likewise);
 - :mod:`.csvfile`: a user's CSV (``csv``);
 - :mod:`.arrays`: a user's ``.npz`` arrays of any shape (``npz``);
-- :mod:`.generated`: ``circles``, ``digits`` and ``random``, made in memory;
+- :mod:`.generated`: ``circles``, ``digits`` and ``random``, made in memory, and the
+  regression problems ``diabetes``, ``friedman1`` and ``gap1d``;
+- :mod:`.uci`: the UCI regression sets of Gal & Ghahramani's benchmark with their fixed splits
+  (``uci``; downloaded once into the data cache, every file verified);
 - :mod:`.cache`: the data directory, verified downloads, what it holds.
 """
 
@@ -27,8 +30,18 @@ from .cache import (
     fetch,
     resolve_data_dir,
 )
-from .dataset import Dataset, checksum, class_names
-from .generated import DIGIT_VIEWS, load_circles, load_digits, load_random
+from .csvfile import Table, load_csv, read_table
+from .dataset import Dataset, checksum, class_names, regression_dataset
+from .generated import (
+    DIGIT_VIEWS,
+    gap1d_function,
+    load_circles,
+    load_diabetes,
+    load_digits,
+    load_friedman1,
+    load_gap1d,
+    load_random,
+)
 from .mnist import MNIST_REMOTE, MNIST_SHA256, MNIST_URL, MNIST_VIEWS, load_mnist, read_mnist
 from .sonar import (
     SONAR_CHECKSUM,
@@ -41,7 +54,7 @@ from .sonar import (
     load_sonar,
     read_sonar,
 )
-from .csvfile import Table, load_csv, read_table
+from .uci import UCI_NAMES, UciSet, load_uci, load_uci_set, read_uci
 
 DATASETS = {
     "sonar": load_sonar,
@@ -51,6 +64,10 @@ DATASETS = {
     "mnist": load_mnist,
     "npz": load_npz,
     "random": load_random,
+    "diabetes": load_diabetes,
+    "friedman1": load_friedman1,
+    "gap1d": load_gap1d,
+    "uci": load_uci,
 }
 
 # the datasets that are downloaded: what `dropout-lab data` lists and fetches
@@ -64,9 +81,10 @@ def load_dataset(spec, data_dir: str | Path | None = None) -> Dataset:
 
 
 __all__ = [
-    "DATASETS", "DIGIT_VIEWS", "MNIST_REMOTE", "MNIST_SHA256", "MNIST_URL", "MNIST_VIEWS", "REMOTE_FILES",
-    "SONAR_CHECKSUM", "SONAR_COUNTS", "SONAR_FILE", "SONAR_REMOTE", "SONAR_SHAPE", "SONAR_URL", "CachedFile",
-    "Dataset", "RemoteFile", "Sha256", "Table", "cached_file", "cached_files", "checksum", "class_names",
-    "data_dir_and_origin", "fetch", "fetch_sonar", "load_dataset", "read_mnist", "read_sonar", "read_table",
+    "CachedFile", "DATASETS", "DIGIT_VIEWS", "Dataset", "MNIST_REMOTE", "MNIST_SHA256", "MNIST_URL",
+    "MNIST_VIEWS", "REMOTE_FILES", "RemoteFile", "SONAR_CHECKSUM", "SONAR_COUNTS", "SONAR_FILE", "SONAR_REMOTE",
+    "SONAR_SHAPE", "SONAR_URL", "Sha256", "Table", "UCI_NAMES", "UciSet", "cached_file", "cached_files",
+    "checksum", "class_names", "data_dir_and_origin", "fetch", "fetch_sonar", "gap1d_function", "load_dataset",
+    "load_uci", "load_uci_set", "read_mnist", "read_sonar", "read_table", "read_uci", "regression_dataset",
     "resolve_data_dir",
 ]

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..config import NpzData
 from ..errors import DataError
-from .dataset import Dataset, check_class_labels, checksum, class_names, encode
+from .dataset import Dataset, check_class_labels, checksum, class_names, encode, regression_dataset
 
 
 def load_npz(spec: NpzData, data_dir: Path) -> Dataset:
@@ -38,6 +38,13 @@ def load_npz(spec: NpzData, data_dir: Path) -> Dataset:
         row, col = bad[0]
         raise DataError(f"{path}: {spec.x_key}[{row}] has a value that is not a finite number "
                         f"(flat position {col}): {flat[row, col]}")
+    shape = tuple(int(d) for d in X.shape[1:])
+    if spec.task == "regression":
+        if labels.dtype.kind not in "iuf" or not np.all(np.isfinite(labels)):
+            what = "" if labels.dtype.kind not in "iuf" else " with NaN or inf"
+            raise DataError(f"{path}: {spec.y_key}: data.task: regression needs a finite numeric target; "
+                            f"got dtype {labels.dtype}{what}")
+        return regression_dataset(path.stem, flat, labels, str(path), target=spec.y_key, input_shape=shape)
     if labels.dtype.kind in "iu" or (labels.dtype.kind == "f" and np.all(np.isfinite(labels))):
         check_class_labels(labels.tolist(), f"{path}: {spec.y_key}")
     if labels.dtype.kind == "f":
@@ -52,7 +59,6 @@ def load_npz(spec: NpzData, data_dir: Path) -> Dataset:
     if len(classes) < 2:
         raise DataError(f"{path}: {spec.y_key} must hold at least 2 classes; got 1: {classes[0]!r}")
     y = encode(texts, classes)
-    shape = tuple(int(d) for d in X.shape[1:])
     return Dataset(path.stem, flat, y, str(path), checksum(flat, y, shape), classes=tuple(classes),
                    input_shape=shape)
 

@@ -121,7 +121,7 @@ def fetch(remote: RemoteFile, data_dir: Path, url: str | None = None) -> Path:
     url = remote.source_url(url)
     target = data_dir / remote.file
     with tempfile.TemporaryDirectory() as scratch:
-        staged = Path(scratch) / remote.file
+        staged = Path(scratch) / Path(remote.file).name  # the file may sit in a subfolder of the data dir
         try:
             with urllib.request.urlopen(url, timeout=60) as response, open(staged, "wb") as out:
                 while block := response.read(1 << 20):

@@ -1,4 +1,5 @@
-"""User CSV files: a numeric table with one label column (``dataset: csv``).
+"""User CSV files: a numeric table with one label column (``dataset: csv``), classes or, with
+``task: regression``, a numeric target.
 
 Errors name the file, the row (its line in the file) and the column.
 """
@@ -14,7 +15,7 @@ import numpy as np
 
 from ..config import CsvData
 from ..errors import DataError, listing
-from .dataset import Dataset, check_class_labels, checksum, class_names, encode
+from .dataset import Dataset, check_class_labels, checksum, class_names, encode, regression_dataset
 
 
 def load_csv(spec: CsvData, data_dir: Path) -> Dataset:
@@ -27,6 +28,8 @@ def load_csv(spec: CsvData, data_dir: Path) -> Dataset:
     table = read_table(path, header=spec.header, label_column=spec.label_column, delimiter=spec.delimiter)
     X, labels = table.X, table.labels
     where = f"column {table.label_at + 1}" + (f" ({table.header[table.label_at]})" if table.header else "")
+    if spec.task == "regression":
+        return _regression(spec, path, table, where)
     check_class_labels(labels, f"{path}: {where}")
     classes = class_names(labels)
     if len(classes) < 2:
@@ -43,6 +46,23 @@ def load_csv(spec: CsvData, data_dir: Path) -> Dataset:
                         f"{len(classes)}: {shown}")
     y = encode(labels, classes)
     return Dataset(path.stem, X, y, str(path), checksum(X, y), classes=tuple(classes))
+
+
+def _regression(spec: CsvData, path: Path, table: Table, where: str) -> Dataset:
+    """The label column as a numeric target (``data.task: regression``)."""
+    if spec.positive_label is not None:
+        raise DataError(f"{path}: data.positive_label applies to classes only; data.task is regression")
+    target = np.empty(len(table.labels))
+    for i, (text, row) in enumerate(zip(table.labels, table.rows, strict=True)):
+        try:
+            target[i] = float(text)
+        except ValueError:
+            target[i] = math.nan
+        if not math.isfinite(target[i]):
+            raise DataError(f"{path}: row {row}, {where}: data.task: regression needs a numeric target; "
+                            f"got {text!r}" if text else f"{path}: row {row}, {where}: the target is missing")
+    name = table.header[table.label_at] if table.header else f"column {table.label_at + 1}"
+    return regression_dataset(path.stem, table.X, target, str(path), target=name)
 
 
 class Table(NamedTuple):

@@ -20,6 +20,10 @@ class Dataset:
     to; ``y``: class indices 0..K-1 (int64); ``classes``: the class names in label order,
     so ``classes[y[i]]`` is row i's label; ``source`` and ``checksum``: where the values
     came from and a hash of them.
+
+    ``task`` is ``classification`` or ``regression``.  A regression dataset has no classes
+    (``classes == ()``): ``y`` is the continuous target (float64, in its own units) and
+    ``target`` names it (a column's name, or what the target measures).
     """
 
     name: str
@@ -29,6 +33,8 @@ class Dataset:
     checksum: str
     classes: tuple[str, ...] = ("0", "1")
     input_shape: tuple[int, ...] = ()
+    task: str = "classification"
+    target: str = ""
 
     def __post_init__(self):
         if not self.input_shape:
@@ -44,18 +50,41 @@ class Dataset:
 
     @property
     def kind(self) -> str:
-        """``binary`` (two classes) or ``multiclass``."""
+        """``binary`` (two classes), ``multiclass`` or ``regression``."""
+        if self.is_regression:
+            return "regression"
         return "binary" if self.n_classes == 2 else "multiclass"
+
+    @property
+    def is_regression(self) -> bool:
+        return self.task == "regression"
+
+
+def regression_dataset(name: str, X: np.ndarray, y, source: str, target: str = "",
+                       input_shape: tuple[int, ...] | None = None) -> Dataset:
+    """A regression :class:`Dataset`: ``y`` the continuous target as float64, no classes."""
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim != 1 or len(y) != len(X):
+        raise DataError(f"{source}: the target must be one number per row; got shape {y.shape} for {len(X)} rows")
+    if not np.all(np.isfinite(y)):
+        raise DataError(f"{source}: the target has a value that is not a finite number at row "
+                        f"{int(np.argmax(~np.isfinite(y)))}")
+    return Dataset(name, X, y, source, checksum(X, y, input_shape), classes=(), input_shape=input_shape or (),
+                   task="regression", target=target)
 
 
 def checksum(X: np.ndarray, y: np.ndarray, input_shape: tuple[int, ...] | None = None) -> str:
     """SHA-256 over the parsed values (float64 features, int8 labels; int64 labels when a
-    class index exceeds 127), and the sample shape when it is not flat rows."""
+    class index exceeds 127; a regression target as float64), and the sample shape when it
+    is not flat rows."""
     digest = hashlib.sha256()
     digest.update(np.ascontiguousarray(X, dtype="<f8"))  # the buffer itself: no copy of a large X
     labels = np.asarray(y)
-    digest.update(np.ascontiguousarray(labels, dtype="<i1" if labels.size == 0 or labels.max() <= 127 else "<i8")
-                  .tobytes())
+    if labels.dtype.kind == "f":
+        width = "<f8"  # a continuous target
+    else:
+        width = "<i1" if labels.size == 0 or labels.max() <= 127 else "<i8"
+    digest.update(np.ascontiguousarray(labels, dtype=width).tobytes())
     if input_shape is not None and tuple(input_shape) != (X.shape[1],):
         digest.update(repr(tuple(int(d) for d in input_shape)).encode())
     return digest.hexdigest()
@@ -82,8 +111,8 @@ def check_class_labels(labels, where: str) -> None:
     if fractional or sparse:
         raise DataError(
             f"{where}: the labels look like a continuous target ({len(distinct)} distinct numbers from "
-            f"{distinct.min():g} to {distinct.max():g} in {len(values)} rows), not classes; dropout-lab supports "
-            "classification only: give a label column of classes"
+            f"{distinct.min():g} to {distinct.max():g} in {len(values)} rows), not classes; for a regression "
+            "problem set data.task: regression, else give a label column of classes"
         )
 
 

@@ -51,6 +51,22 @@ def mc_predict_proba(model: keras.Model, X: np.ndarray, samples: int, seed: int,
     Raises :class:`ConfigError` when the model has no dropout layer (every pass would be
     the standard prediction).  ``max_rows`` bounds the repeated rows held at once.
     """
+    total = None
+    for out in _passes(model, X, samples, seed, max_rows):
+        part = out.sum(axis=0)
+        total = part if total is None else total + part
+    return total / samples
+
+
+def mc_predict_samples(model: keras.Model, X: np.ndarray, samples: int, seed: int,
+                       max_rows: int = 200_000) -> np.ndarray:
+    """Every one of ``samples`` stochastic passes (as :func:`mc_predict_proba` makes them) of a
+    one-output model over the rows ``X``: ``[samples, n]`` (a regression model's predicted values)."""
+    return np.concatenate([out[..., 0] for out in _passes(model, X, samples, seed, max_rows)], axis=0)
+
+
+def _passes(model: keras.Model, X: np.ndarray, samples: int, seed: int, max_rows: int):
+    """The passes in chunks ``[reps, n, outputs]`` (float64), the streams seeded first."""
     if samples < 1:
         raise ValueError(f"Expected samples >= 1. Received: samples={samples}")
     drops = dropout_layers(model)
@@ -63,13 +79,11 @@ def mc_predict_proba(model: keras.Model, X: np.ndarray, samples: int, seed: int,
     X = np.asarray(X, dtype="float32")
     stochastic = dropout_classes()
     per_call = max(1, max_rows // max(len(X), 1))
-    total, done = None, 0
+    done = 0
     while done < samples:
         reps = min(per_call, samples - done)
         h = keras.ops.convert_to_tensor(np.tile(X, (reps, 1)))
         for layer in model.layers:
             h = layer(h, training=isinstance(layer, stochastic))
-        out = keras.ops.convert_to_numpy(h).astype(np.float64).reshape(reps, len(X), -1).sum(axis=0)
-        total = out if total is None else total + out
+        yield keras.ops.convert_to_numpy(h).astype(np.float64).reshape(reps, len(X), -1)
         done += reps
-    return total / samples

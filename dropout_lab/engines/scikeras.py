@@ -1,4 +1,6 @@
-"""The SciKeras engine (the reference): one ``Pipeline(StandardScaler, KerasClassifier)`` per split.
+"""The SciKeras engine (the reference): one ``Pipeline(StandardScaler, KerasClassifier)`` per split
+(for a regression target ``Pipeline(StandardScaler, TransformedTargetRegressor(KerasRegressor,
+StandardScaler))``: the target standardized on the training part, predictions in its units).
 
 Each split fits a fresh pipeline on its training part and predicts probabilities for
 both parts, which :mod:`dropout_lab.scoring` scores.  The classifier is SciKeras' behind
@@ -28,6 +30,7 @@ from collections.abc import Iterator, Sequence
 import keras
 import numpy as np
 import pandas as pd
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -36,11 +39,11 @@ from ..config import Experiment
 from ..data import Dataset
 from ..errors import ConfigError
 from ..folds import FoldResult, Split, fold_result
-from ..splits import stopping_seed, validation_split
+from ..splits import stopping_seed, tau_seed, validation_split
 from . import tf_setup
 from .base import supports_of
-from .mc_dropout import mc_predict_proba
-from .sklearn_adapter import KerasClassifierAdapter
+from .mc_dropout import mc_predict_proba, mc_predict_samples
+from .sklearn_adapter import KerasClassifierAdapter, KerasRegressorAdapter
 
 NAME = "scikeras"
 STACKS = False  # one model per split: an executor can spread the splits
@@ -79,8 +82,15 @@ def make_pipeline(cfg: Experiment, seed: int, dataset: Dataset | None = None) ->
 
     ``dataset`` gives the samples' shape and the classes (default: flat rows, two classes).
     """
-    n_classes = dataset.n_classes if dataset is not None else 2
     input_shape = dataset.input_shape if dataset is not None else None
+    scaler = StandardScaler() if cfg.evaluation.standardize else "passthrough"
+    if dataset is not None and dataset.is_regression:
+        reg = KerasRegressorAdapter(
+            model=functools.partial(_model_fn, cfg.model, cfg.training, input_shape), loss=cfg.training.loss,
+            epochs=cfg.training.epochs, batch_size=cfg.training.batch_size, random_state=seed, verbose=0)
+        target = StandardScaler() if cfg.evaluation.standardize_target else None
+        return Pipeline([("scale", scaler), ("model", TransformedTargetRegressor(regressor=reg, transformer=target))])
+    n_classes = dataset.n_classes if dataset is not None else 2
     clf = KerasClassifierAdapter(
         model=functools.partial(_model_fn, cfg.model, cfg.training, input_shape),
         loss=cfg.training.loss,
@@ -90,7 +100,6 @@ def make_pipeline(cfg: Experiment, seed: int, dataset: Dataset | None = None) ->
         random_state=seed,
         verbose=0,
     )
-    scaler = StandardScaler() if cfg.evaluation.standardize else "passthrough"
     return Pipeline([("scale", scaler), ("model", clf)])
 
 
@@ -129,6 +138,8 @@ def fit_split(cfg: Experiment, dataset: Dataset, split: Split) -> FoldResult:
     still over the whole training part); see the module's docstring.
     """
     tf_setup.configure()
+    if dataset.is_regression:
+        return _fit_regression(cfg, dataset, split)
     X, y = dataset.X.astype("float32"), dataset.y
     train, test = split.train, split.test
     stopping = cfg.training.early_stopping
@@ -179,6 +190,68 @@ def fit_split(cfg: Experiment, dataset: Dataset, split: Split) -> FoldResult:
     keras.backend.clear_session()
     return fold_result(split, dataset, both[: len(train)], both[len(train):], seconds, history,
                        bins=cfg.evaluation.calibration_bins, mc_proba_test=mc_proba, stopping=epochs)
+
+
+def _fit_pipeline(cfg: Experiment, dataset: Dataset, rows: np.ndarray, seed: int, **fit_params) -> Pipeline:
+    keras.utils.set_random_seed(seed)
+    pipe = make_pipeline(cfg, seed, dataset)
+    if fit_params.get("callbacks"):
+        pipe.set_params(model__regressor__callbacks=fit_params.pop("callbacks"))
+    pipe.fit(dataset.X[rows].astype("float32"), dataset.y[rows], **fit_params)
+    return pipe
+
+
+def _mc_passes(cfg: Experiment, pipe: Pipeline, X: np.ndarray, seed: int) -> np.ndarray:
+    """Monte Carlo dropout's passes ``[T, n]`` of a fitted regression pipeline, in the target's units."""
+    model = pipe.named_steps["model"]
+    passes = mc_predict_samples(model.regressor_.model_, pipe[:-1].transform(X).astype("float32"),
+                                cfg.evaluation.inference.samples, seed)
+    if model.transformer_ is not None and hasattr(model.transformer_, "scale_"):
+        passes = model.transformer_.inverse_transform(passes.reshape(-1, 1)).reshape(passes.shape)
+    return passes
+
+
+def _fit_regression(cfg: Experiment, dataset: Dataset, split: Split) -> FoldResult:
+    """One regression split: the pipeline fitted on ``split.train`` (minus early stopping's
+    validation rows), predicted values for both parts; with Monte Carlo dropout the test
+    rows' passes, and a second model fitted on the training part minus tau's validation rows
+    (:func:`dropout_lab.splits.tau_seed`), whose passes over those rows choose tau."""
+    X = dataset.X.astype("float32")
+    train, test = split.train, split.test
+    stopping, fit_rows, extra, stopper = cfg.training.early_stopping, train, {}, None
+    if stopping is not None:
+        fit_rows, val_rows = validation_split(train, dataset.y, stopping.validation_fraction,
+                                              stopping_seed(split.model_seed), stratify=False)
+        stopper = keras.callbacks.EarlyStopping(monitor=stopping.monitor, patience=stopping.patience,
+                                                min_delta=stopping.min_delta,
+                                                restore_best_weights=stopping.restore_best_weights)
+        # validation targets as the model sees them: standardized like the fit rows' targets
+        scaled_y = dataset.y[val_rows]
+        if cfg.evaluation.standardize_target:
+            scaled_y = StandardScaler().fit(dataset.y[fit_rows].reshape(-1, 1)).transform(
+                scaled_y.reshape(-1, 1)).reshape(-1)
+        extra = {"callbacks": [stopper],
+                 "model__validation_data": (_scaled(cfg, X, fit_rows, val_rows), scaled_y.astype("float32"))}
+    start = time.perf_counter()
+    pipe = _fit_pipeline(cfg, dataset, fit_rows, split.model_seed, **extra)
+    seconds = time.perf_counter() - start
+    both = pipe.predict(X[np.concatenate([train, test])])
+    mc_test, mc_validation = None, None
+    if cfg.evaluation.inference.mc:
+        mc_test = _mc_passes(cfg, pipe, X[test], split.model_seed)
+        fit, val = validation_split(train, dataset.y, cfg.evaluation.inference.validation_fraction,
+                                    tau_seed(split.model_seed), stratify=False)
+        keras.backend.clear_session()
+        tau_pipe = _fit_pipeline(cfg, dataset, fit, tau_seed(split.model_seed))
+        mc_validation = (val, _mc_passes(cfg, tau_pipe, X[val], tau_seed(split.model_seed)))
+    epochs = None
+    if stopper is not None:
+        trained = len(pipe.named_steps["model"].regressor_.history_["loss"])
+        best = getattr(stopper, "best_epoch", None)
+        epochs = {"stopped_epoch": trained, "best_epoch": int(best) + 1 if best is not None else trained}
+    keras.backend.clear_session()
+    return fold_result(split, dataset, both[: len(train)], both[len(train):], seconds, mc_proba_test=mc_test,
+                       stopping=epochs, mc_validation=mc_validation)
 
 
 def train(cfg: Experiment, dataset: Dataset, splits: Sequence[Split]) -> Iterator[FoldResult]:

@@ -1,4 +1,4 @@
-"""SciKeras' classifier as a correct scikit-learn estimator on scikit-learn 1.5 to 1.9.
+"""SciKeras' classifier and regressor as correct scikit-learn estimators on scikit-learn 1.5 to 1.9.
 
 SciKeras 0.13 (unmaintained) declares ``KerasClassifier(BaseWrapper, ClassifierMixin)``:
 its bases in the wrong order for scikit-learn's tags (1.6+).  On 1.6 asking for its tags
@@ -17,14 +17,17 @@ would silently become an unstratified ``KFold``.  No subclass can reorder those 
 With ``n_classes`` the target encoder knows every class ``0 .. n_classes - 1`` of the data,
 not just those of one training part, so ``classes_`` and the probability columns are the
 data's classes in order even when a training part lacks one.
+
+SciKeras' ``KerasRegressor`` has the same bases in the same wrong order; :class:`KerasRegressorAdapter`
+wraps it alike (``RegressorMixin, BaseEstimator``: ``is_regressor`` is True, its ``score`` is R²).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scikeras.utils.transformers import ClassifierLabelEncoder
-from scikeras.wrappers import KerasClassifier
-from sklearn.base import BaseEstimator, ClassifierMixin
+from scikeras.wrappers import KerasClassifier, KerasRegressor
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 
@@ -91,3 +94,43 @@ class KerasClassifierAdapter(ClassifierMixin, BaseEstimator):
     def history_(self):
         """Keras' training history: a list of values per metric name."""
         return self.classifier_.history_
+
+
+class KerasRegressorAdapter(RegressorMixin, BaseEstimator):
+    """A Keras regressor for scikit-learn: ``model`` builds the compiled Keras model (one
+    linear output unit); the settings are :class:`KerasClassifierAdapter`'s, without classes."""
+
+    def __init__(self, model=None, *, loss=None, epochs=1, batch_size=None, callbacks=None, random_state=None,
+                 verbose=0):
+        self.model = model
+        self.loss = loss
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X, y, **fit_params):
+        """Train a fresh Keras model on ``X, y``; ``fit_params`` go to Keras' ``fit``."""
+        regressor = KerasRegressor(
+            model=self.model, loss=self.loss, epochs=self.epochs, batch_size=self.batch_size,
+            callbacks=self.callbacks, random_state=self.random_state, verbose=self.verbose,
+        )
+        regressor.fit(X, y, **fit_params)
+        self.regressor_ = regressor
+        self.n_features_in_ = regressor.n_features_in_
+        return self
+
+    def predict(self, X):
+        check_is_fitted(self)
+        return self.regressor_.predict(X)
+
+    @property
+    def model_(self):
+        """The trained Keras model."""
+        return self.regressor_.model_
+
+    @property
+    def history_(self):
+        """Keras' training history: a list of values per metric name."""
+        return self.regressor_.history_

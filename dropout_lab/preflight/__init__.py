@@ -4,7 +4,8 @@
 problems of the checks that need no Keras are reported together (one ``ConfigError``, one
 line each), so a user fixes a config in one go; the shapes follow once those pass:
 
-- the output layer and the loss against the data's classes (:func:`check_output`);
+- the output layer and the loss against the data's task and classes (:func:`check_output`):
+  ``dense(1, linear)`` with a regression loss for a regression target;
 - Monte Carlo dropout needs a dropout layer (:func:`check_inference`);
 - the protocol's sizes, every planned split of every repeat, early stopping's validation
   parts, the model's memory (:func:`check_splits`, :mod:`.data`);
@@ -31,14 +32,14 @@ def check_run(cfg, dataset, source: Source) -> tuple[list, list[str]]:
     problems; the layers' shapes, which ask Keras (and so load TensorFlow), are checked once
     those pass, so that bad input is reported before TensorFlow starts."""
     problems, result = [], ([], [])
-    for check in (lambda: check_output(cfg, dataset.n_classes, source, dataset.name),
+    for check in (lambda: check_output(cfg, dataset.n_classes, source, dataset.name, dataset.task),
                   lambda: check_inference(cfg, source)):
         try:
             check()
         except ConfigError as exc:
             problems.append(str(exc))
     try:
-        result = planned_splits(cfg, dataset.y, source, dataset.classes, dataset.input_shape)
+        result = planned_splits(cfg, dataset.y, source, dataset.classes, dataset.input_shape, dataset.task)
     except ConfigError as exc:
         problems.append(str(exc))
     if problems:

@@ -3,7 +3,8 @@
 Each raises a ``ConfigError`` for what cannot be trained; :func:`check_splits` also returns
 warnings (text) for what can but is probably not what was meant:
 
-- :func:`check_output`: the output layer and the loss fit the data's classes;
+- :func:`check_output`: the output layer and the loss fit the data's classes, or its
+  regression target (``dense(1, linear)`` with ``mse``, ``mae``, ``huber`` or ``log_cosh``);
 - :func:`check_inference`: Monte Carlo dropout needs a dropout layer;
 - early stopping's validation part (carved from each training part) holds every class;
 - the protocol's sizes: k-fold needs at least 2 rows of every class and at most as many
@@ -12,6 +13,8 @@ warnings (text) for what can but is probably not what was meant:
   training part must hold every class, each test part at least one row;
 - the model's size: the parameters of the model (counted from the config, nothing is
   built) and the memory they need in training must fit the machine (``MAX_TRAINING_BYTES``);
+- a regression task: plain k-fold needs at most as many folds as rows; the per-epoch
+  history (accuracy curves) and early stopping on ``val_accuracy`` are for classes;
 - a warning when ``training.batch_size`` exceeds a training part (each epoch is then one
   full batch; the circles study does this on purpose, as the tutorial does).
 
@@ -32,6 +35,8 @@ from ..config.inference import MC_DROPOUT_KINDS, mc_dropout_layers
 from ..errors import ConfigError, listing
 from ..layers import parameter_count
 from ..splits import plan, stopping_seed, validation_split
+
+REGRESSION_OUTPUT = (1, "linear")  # the output layer a regression target takes: dense(1, linear)
 
 # Training memory allowed for one config's models at once: a third of a 24 GB, 2-core
 # machine, because the machine is shared and Keras needs activations, copies of the data and
@@ -59,15 +64,19 @@ def check_splits(cfg: Experiment, y, source: Source, *, classes: Sequence[str] |
     return planned_splits(cfg, y, source, classes, input_shape)[1]
 
 
-def planned_splits(cfg: Experiment, y, source: Source, classes=None, input_shape=None) -> tuple[list, list[str]]:
+def planned_splits(cfg: Experiment, y, source: Source, classes=None, input_shape=None,
+                   task: str = "classification") -> tuple[list, list[str]]:
     """:func:`check_splits`, also returning the splits the run trains (planned once, here)."""
     y = np.asarray(y)
-    names = _class_names(y, classes)
-    _check_sizes(cfg, y, source, names)
-    split_plan = _plan_splits(cfg, y, source)
-    for split in split_plan:
-        _check_split(cfg, y, split, source, names)
-        _check_validation(cfg, y, split, source, names)
+    if task == "regression":
+        split_plan = _regression_splits(cfg, y, source)
+    else:
+        names = _class_names(y, classes)
+        _check_sizes(cfg, y, source, names)
+        split_plan = _plan_splits(cfg, y, source)
+        for split in split_plan:
+            _check_split(cfg, y, split, source, names)
+            _check_validation(cfg, y, split, source, names)
     if input_shape is not None:
         _check_model_size(cfg, tuple(input_shape), len(split_plan), source)
     warnings = []
@@ -78,6 +87,25 @@ def planned_splits(cfg: Experiment, y, source: Source, classes=None, input_shape
             f"than the smallest training part ({smallest} rows): each epoch is one batch of all its rows"
         )
     return split_plan, warnings
+
+
+def _regression_splits(cfg: Experiment, y: np.ndarray, source: Source) -> list:
+    """The checks of a regression task's protocol (no classes to hold): sizes, then the plan."""
+    ev = cfg.evaluation
+    if isinstance(ev, HoldoutConfig):
+        _check_sizes(cfg, y, source, {})
+    elif ev.n_splits > len(y):
+        raise ConfigError(f"{_where(source, 'evaluation', 'n_splits')}: evaluation.n_splits must be an integer in "
+                          f"[2, {len(y)}] (the data has {len(y)} rows); got {ev.n_splits}")
+    if ev.history:
+        raise ConfigError(f"{_where(source, 'evaluation', 'history')}: evaluation.history records accuracy curves, "
+                          f"which a regression task has not: expected false; got true")
+    stopping = cfg.training.early_stopping
+    if stopping is not None and stopping.monitor != "val_loss":
+        raise ConfigError(f"{_where(source, 'training', 'early_stopping', 'monitor')}: "
+                          f"training.early_stopping.monitor must be val_loss for a regression task; "
+                          f"got {stopping.monitor!r}")
+    return _plan_splits(cfg, y, source)
 
 
 def _output_wanted(n_classes: int) -> tuple[int, str, str]:
@@ -91,16 +119,22 @@ def _show_layer(layer) -> str:
     return f"dense({layer.units}, {layer.activation})"
 
 
-def check_output(cfg: Experiment, n_classes: int, source: Source, data_name: str = "") -> None:
-    """The output layer and the loss must fit ``n_classes``: two classes take
-    ``dense(1, sigmoid)`` with ``binary_crossentropy``; K > 2 take ``dense(K, softmax)`` with
-    ``categorical_crossentropy`` or ``sparse_categorical_crossentropy``.
+def check_output(cfg: Experiment, n_classes: int, source: Source, data_name: str = "",
+                 task: str = "classification") -> None:
+    """The output layer and the loss must fit the data: two classes take ``dense(1, sigmoid)``
+    with ``binary_crossentropy``; K > 2 take ``dense(K, softmax)`` with
+    ``categorical_crossentropy`` or ``sparse_categorical_crossentropy``; a regression target
+    (``task``) takes ``dense(1, linear)`` with ``mse``, ``mae``, ``huber`` or ``log_cosh``.
 
-    Raises :class:`ConfigError` naming ``source``, the key path, the number of classes in
-    the data and what the config has.
+    Raises :class:`ConfigError` naming ``source``, the key path, the data's classes or
+    target and what the config has.
     """
-    units, activation, kind = _output_wanted(n_classes)
-    data = f"the {n_classes} classes in the data" + (f" ({data_name})" if data_name else "")
+    if task == "regression":
+        units, activation, kind = (*REGRESSION_OUTPUT, "regression")
+        data = "a regression target" + (f" ({data_name})" if data_name else "")
+    else:
+        units, activation, kind = _output_wanted(n_classes)
+        data = f"the {n_classes} classes in the data" + (f" ({data_name})" if data_name else "")
     layers = cfg.model.layers
     at, last = len(layers) - 1, layers[-1]
     if last.type != "dense" or last.activation != activation:
@@ -109,13 +143,15 @@ def check_output(cfg: Experiment, n_classes: int, source: Source, data_name: str
             f"dense({units}, {activation}) for {data}; got {_show_layer(last)}"
         )
     if last.units != units:
-        why = "one unit, p(class 1)" if n_classes == 2 else "one unit per class"
+        why = {"binary": "one unit, p(class 1)", "multiclass": "one unit per class",
+               "regression": "one unit, the predicted value"}[kind]
         raise ConfigError(f"{_where(source, 'model', 'layers', at, 'units')}: model.layers[{at}].units must be "
                           f"{units} ({why}) for {data}; got {last.units}")
     if LOSSES[cfg.training.loss] != kind:
         fitting = " or ".join(name for name, k in LOSSES.items() if k == kind)
+        hint = " (a regression target? set data.task: regression)" if LOSSES[cfg.training.loss] == "regression" else ""
         raise ConfigError(f"{_where(source, 'training', 'loss')}: training.loss must be {fitting} for {data}; "
-                          f"got {cfg.training.loss!r}")
+                          f"got {cfg.training.loss!r}{hint}")
 
 
 def _where(source: Source, *loc) -> str:

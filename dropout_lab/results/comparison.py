@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..render import interval, markdown_table, protocol
-from ..scoring import bounds, range_text
+from ..scoring import bounds, label, primary, range_text
 from .tables import headline
 
 
@@ -21,7 +21,7 @@ def comparison_table(summaries: dict[str, pd.DataFrame], setups: dict[str, dict]
     rows = []
     common = _common_setup(setups)
     for name, summary in summaries.items():
-        test, train = summary.loc["test_accuracy"], summary.loc["train_accuracy"]
+        test, train = (summary.loc[c] for c in primary(summary.index))
         row = {"config": name, "test_mean": test["mean"], "test_std": test["std"],
                "test_ci95_low": test["ci95_low"], "test_ci95_high": test["ci95_high"],
                "train_mean": train["mean"], "train_std": train["std"], "runs": int(test["n"])}
@@ -39,7 +39,9 @@ def comparison_markdown(summaries: dict[str, pd.DataFrame], setups: dict[str, di
 
     table = comparison_table(summaries, setups)
     marked = setups is not None and not table["same_setup"].all()
-    lines = ["# Comparison", "", "Test accuracy, mean (std) over folds:", ""]
+    metric = primary(next(iter(summaries.values())).index)[0]
+    what = label(metric).removeprefix("test ")
+    lines = ["# Comparison", "", f"{label(metric).capitalize()}, mean (std) over folds:", ""]
     lines += [f"- {headline(name, summary)}" for name, summary in summaries.items()]
     header = ["config", "test mean", "test std", "test 95% interval", "train mean", "train std", "runs"]
     lines += ["", *markdown_table(
@@ -52,8 +54,8 @@ def comparison_markdown(summaries: dict[str, pd.DataFrame], setups: dict[str, di
         common = _common_setup(setups)
         lines += ["", f"(*) evaluated with another protocol or number of epochs than the others "
                       f"({common[0]}, {common[1]} epochs): its numbers are not alike theirs."]
-    lines += ["", "95% interval: the t-based interval of the mean test accuracy over the runs, clipped to "
-              f"{range_text(bounds('test_accuracy'))}."]
+    lines += ["", f"95% interval: the t-based interval of the mean test {what} over the runs, clipped to "
+              f"{range_text(bounds(metric))}."]
     return "\n".join(lines) + "\n"
 
 

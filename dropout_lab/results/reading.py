@@ -18,6 +18,8 @@ from ..config import Experiment
 from ..errors import ResultsError, listing
 
 READ_FOLD_COLUMNS = ("repeat", "fold", "split_seed", "n_train", "n_test", "test_accuracy")
+# a regression run's folds.csv has its headline score instead of test accuracy
+_PRIMARY = {"classification": "test_accuracy", "regression": "test_rmse"}
 RUN_FILES = ("config.yaml", "folds.csv", "summary.csv", "summary.md", "run.json")
 
 
@@ -80,15 +82,17 @@ def _read_folds(path: Path) -> pd.DataFrame:
 
     folds = _read_file(path, parse, (ValueError, pd.errors.ParserError), "malformed CSV")
     folds.insert(0, "repeat", folds.pop("repeat") if "repeat" in folds.columns else 1)
-    missing = [c for c in READ_FOLD_COLUMNS if c not in folds.columns]
+    score = _PRIMARY["regression" if "test_rmse" in folds.columns else "classification"]
+    required = (*READ_FOLD_COLUMNS[:-1], score)
+    missing = [c for c in required if c not in folds.columns]
     if missing:
         raise ResultsError(f"{path}: missing column(s): {', '.join(missing)}")
     if folds.empty:
         raise ResultsError(f"{path}: no folds")
-    for column in READ_FOLD_COLUMNS:
+    for column in required:
         if not pd.api.types.is_numeric_dtype(folds[column]) or folds[column].isna().any():
             raise ResultsError(f"{path}: column {column} has missing or non-numeric values")
-        if column != "test_accuracy" and not (folds[column] % 1 == 0).all():
+        if column != score and not (folds[column] % 1 == 0).all():
             raise ResultsError(f"{path}: column {column} must hold whole numbers")
     duplicated = folds.duplicated(["repeat", "fold"])
     if duplicated.any():

@@ -17,6 +17,11 @@ A run of config ``NAME`` writes ``OUT/NAME/``::
     learning_curve.png  the history as a plot
     test_accuracy.png   test accuracy over all runs (when there is more than one)
 
+A regression run writes, instead of the confusion and reliability files, ``predicted.png``
+(predicted vs true), ``residuals.png``, ``test_rmse.png``; with Monte Carlo dropout
+``coverage.csv`` and ``coverage.png`` (observed vs expected coverage of the predictive
+intervals), and for data of one input feature ``band.png`` (the predictive band along it).
+
 A run repeated with several seeds has a ``repeat`` column (1-based) first in folds.csv;
 ``read_run`` reads a folds.csv without one as repeat 1.
 
@@ -38,12 +43,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from ..config import Experiment, dump_config
 from ..config.diff import config_difference, show_value
 from ..errors import ResultsError
+from ..scoring import label, primary
 from .comparison import comparison_markdown, comparison_table, setup_of
 from .locks import comparison_lock
 from .reading import read_run
@@ -105,12 +112,14 @@ def write_run(
     out: Path, cfg: Experiment, folds: pd.DataFrame, info: dict,
     history: pd.DataFrame | None = None, plots: bool = True,
     predictions: pd.DataFrame | None = None, classes=None, summary: pd.DataFrame | None = None,
+    dataset=None,
 ) -> Path:
     """Write one run's files into ``out/<name>/`` all at once (temporary dir + rename).
 
     ``predictions`` (see :func:`dropout_lab.predictions.predictions_frame`) and the data's
     ``classes`` give ``predictions.csv`` and the confusion matrix; ``summary`` is the folds'
-    ``summarize``, when the caller has it already.
+    ``summarize``, when the caller has it already; ``dataset`` (a regression run's) gives the
+    inputs of the band plot.
     """
     summary = summarize(folds) if summary is None else summary
     files = {
@@ -130,7 +139,11 @@ def write_run(
             learning_curve,
             reliability_diagram,
         )
-    if predictions is not None:
+    regression = "test_rmse" in folds.columns
+    if regression and predictions is not None:
+        files["predictions.csv"] = predictions.to_csv(index=False, float_format="%.9g")
+        files.update(_regression_files(cfg, folds, predictions, dataset, figures if plots else None))
+    elif predictions is not None:
         # 9 significant digits: a float32 probability reads back exactly
         files["predictions.csv"] = predictions.to_csv(index=False, float_format="%.9g")
         table, tables, reliability = prediction_tables(cfg, predictions, classes)
@@ -141,7 +154,10 @@ def write_run(
             figures["reliability.png"] = reliability_diagram(tables, f"{cfg.name}: reliability")
     if plots and history is not None:
         figures["learning_curve.png"] = learning_curve(history, cfg.name)
-    if plots and len(folds) > 1:
+    if plots and len(folds) > 1 and regression:
+        figures["test_rmse.png"] = accuracy_distribution({cfg.name: folds["test_rmse"]}, f"{cfg.name}: test RMSE",
+                                                         "test RMSE")
+    elif plots and len(folds) > 1:
         figures["test_accuracy.png"] = accuracy_distribution({cfg.name: folds["test_accuracy"]},
                                                              f"{cfg.name}: test accuracy")
     final = out / cfg.name
@@ -163,6 +179,30 @@ def write_run(
     return final
 
 
+def _regression_files(cfg: Experiment, folds: pd.DataFrame, predictions: pd.DataFrame, dataset,
+                      figures: dict | None) -> dict[str, str]:
+    """A regression run's coverage table (Monte Carlo dropout) and, into ``figures`` when
+    plotting, its predicted-vs-true, residual, coverage and band plots."""
+    from ..regression_plots import coverage_table
+
+    mc = "mc_mean" in predictions.columns
+    files = {"coverage.csv": coverage_table(predictions).to_csv(index=False)} if mc else {}
+    if figures is None:
+        return files
+    from ..regression_plots import band_plot, coverage_plot, predicted_vs_true, residual_plot
+
+    figures["predicted.png"] = predicted_vs_true(predictions, f"{cfg.name}: predicted vs true")
+    figures["residuals.png"] = residual_plot(predictions, f"{cfg.name}: residuals")
+    if mc:
+        figures["coverage.png"] = coverage_plot(coverage_table(predictions), f"{cfg.name}: coverage")
+    if dataset is not None and dataset.n_features == 1:
+        rows = predictions["row"].to_numpy()
+        train = np.setdiff1d(np.arange(len(dataset.y)), rows)
+        figures["band.png"] = band_plot(dataset.X[rows, 0], predictions, f"{cfg.name}: predictions along the input",
+                                        dataset.X[train, 0], dataset.y[train])
+    return files
+
+
 def update_comparison(out: Path, names: list[str], plots: bool = True) -> tuple[Path, str] | None:
     """Rewrite ``out``'s comparison from the run directories on disk: the configs it listed
     before (that still have a run) and ``names``.  Rewriting from disk keeps it true when a
@@ -179,7 +219,7 @@ def update_comparison(out: Path, names: list[str], plots: bool = True) -> tuple[
         runs = {name: read_run(out / name) for name in names}
         summaries = {name: summarize(run.folds) for name, run in runs.items()}
         setups = {name: setup_of(run.config) for name, run in runs.items()}
-        scores = {name: run.folds["test_accuracy"] for name, run in runs.items()} if plots else None
+        scores = {name: run.folds[primary(run.folds.columns)[0]] for name, run in runs.items()} if plots else None
         return write_comparison(out, summaries, scores, setups), comparison_markdown(summaries, setups)
 
 
@@ -194,7 +234,9 @@ def write_comparison(
     if scores:
         from ..plots import accuracy_distribution  # matplotlib: only to draw
 
-        _atomic_savefig(accuracy_distribution(scores, "Test accuracy by config"), out / "comparison.png")
+        column = next(iter(scores.values())).name
+        _atomic_savefig(accuracy_distribution(scores, f"{label(column).capitalize()} by config", label(column)),
+                        out / "comparison.png")
     return _atomic_write(out / "summary.md", comparison_markdown(summaries, setups))
 
 

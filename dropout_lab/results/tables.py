@@ -14,12 +14,16 @@ METRICS = ("test_accuracy", "train_accuracy")  # first in a summary; then the ot
 
 
 def summary_metrics(folds: pd.DataFrame) -> list[str]:
-    """The score columns of ``folds`` a summary covers: test and train accuracy first, then
-    the others in ``folds.csv`` order (a score undefined in every fold, e.g. AUC, is left out),
-    Monte Carlo dropout's and early stopping's columns when the run has them."""
-    every = [*scoring.columns(), *scoring.mc_columns(), *ENTROPY_COLUMNS, *STOPPING_COLUMNS]
-    others = [c for c in every if c not in METRICS and c in folds.columns and folds[c].notna().any()]
-    return [*METRICS, *others]
+    """The score columns of ``folds`` a summary covers: test and train accuracy first (test and
+    train RMSE for a regression run), then the others in ``folds.csv`` order (a score undefined
+    in every fold, e.g. AUC, is left out), Monte Carlo dropout's and early stopping's columns
+    when the run has them."""
+    task = scoring.task_of(folds.columns)
+    first = scoring.primary(task=task)
+    entropy = ENTROPY_COLUMNS if task == "classification" else []
+    every = [*scoring.columns(task), *scoring.mc_columns(task), *entropy, *STOPPING_COLUMNS]
+    others = [c for c in every if c not in first and c in folds.columns and folds[c].notna().any()]
+    return [*first, *others]
 
 
 def summarize(folds: pd.DataFrame) -> pd.DataFrame:
@@ -43,7 +47,11 @@ def summarize(folds: pd.DataFrame) -> pd.DataFrame:
 
 
 def headline(name: str, summary: pd.DataFrame) -> str:
-    """The tutorial's form: ``sonar_hidden: 83.59% (7.31%)`` (mean and std of test accuracy)."""
+    """The tutorial's form: ``sonar_hidden: 83.59% (7.31%)`` (mean and std of test accuracy);
+    a regression run's: ``diabetes_mlp: RMSE 54.21 (4.87)`` (mean and std of test RMSE)."""
+    if "test_accuracy" not in summary.index:
+        row = summary.loc["test_rmse"]
+        return f"{name}: RMSE {row['mean']:.4g} ({row['std']:.4g})"
     row = summary.loc["test_accuracy"]
     return f"{name}: {row['mean']:.2%} ({row['std']:.2%})"
 

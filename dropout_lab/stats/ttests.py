@@ -183,14 +183,17 @@ def _summary(x, what: str) -> tuple[float, float, int]:
 
 
 def verdict(name_a: str, name_b: str, corrected: TTest, uncorrected: TTest, alpha: float = 0.05,
-            higher_is_better: bool = True) -> str:
+            higher_is_better: bool | None = True) -> str:
     """One line in words about ``name_b`` against ``name_a``, for tests on differences ``b - a``.
 
     ``"sonar_input is not significantly different from sonar_baseline (corrected p = 0.13);
     the uncorrected test would say p = 0.038"``.  Significance is ``corrected.p < alpha``;
-    ``higher_is_better`` is False for a score such as a loss.
+    ``higher_is_better`` is False for a score such as a loss, None for one that is neither
+    (a coverage, which should be near its nominal level): then "significantly higher/lower".
     """
-    if corrected.p < alpha:
+    if corrected.p < alpha and higher_is_better is None:
+        judged = "significantly higher than" if corrected.mean > 0 else "significantly lower than"
+    elif corrected.p < alpha:
         better = corrected.mean > 0 if higher_is_better else corrected.mean < 0
         judged = "significantly better than" if better else "significantly worse than"
     else:

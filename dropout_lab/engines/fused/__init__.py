@@ -23,7 +23,9 @@ What is reproduced from Keras 3 (``keras.Sequential`` + ``fit(shuffle=True)``):
   ``tf.nn.sparse_softmax_cross_entropy_with_logits``) as Keras 3 does: its sigmoid and
   softmax outputs carry their logits (``_keras_logits``), which its losses use instead of
   clipped probabilities; accuracy as Keras' binary (p > 0.5) or categorical (argmax of the
-  probabilities) accuracy;
+  probabilities) accuracy; for a regression target a ``dense(1, linear)`` output with
+  ``mse``, ``mae``, ``huber`` or ``log_cosh``, the target standardized per model on its own
+  training part (``evaluation.standardize_target``) and predictions turned back into its units;
 * dropout as ``keras.layers.Dropout`` (inverted: kept units scaled by ``1/(1-rate)``),
   with a per-model mask and a per-model rate; likewise ``GaussianDropout`` (times noise
   from N(1, rate/(1-rate))), ``GaussianNoise`` (plus noise from N(0, stddev**2)) and

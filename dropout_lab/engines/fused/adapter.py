@@ -15,11 +15,13 @@ from ... import scoring
 from ...config import Experiment
 from ...data import Dataset
 from ...folds import FoldResult, Split, fold_result
+from ...scoring import regression
+from ...splits import tau_seed, validation_split
 from .. import tf_setup
 from . import group
 from .grouping import groups, run_rows, use_xla
 from .support import check, check_supported
-from .task import Task, check_data, n_classes
+from .task import Task, check_data, is_regression, n_classes
 
 # the history table's columns as folds.HISTORY_COLUMNS names them
 _HISTORY_NAMES = {"loss": "train_loss", "accuracy": "train_accuracy", "val_loss": "test_loss",
@@ -40,7 +42,11 @@ def train_runs(runs: Sequence[tuple[Experiment, Dataset, Sequence[Split]]]) -> I
     belongs to (a group too big for one program, see :data:`.MAX_PROGRAM_BYTES` and
     :data:`.MAX_PROGRAM_WORK`, is cut into a few).  Yields ``(index of the run in runs,
     folds)`` for each run with folds in a program, as each program finishes, folds in
-    (repeat, fold) order.  A run's folds are the ones it would get trained alone."""
+    (repeat, fold) order.  A run's folds are the ones it would get trained alone.
+
+    A regression run with Monte Carlo dropout trains one more model per split, on its
+    training part minus a validation part (:func:`dropout_lab.splits.tau_seed`), whose passes
+    over those validation rows choose tau; its fold comes once both models are trained."""
     tf_setup.configure()
     tasks, owners, modes = [], [], []
     for r, (cfg, dataset, splits) in enumerate(runs):
@@ -53,26 +59,50 @@ def train_runs(runs: Sequence[tuple[Experiment, Dataset, Sequence[Split]]]) -> I
         mode = (jit, cfg.evaluation.history, rows)
         for s in splits:
             tasks.append(Task(cfg, X[s.train], y[s.train], X[s.test], y[s.test], s.model_seed))
-            owners.append((r, s))
+            owners.append((r, s, None))
             modes.append(mode)
+            if dataset.is_regression and cfg.evaluation.inference.mc:
+                fit, val = tau_validation(cfg, dataset, s)
+                tasks.append(Task(cfg, X[fit], y[fit], X[val], y[val], tau_seed(s.model_seed)))
+                owners.append((r, s, val))
+                modes.append((jit, cfg.evaluation.history, None))  # its own widths: it is not scored
     for r, (_, _, splits) in enumerate(runs):
         if not splits:
             yield r, []
+    waiting: dict[tuple[int, int, int], dict] = {}  # a regression split's outputs until both models are done
     for members, outputs in _grouped(tasks, modes):
         folds: dict[int, list[FoldResult]] = {}
         for i, out in zip(members, outputs, strict=True):
-            r, split = owners[i]
-            folds.setdefault(r, []).append(_fold_result(split, runs[r][1], tasks[i].cfg, out))
+            r, split, val = owners[i]
+            cfg, dataset = tasks[i].cfg, runs[r][1]
+            if not (dataset.is_regression and cfg.evaluation.inference.mc):
+                folds.setdefault(r, []).append(_fold_result(split, dataset, cfg, out))
+                continue
+            both = waiting.setdefault((r, split.repeat, split.fold), {})
+            both["validation" if val is not None else "fold"] = (val, out)
+            if len(both) == 2:
+                (val_rows, val_out), (_, fold_out) = both["validation"], both["fold"]
+                del waiting[(r, split.repeat, split.fold)]
+                folds.setdefault(r, []).append(_fold_result(split, dataset, cfg, fold_out,
+                                                            (val_rows, val_out["mc_test_samples"])))
         for r, done in folds.items():
             yield r, sorted(done, key=lambda f: f.key)
 
 
-def _fold_result(split: Split, dataset: Dataset, cfg: Experiment, out: dict) -> FoldResult:
+def tau_validation(cfg: Experiment, dataset: Dataset, split: Split):
+    """The rows of a split's training part the tau model fits on, and its validation rows
+    (``evaluation.inference.validation_fraction`` of them, seeded by the split's tau seed)."""
+    return validation_split(split.train, dataset.y, cfg.evaluation.inference.validation_fraction,
+                            tau_seed(split.model_seed), stratify=False)
+
+
+def _fold_result(split: Split, dataset: Dataset, cfg: Experiment, out: dict, mc_validation=None) -> FoldResult:
     history = None
     if cfg.evaluation.history:
         history = out["history"].rename(columns=_HISTORY_NAMES).assign(repeat=split.repeat, fold=split.fold)
+    mc = out.get("mc_test_samples") if dataset.is_regression else out.get("mc_test_proba")
     return fold_result(split, dataset, out["train_proba"], out["test_proba"], out["fit_seconds"], history,
-                       bins=cfg.evaluation.calibration_bins, mc_proba_test=out.get("mc_test_proba"))
+                       bins=cfg.evaluation.calibration_bins, mc_proba_test=mc, mc_validation=mc_validation)
 
 
 def train_tasks(tasks: Sequence[Task], history: bool = False, jit: bool = False) -> list[dict]:
@@ -92,6 +122,11 @@ def train_tasks(tasks: Sequence[Task], history: bool = False, jit: bool = False)
     ``validation_data``).  A task's numbers depend on its config, data and seed only: the
     same run to run, and the same alone or with any other tasks.
 
+    A regression task (a ``dense(1, linear)`` output with a regression loss) gets the scores
+    of :func:`dropout_lab.scoring.regression.score_fold` from its predicted values (in the
+    target's units), and with Monte Carlo dropout ``mc_test_samples``, every pass over its test
+    rows; it has no validation rows here to choose tau on, so no ``mc_test_*`` scores.
+
     ``jit`` compiles each group with XLA: seconds of compiling, then about twice as fast
     (worth it for long runs and big groups).  XLA rounds differently, so its numbers are
     their own: equal to ``jit=False`` ones to float rounding, which long runs amplify.
@@ -101,6 +136,10 @@ def train_tasks(tasks: Sequence[Task], history: bool = False, jit: bool = False)
     for members, outputs in _grouped(tasks, [(jit, history, None)] * len(tasks)):
         for i, out in zip(members, outputs, strict=True):
             task = tasks[i]
+            if is_regression(task.cfg):  # no validation rows here to choose tau on: standard scores only
+                scores = regression.score_fold(task.y_train, out["train_proba"], task.y_test, out["test_proba"])
+                rows[i] = {"n_train": out["n_train"], "n_test": out["n_test"], **scores, **out}
+                continue
             scores = scoring.score_fold(task.y_train, out["train_proba"], task.y_test, out["test_proba"],
                                         n_classes(task.cfg), task.cfg.evaluation.calibration_bins,
                                         out.get("mc_test_proba"))

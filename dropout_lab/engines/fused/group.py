@@ -15,8 +15,8 @@ import pandas as pd
 
 from ... import scoring
 from .grouping import mc_samples
-from .prepare import prepare
-from .task import Task, n_classes
+from .prepare import prepare, target_scale
+from .task import Task, is_regression, n_classes
 
 HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
 
@@ -37,7 +37,9 @@ def train_group(tasks: Sequence[Task], history: bool, initial: list[list[np.ndar
     A task's predictions are a dict: ``train_proba`` and ``test_proba`` (``(n, K)``), with
     Monte Carlo dropout ``mc_test_proba``, ``n_train``, ``n_test``, ``fit_seconds`` (the
     program's training time divided by its size; ``group_seconds`` the whole) and, when
-    ``history``, a ``history`` DataFrame of :data:`HISTORY_COLUMNS`.
+    ``history``, a ``history`` DataFrame of :data:`HISTORY_COLUMNS`.  A regression task's
+    ``train_proba`` and ``test_proba`` are its predicted values and, with Monte Carlo
+    dropout, ``mc_test_samples`` every pass ``[T, n_test]``, all in the target's own units.
     """
     if len(tasks) == 1:  # a batched matmul of one model rounds differently: train a twin
         results, weights = train_group([tasks[0]] * 2, history, initial and initial * 2, jit, rows)
@@ -55,6 +57,10 @@ def train_group(tasks: Sequence[Task], history: bool, initial: list[list[np.ndar
     results = []
     K = n_classes(tasks[0].cfg)
     for m, task in enumerate(tasks):
+        if is_regression(task.cfg):
+            results.append(_regression_row(task, m, n_train[m], n_test[m], p_train, p_test, p_mc, seconds,
+                                           len(tasks)))
+            continue
         row = {
             "n_train": int(n_train[m]),
             "n_test": int(n_test[m]),
@@ -72,3 +78,19 @@ def train_group(tasks: Sequence[Task], history: bool, initial: list[list[np.ndar
         results.append(row)
     final_weights = [[w.numpy()[m] for w in final] for m in range(len(tasks))]
     return results, final_weights
+
+
+def _regression_row(task: Task, m: int, n_train: int, n_test: int, p_train, p_test, p_mc, seconds: float,
+                    size: int) -> dict:
+    """Model ``m``'s predicted values (and Monte Carlo passes) back in the target's units."""
+    mean, scale = target_scale(task)
+
+    def unscaled(values):
+        return np.asarray(values, np.float64) * scale + mean
+
+    row = {"n_train": int(n_train), "n_test": int(n_test), "train_proba": unscaled(p_train[m, :n_train]),
+           "test_proba": unscaled(p_test[m, :n_test]), "fit_seconds": round(seconds / size, 3),
+           "group_seconds": round(seconds, 3)}
+    if mc_samples(task.cfg):
+        row["mc_test_samples"] = unscaled(p_mc[:, m, :n_test])
+    return row

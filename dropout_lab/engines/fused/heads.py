@@ -7,6 +7,11 @@ use those logits instead of clipped probabilities
 loss takes the logits of the output layer.  Its accuracy is Keras' ``BinaryAccuracy``
 (p > 0.5) or ``(Sparse)CategoricalAccuracy`` (the argmax of the probabilities; the
 first class on ties).
+
+A regression head is a ``dense(1, linear)`` output whose value is the prediction, with
+Keras' ``mse``, ``mae``, ``huber`` (delta 1) or ``log_cosh`` on the error ``prediction - y``
+(each the mean over the one output unit, as Keras takes it); it has no accuracy (``hits``
+are zeros).
 """
 
 from __future__ import annotations
@@ -50,6 +55,28 @@ def _indices(y):
     return tf.cast(y, tf.int32)
 
 
+def _value(logits):
+    return logits[..., 0]
+
+
+def _no_hits(logits, y):
+    return tf.zeros_like(y)
+
+
+def _regression(on_error) -> Head:
+    """A ``dense(1, linear)`` head whose per-row loss is ``on_error(prediction - y)``."""
+    return Head("linear", lambda y, logits: on_error(_value(logits) - y), _value, _no_hits)
+
+
+def _huber(error, delta: float = 1.0):  # keras.losses.huber
+    magnitude = tf.abs(error)
+    return tf.where(magnitude <= delta, 0.5 * tf.square(error), delta * magnitude - 0.5 * delta**2)
+
+
+def _log_cosh(error):  # keras.losses.log_cosh: x + softplus(-2x) - log(2)
+    return error + tf.math.softplus(-2.0 * error) - tf.math.log(2.0)
+
+
 HEADS = {
     "binary_crossentropy": Head(
         "sigmoid", lambda y, logits: tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits[..., 0]),
@@ -61,4 +88,8 @@ HEADS = {
     "sparse_categorical_crossentropy": Head(
         "softmax", lambda y, logits: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=_indices(y), logits=logits),
         _softmax_proba, _categorical_hits),
+    "mse": _regression(tf.square),
+    "mae": _regression(tf.abs),
+    "huber": _regression(_huber),
+    "log_cosh": _regression(_log_cosh),
 }

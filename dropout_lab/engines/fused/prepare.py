@@ -23,7 +23,7 @@ from . import optimizers as optim
 from .grouping import mc_samples, rows_needed
 from .program import build
 from .stacking import lanes
-from .task import Task
+from .task import Task, is_regression
 
 
 def seeds(seed: int, n_dense: int) -> tuple[list[int], int, int]:
@@ -55,6 +55,20 @@ def _scaled(task: Task) -> tuple[np.ndarray, np.ndarray]:
         scaler = StandardScaler().fit(X_train)
         X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
     return X_train.astype("float32"), X_test.astype("float32")
+
+
+def target_scale(task: Task) -> tuple[float, float]:
+    """``(mean, scale)`` the task's targets are standardized by: a regression task's training
+    part's (``evaluation.standardize_target``, scikit-learn's ``StandardScaler``), else ``(0, 1)``."""
+    if not (is_regression(task.cfg) and task.cfg.evaluation.standardize_target):
+        return 0.0, 1.0
+    scaler = StandardScaler().fit(np.asarray(task.y_train, np.float64).reshape(-1, 1))
+    return float(scaler.mean_[0]), float(scaler.scale_[0])
+
+
+def _targets(task: Task, y: np.ndarray) -> np.ndarray:
+    mean, scale = target_scale(task)
+    return ((np.asarray(y, np.float64) - mean) / scale).astype("float32")
 
 
 def _padded(arrays: list[np.ndarray], length: int) -> np.ndarray:
@@ -124,10 +138,10 @@ def prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray]
         norm_max=[_column([m or 0.0 for m in ms]) for ms in max_norms],
         hyper=optim.columns([task.cfg for task in tasks]),
         x_train=tf.constant(_padded([s[0] for s in scaled], lanes(train_rows))),
-        y_train=tf.constant(_padded([t.y_train.astype("float32") for t in tasks], lanes(train_rows))),
+        y_train=tf.constant(_padded([_targets(t, t.y_train) for t in tasks], lanes(train_rows))),
         n_train=tf.constant(n_train),
         x_test=tf.constant(_padded([s[1] for s in scaled], lanes(test_rows))),
-        y_test=tf.constant(_padded([t.y_test.astype("float32") for t in tasks], lanes(test_rows))),
+        y_test=tf.constant(_padded([_targets(t, t.y_test) for t in tasks], lanes(test_rows))),
         n_test=tf.constant(n_test),
         shuffle_key=tf.constant(np.array([k[1] for k in keys], "uint32")),
         dropout_key=tf.constant(np.array([k[2] for k in keys], "uint32")),
@@ -135,5 +149,6 @@ def prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray]
         epochs=tf.constant(t0.epochs),
         steps=tf.constant(steps),
     )
-    program = build(layer_plan(cfg0), t0.loss, optim.kind(cfg0), batch, history, jit, mc_samples(cfg0))
+    program = build(layer_plan(cfg0), t0.loss, optim.kind(cfg0), batch, history, jit, mc_samples(cfg0),
+                    is_regression(cfg0))
     return program, args

@@ -110,10 +110,11 @@ def trace_count() -> int:
 
 @functools.lru_cache(maxsize=32)
 def build(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, history: bool, jit: bool,
-             mc_samples: int = 0):
+             mc_samples: int = 0, keep_passes: bool = False):
     """The whole training run of one architecture as one ``tf.function``: a loop over
     epochs around a loop over steps, then the final predictions (and, with
-    ``mc_samples``, the mean of that many Monte Carlo dropout passes over the test rows).
+    ``mc_samples``, the mean of that many Monte Carlo dropout passes over the test rows;
+    with ``keep_passes``, a regression head's, every pass ``[T, models, rows]``).
 
     ``optimizer`` is :func:`optimizers.kind`: (optimizer name, schedule name).  ``slots``
     holds each variable's optimizer slots, then the optimizer's per-model state (Nadam's
@@ -207,8 +208,27 @@ def build(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, hist
         p_train = head.proba(forward(layers, weights, a["x_train"]))
         p_test = head.proba(forward(layers, weights, a["x_test"]))
         stacked = curves.stack() if history else tf.zeros([0, tf.size(step_count), 4])
-        p_mc = _mc_dropout(a, weights, mc_samples, p_test) if mc_samples else tf.zeros([0])
+        if not mc_samples:
+            p_mc = tf.zeros([0])
+        elif keep_passes:
+            p_mc = _mc_passes(a, weights, mc_samples, p_test)
+        else:
+            p_mc = _mc_dropout(a, weights, mc_samples, p_test)
         return weights, p_train, p_test, stacked, p_mc
+
+    def _mc_pass(a, weights, t):
+        """Pass ``t`` of Monte Carlo dropout over the test rows (stream ``t * n_noise + d``)."""
+        draws = (a["rates"], a["scales"], a["mc_key"], tf.cast(tf.fill(tf.shape(a["n_test"]), t), _U32))
+        return head.proba(forward(layers, weights, a["x_test"], draws, active=MC_KINDS))
+
+    def _mc_passes(a, weights, samples, like):
+        """Every pass of Monte Carlo dropout over the test rows, ``[samples, models, rows]``."""
+        def body(t, passes):
+            return t + 1, passes.write(t, _mc_pass(a, weights, t))
+
+        _, passes = tf.while_loop(lambda t, _: t < samples, body,
+                                  (tf.constant(0), tf.TensorArray(like.dtype, size=samples)))
+        return passes.stack()
 
     def _mc_dropout(a, weights, samples, like):
         """The mean test probabilities of ``samples`` passes, dropout layers drawing masks

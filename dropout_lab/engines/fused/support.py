@@ -57,9 +57,11 @@ def check_supported(cfg: Experiment) -> None:
     _check_layers(layers)
     last = layers[-1] if layers else None
     if last is None or last.type != "dense" or not (
-            (last.units == 1 and last.activation == "sigmoid") or (last.units > 1 and last.activation == "softmax")):
+            (last.units == 1 and last.activation in ("sigmoid", "linear"))
+            or (last.units > 1 and last.activation == "softmax")):
         _refuse("model.layers[-1] =", last and last.model_dump(),
-                " (the output must be dense: 1 unit with sigmoid, or K units with softmax)")
+                " (the output must be dense: 1 unit with sigmoid, K units with softmax, or 1 linear unit "
+                "for a regression target)")
     training = cfg.training
     _check_fields(training, TRAINING_FIELDS, "training")
     if training.loss not in HEADS or HEADS[training.loss].activation != last.activation:

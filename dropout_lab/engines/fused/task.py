@@ -12,7 +12,8 @@ from ...config import Experiment
 @dataclass(frozen=True, eq=False)
 class Task:
     """One model to train: a config, its train/test rows (labels: class indices 0..K-1,
-    K the output layer's units, 2 for a sigmoid output) and a seed.
+    K the output layer's units, 2 for a sigmoid output; for a regression loss, the target
+    values) and a seed.
 
     ``seed`` (any non-negative integer) fixes the model's initial weights, shuffles and
     dropout masks.  Features are used as given, standardized first when
@@ -25,6 +26,13 @@ class Task:
     X_test: np.ndarray
     y_test: np.ndarray
     seed: int
+
+
+def is_regression(cfg: Experiment) -> bool:
+    """Whether the task's loss is a regression loss (a ``dense(1, linear)`` output)."""
+    from ...config import LOSSES
+
+    return LOSSES[cfg.training.loss] == "regression"
 
 
 def n_classes(cfg: Experiment) -> int:
@@ -40,6 +48,10 @@ def check_data(task: Task, i: int) -> None:
         if X.ndim != 2 or y.ndim != 1 or len(X) != len(y) or len(y) == 0:
             raise ValueError(f"task {i}: X_{part} must be 2-D and y_{part} 1-D of the same non-zero length; "
                              f"got shapes {X.shape} and {y.shape}")
+        if is_regression(task.cfg):
+            if not np.all(np.isfinite(y)):
+                raise ValueError(f"task {i}: y_{part} must hold finite target values")
+            continue
         K = n_classes(task.cfg)
         if not np.isin(y, np.arange(K)).all():
             raise ValueError(f"task {i}: y_{part} must hold class indices 0..{K - 1} only")

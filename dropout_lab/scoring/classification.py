@@ -1,4 +1,4 @@
-"""Scores of a trained model from its predicted probabilities: one path for every engine.
+"""Classification scores of a trained model from its predicted probabilities: one path for every engine.
 
 An engine hands over, for the training part and the held-out part of a split, the true
 class indices ``y`` (0..K-1, as :class:`~dropout_lab.data.Dataset` holds them) and the
@@ -26,20 +26,18 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .metric import DEFAULT_BINS, MC_PREFIX, PARTS, Metric
 
 if TYPE_CHECKING:
     import pandas as pd
 
 # sklearn.metrics is imported by the functions that use it, so that `import dropout_lab` stays fast
 
-PARTS = ("train", "test")
-MC_PREFIX = "mc_"  # mc_test_<metric>: the held-out part scored with Monte Carlo dropout
-DEFAULT_BINS = 15  # evaluation.calibration_bins' default
+TASK = "classification"
 
 
 def as_proba(proba, n_classes: int) -> np.ndarray:
@@ -169,18 +167,6 @@ def class_counts(y, pred, n_classes: int) -> np.ndarray:
     return cm
 
 
-@dataclass(frozen=True)
-class Metric:
-    """One score: ``fn(y, proba, pred, bins=...) -> float``, what it means, which way is better, and
-    ``bounds``, the range ``(low, high)`` its values lie in: intervals of its mean are clipped to it."""
-
-    name: str
-    fn: Callable[[np.ndarray, np.ndarray, np.ndarray], float]
-    doc: str
-    higher_is_better: bool = True
-    bounds: tuple[float, float] = (0.0, 1.0)
-
-
 METRICS: tuple[Metric, ...] = (
     Metric("accuracy", _accuracy, "share of rows whose predicted class is the true one"),
     Metric("loss", _log_loss, "log-loss (cross-entropy) of the predicted probabilities (sklearn's log_loss)",
@@ -197,7 +183,6 @@ METRICS: tuple[Metric, ...] = (
 # (nats; at most log K) and early stopping's epochs (folds.STOPPING_COLUMNS; at most training.epochs)
 OTHER_BOUNDS = {"entropy_correct": (0.0, math.inf), "entropy_wrong": (0.0, math.inf),
                 "stopped_epoch": (1.0, math.inf), "best_epoch": (1.0, math.inf)}
-UNBOUNDED = (-math.inf, math.inf)
 
 # the columns folds.csv had before the other metrics, kept in their place
 _FIRST = ("train_accuracy", "test_accuracy", "test_loss")
@@ -212,67 +197,6 @@ def columns() -> list[str]:
 def mc_columns() -> list[str]:
     """The held-out part's scores under Monte Carlo dropout, in ``folds.csv`` order."""
     return [f"{MC_PREFIX}test_{metric.name}" for metric in METRICS]
-
-
-def score_column(name: str) -> str:
-    """A score column from a name as ``compare --metric`` takes it: a column of
-    ``folds.csv`` as it is (``test_ece``, ``mc_test_loss``), a bare metric name as its
-    held-out column (``ece`` -> ``test_ece``)."""
-    return f"test_{name}" if any(m.name == name for m in METRICS) else name
-
-
-def compare_choices() -> list[str]:
-    """What ``compare --metric`` accepts: every score column, then the bare metric names."""
-    return [*columns(), *mc_columns(), *(m.name for m in METRICS)]
-
-
-def _score_name(column: str) -> str:
-    """``test_loss``, ``train_auc``, ``mc_test_ece`` -> ``loss``, ``auc``, ``ece``; other columns as they are."""
-    bare = column.removeprefix(MC_PREFIX)
-    return bare.split("_", 1)[1] if bare.startswith(tuple(f"{p}_" for p in PARTS)) else column
-
-
-def metric_of(column: str) -> Metric | None:
-    """The metric of a score column (``test_loss``, ``train_auc``, ``mc_test_ece``...), or None."""
-    name = _score_name(column)
-    return next((m for m in METRICS if m.name == name), None)
-
-
-def higher_is_better(column: str) -> bool:
-    """Whether a larger value of a score column is better."""
-    metric = metric_of(column)
-    return metric.higher_is_better if metric else True
-
-
-def bounds(column: str) -> tuple[float, float]:
-    """The range ``(low, high)`` a column's values lie in: its metric's bounds (accuracy ``(0, 1)``,
-    loss ``(0, inf)``...), else :data:`OTHER_BOUNDS`; ``(-inf, inf)`` for any other column."""
-    metric = metric_of(column)
-    return metric.bounds if metric else OTHER_BOUNDS.get(_score_name(column), UNBOUNDED)
-
-
-def range_text(low_high: tuple[float, float]) -> str:
-    """``[0, 1]``, ``[0, ∞)``, ``(-∞, ∞)``."""
-    low, high = low_high
-    return ("(-∞" if low == -math.inf else f"[{low:g}") + ", " + ("∞)" if high == math.inf else f"{high:g}]")
-
-
-def bounds_note(columns) -> str:
-    """What clipping did to the intervals of ``columns``, from the same table as :func:`bounds`:
-    ``Intervals are clipped to their score's range: [0, 1] for accuracy, ece; [0, ∞) for loss.``,
-    then ``not clipped:`` and the columns without bounds; a score is named once for its train,
-    test and mc_test columns."""
-    groups: dict[tuple[float, float], list[str]] = {}
-    for column in columns:
-        names = groups.setdefault(bounds(column), [])
-        if _score_name(column) not in names:
-            names.append(_score_name(column))
-    clipped = [f"{range_text(b)} for {', '.join(names)}" for b, names in groups.items() if b != UNBOUNDED]
-    if not clipped:
-        return "Intervals are not clipped."
-    unclipped = f"; not clipped: {', '.join(groups[UNBOUNDED])}" if UNBOUNDED in groups else ""
-    return "Intervals are clipped to their score's range: " + "; ".join(clipped) + unclipped + "."
-
 
 def score(y: np.ndarray, proba, n_classes: int, part: str, bins: int = DEFAULT_BINS) -> dict[str, float]:
     """Every metric of one part (``train``, ``test`` or ``mc_test``): ``{"<part>_<metric>": value}``."""

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .errors import ResultsError, StatsError
 from .render import markdown_table
-from .scoring import UNBOUNDED, bounds, higher_is_better, label, primary, range_text
+from .scoring import UNBOUNDED, bounds, higher_is_better, label, primary, range_text, title
 from .stats import (
     clip_difference,
     corrected_resampled_ttest,
@@ -90,7 +90,7 @@ def against_markdown(table: pd.DataFrame, means: pd.DataFrame) -> str:
     by_pair = {(row.run_a, row.run_b): row for row in table.itertuples(index=False)}
     confidence = f"{first['confidence']:.0%}"
     lines = [
-        f"# {_title(first['metric'])} against " + ", ".join(refs),
+        f"# {title(first['metric'])} against " + ", ".join(refs),
         "",
         f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = run - reference; "
         f"{confidence} CI and p from the corrected resampled t-test (Nadeau & Bengio 2003) with "
@@ -114,12 +114,6 @@ def against_markdown(table: pd.DataFrame, means: pd.DataFrame) -> str:
               + (f"{len(significant)} of {len(table)} comparisons." if len(significant) else "none.")]
     lines += [f"- {text}" for text in significant["verdict"]]
     return "\n".join(lines) + "\n"
-
-
-def _title(metric: str) -> str:
-    """``test_accuracy`` -> ``Test accuracy``, ``test_rmse`` -> ``Test RMSE``."""
-    text = label(metric)
-    return text[:1].upper() + text[1:]
 
 
 def check_metric(name: str, folds: pd.DataFrame, metric: str) -> None:
@@ -275,9 +269,9 @@ def compare_dirs(run_dirs, metric: str | None = None, fmt: str = "md", against: 
     if plot:
         from .plots import difference_plot
 
-        what = _title(metric)
-        title = f"{what} against " + ", ".join(refs) if refs else f"{what}, pair by pair"
-        figure = difference_plot(table, title, order=labels)
+        what = title(metric)
+        heading = f"{what} against " + ", ".join(refs) if refs else f"{what}, pair by pair"
+        figure = difference_plot(table, heading, order=labels)
     return text, figure
 
 

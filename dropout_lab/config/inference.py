@@ -36,12 +36,16 @@ CalibrationBins = Annotated[int, expect("an integer >= 1", lambda v: is_int(v) a
 
 class InferenceConfig(Section):
     """``{mode: standard}`` or ``{mode: mc_dropout, samples: T}`` (T stochastic passes, default 50);
-    ``validation_fraction``: regression only, the part of each training part tau is chosen on."""
+    ``validation_fraction``: regression only, the part of each training part tau is chosen on;
+    ``tau``: regression only, a fixed precision instead (no validation model)."""
 
     mode: Annotated[str, choice(INFERENCE_MODES)] = "standard"
     samples: PositiveInt = DEFAULT_SAMPLES
     validation_fraction: Annotated[
         float, expect("a float in (0, 1)", lambda v: is_float(v) and 0 < v < 1)] = DEFAULT_VALIDATION_FRACTION
+    # regression only: a fixed model precision instead of one chosen on validation rows (as in a grid
+    # over tau, Gal's UCI protocol); no validation model is trained then
+    tau: Annotated[float | None, expect("a float > 0 or null", lambda v: v is None or (is_float(v) and v > 0))] = None
 
     @model_validator(mode="after")
     def _samples_only_for_mc(self) -> InferenceConfig:
@@ -58,6 +62,8 @@ class InferenceConfig(Section):
             data.pop("samples", None)
         if isinstance(data, dict) and self.validation_fraction == DEFAULT_VALIDATION_FRACTION:
             data.pop("validation_fraction", None)  # configs written before it keep their hash
+        if isinstance(data, dict) and self.tau is None:
+            data.pop("tau", None)
         return data
 
     @property

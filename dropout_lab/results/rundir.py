@@ -50,7 +50,7 @@ import yaml
 from ..config import Experiment, dump_config
 from ..config.diff import config_difference, show_value
 from ..errors import ResultsError
-from ..scoring import label, primary
+from ..scoring import label, primary, title
 from .comparison import comparison_markdown, comparison_table, setup_of
 from .locks import comparison_lock
 from .reading import read_run
@@ -235,7 +235,7 @@ def write_comparison(
         from ..plots import accuracy_distribution  # matplotlib: only to draw
 
         column = next(iter(scores.values())).name
-        _atomic_savefig(accuracy_distribution(scores, f"{label(column).capitalize()} by config", label(column)),
+        _atomic_savefig(accuracy_distribution(scores, f"{title(column)} by config", label(column)),
                         out / "comparison.png")
     return _atomic_write(out / "summary.md", comparison_markdown(summaries, setups))
 

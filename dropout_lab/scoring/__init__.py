@@ -70,6 +70,12 @@ def label(column: str) -> str:
     return column.replace("_", " ").replace("rmse", "RMSE").replace("mae", "MAE").replace("r2", "R²")
 
 
+def title(column: str) -> str:
+    """:func:`label` with a capital first letter: ``Test accuracy``, ``Test RMSE``."""
+    text = label(column)
+    return text[:1].upper() + text[1:]
+
+
 def fold_scores(dataset, y_train, pred_train, y_test, pred_test, bins: int = DEFAULT_BINS, mc_test=None,
                 tau: float | None = None) -> dict[str, float]:
     """Every score of one trained split of ``dataset``'s task: :func:`.classification.score_fold`

@@ -138,9 +138,15 @@ def test_a_fixed_tau_trains_no_validation_model(tmp_path, monkeypatch):
     monkeypatch.setattr(reg, "choose_tau", refuse)
     friedman(tmp_path)
     overrides = [*TINY[:-1], "evaluation.inference={mode: mc_dropout, samples: 3, tau: 5.0}", "training.engine=fused"]
-    run_all([tmp_path / "f.yaml"], tmp_path / "out", overrides=overrides, plots=False, observers=[])
-    folds = pd.read_csv(tmp_path / "out" / "friedman1_dropout" / "folds.csv")
+    run_all([tmp_path / "f.yaml"], tmp_path / "out", overrides=overrides, observers=[])
+    run = tmp_path / "out" / "friedman1_dropout"
+    folds = pd.read_csv(run / "folds.csv")
     assert (folds["mc_tau"] == 5.0).all() and np.isfinite(folds["mc_test_ll"]).all()
+    written = {p.name for p in run.iterdir()}
+    assert {"predicted.png", "residuals.png", "coverage.png", "coverage.csv", "test_rmse.png"} <= written
+    assert not {"confusion.csv", "reliability.csv", "band.png"} & written  # classes' files; band: 1 feature only
+    coverage = pd.read_csv(run / "coverage.csv")
+    assert list(coverage["expected"]) == pytest.approx([0.05 * k for k in range(1, 20)])
 
 
 @pytest.mark.slow

@@ -16,18 +16,20 @@ DIGITS_CNN  := configs/digits_cnn_dropout_none.yaml configs/digits_cnn_dropout.y
 DIGITS_LSTM := configs/digits_lstm.yaml configs/digits_lstm_dropout.yaml \
                configs/digits_lstm_input_dropout.yaml configs/digits_lstm_variational.yaml
 
-.PHONY: install test test-slow test-matrix check-reference reference sonar circles tips digits-studies regularizers mc-dropout regression reproduce reproduce-fast bench bench-xla bench-executors lint clean
+.PHONY: install test test-slow test-matrix check-reference reference sonar circles tune-studies tips digits-studies regularizers mc-dropout regression reproduce reproduce-fast bench bench-xla bench-executors lint docs docs-serve schema clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip 'setuptools>=77'  # 77: builds this project's wheel offline (test_packaging)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray,mlflow]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray,mlflow,tune,docs]'
 	touch $@
 
+# The fast suite on every core (pytest-xdist; at most 4 workers, each imports TensorFlow);
+# the slow one in one process: its Ray clusters, Ctrl-C timings and two-process runs use the cores themselves.
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
 
 test-slow: install
 	$(BIN)/python -m pytest -q -m slow
@@ -41,7 +43,7 @@ test-matrix: install
 		$(BIN)/nox $(MATRIX)
 
 # The smoke config(s) run again into a temporary directory and checked fold by fold
-# against the committed reference runs in reference/ (see README, "Checking results").
+# against the committed reference runs in reference/ (see docs/guides/check.md).
 REFERENCE_CONFIGS := configs/smoke.yaml
 
 check-reference: install
@@ -59,6 +61,12 @@ sonar: install
 circles: install
 	$(BIN)/dropout-lab run $(CIRCLES) --engine fused --out $(OUT)/circles
 
+# The shipped tuning studies (docs/guides/tuning.md): Sonar's hidden dropout rate and max-norm, then the
+# circles dropout rate, searched with pruning on the fused engine; a few minutes on 2 cores.
+tune-studies: install
+	$(BIN)/dropout-lab tune sonar_hidden_tune --engine fused --trials 24 --prune --out $(OUT)/tune
+	$(BIN)/dropout-lab tune circles_rate_tune --engine fused --trials 16 --prune --confirm-repeats 30 --out $(OUT)/tune
+
 # The tutorials' CNN and RNN dropout patterns on digits, each run compared with its family's
 # no-dropout baseline fold by fold (corrected resampled t-test) into classifier.md, cnn.md and
 # lstm.md; ~13 min on 2 shared cores.
@@ -72,9 +80,9 @@ digits-studies: install
 		> $(OUT)/digits/cnn.md && cat $(OUT)/digits/cnn.md
 	$(BIN)/dropout-lab compare $(foreach c,$(DIGITS_LSTM),$(OUT)/digits/$(basename $(notdir $(c)))) \
 		--against digits_lstm > $(OUT)/digits/lstm.md && cat $(OUT)/digits/lstm.md
-# The regularizer study (README, "Regularizer study"): the fused engine trains what it can,
+# The regularizer study (docs/studies/regularizers.md): the fused engine trains what it can,
 # SciKeras batch normalization, early stopping and their unregularized reference; then the tables.
-# --no-xla here, in mc-dropout and in tips: the README's tables of these studies were measured in
+# --no-xla here, in mc-dropout and in tips: the tables of these studies (docs/studies/) were measured in
 # graph mode (XLA gives other draws of the same distribution; drop it for XLA's speed).
 REG_SCIKERAS := $(foreach d,sonar circles,$(foreach v,none_scikeras batchnorm early_stopping,configs/regularizers/$(d)_$(v).yaml))
 REG_FUSED    := $(filter-out $(REG_SCIKERAS),$(wildcard configs/regularizers/*.yaml))
@@ -92,7 +100,7 @@ mc-dropout: install
 
 # Regression (docs/guides/regression.md, docs/studies/regression.md): dropout rates on diabetes and on
 # Friedman #1, each against its no-dropout baseline fold by fold (corrected resampled t-test, test RMSE),
-# and the 1-D gap toy whose band.png shows Monte Carlo dropout's band widening in the gap.
+# and the 1-D gap toy whose band.png shows Monte Carlo dropout's band (it widens beyond the data, barely in the gap).
 # ENGINE=scikeras for the reference engine (minutes rather than seconds).
 ENGINE ?= fused
 REG_OUT = $(OUT)/regression/$(ENGINE)
@@ -103,7 +111,7 @@ regression: install
 	$(BIN)/dropout-lab compare $(REG_OUT)/friedman1_baseline $(REG_OUT)/friedman1_dropout \
 		--against friedman1_baseline > $(REG_OUT)/friedman1.md && cat $(REG_OUT)/friedman1.md
 
-# The dropout tips study (README, "The tutorial's tips, measured"): sonar_tips.yaml and its variants,
+# The dropout tips study (docs/studies/tips.md): sonar_tips.yaml and its variants,
 # 41 runs x 5 x 10 folds with the fused engine; then each run against the baseline and the hidden
 # model (corrected t-test) into tips.md, and the differences plotted into differences.png.
 TIPS := $(sort $(wildcard configs/sonar_tips*.yaml))
@@ -138,7 +146,7 @@ reproduce-fast: install
 bench: install
 	$(BIN)/python benchmarks/bench_engines.py $(BENCH_ARGS)
 
-# Graph mode against XLA by the size of a program's work (the README's XLA table, and auto's threshold).
+# Graph mode against XLA by the size of a program's work (the XLA table of docs/studies/performance.md, and auto's threshold).
 bench-xla: install
 	$(BIN)/python benchmarks/bench_xla.py
 
@@ -152,5 +160,19 @@ bench-executors: install
 lint: install
 	$(BIN)/ruff check dropout_lab tests
 
+# The docs site (mkdocs.yml): built into site/ with strict checking (a broken link, a missing page
+# or anchor fails); the reference pages are generated from the code as it builds (docs/_hooks.py).
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+DOCS_ADDR ?= 127.0.0.1:8000
+docs-serve: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr $(DOCS_ADDR)
+
+# Rewrite the committed JSON Schema of configs (configs/config.schema.json) after a change of the
+# config schema; tests/test_json_schema.py fails until it equals `dropout-lab schema`.
+schema: install
+	$(BIN)/dropout-lab schema > configs/config.schema.json.tmp && mv configs/config.schema.json.tmp configs/config.schema.json
+
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) results site .pytest_cache

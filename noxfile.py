@@ -28,7 +28,7 @@ TESTS = [
     "tests/test_data.py",
     "tests/test_engines_scikeras.py",
     "tests/test_engines_sklearn_adapter.py",
-    "tests/test_runner.py::test_a_multiclass_run_scores_predicts_and_keeps_every_held_out_row",
+    "tests/test_evaluation.py::test_a_multiclass_run_scores_predicts_and_keeps_every_held_out_row",
 ]
 
 

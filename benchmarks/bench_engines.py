@@ -89,8 +89,8 @@ def measure(variant: str, config: str, epochs: int) -> dict:
 
     from dropout_lab import load_config, load_dataset
 
-    if variant != "tutorial":  # turns on TF op determinism: not for the tutorial's loop
-        from dropout_lab.runner import evaluate  # noqa: F401
+    if variant != "tutorial":  # dropout-lab's own imports, part of its fixed cost
+        from dropout_lab.evaluation import evaluate  # noqa: F401
     import_seconds = time.perf_counter() - import_start
     overrides = [f"training.epochs={epochs}"]
     if variant != "tutorial" and variant not in ("scikeras", "jobs2"):
@@ -113,13 +113,15 @@ def measure(variant: str, config: str, epochs: int) -> dict:
                               sweep=[f"model.layers[{index}].rate={','.join(map(str, RATES))}"]).records
         scores = [a for record in records for a in record.folds["test_accuracy"]]
     elif variant == "sweep6-cells":
-        from dropout_lab.runner import evaluate
+        from dropout_lab.evaluation import evaluate
 
         config, index = _swept(config, overrides)
         cells = [load_config(config, [*overrides, f"model.layers[{index}].rate={rate}"]) for rate in RATES]
         scores = [a for c in cells for a in evaluate(c, dataset).folds["test_accuracy"]]
     else:
-        from dropout_lab.runner import evaluate  # turns on TF op determinism: not for the tutorial's loop
+        from dropout_lab.evaluation import (
+            evaluate,  # its engine turns on TF op determinism: not for the tutorial's loop
+        )
 
         scores = list(evaluate(cfg, dataset, jobs=2 if variant == "jobs2" else 1).folds["test_accuracy"])
     seconds = time.perf_counter() - start

@@ -1,18 +1,19 @@
 """Benchmark: one Sonar rate sweep through each executor, on both engines, and Ray's start-up.
 
-    python benchmarks/bench_executors.py [--epochs 30] [--fused-epochs 300] [--jobs 2]
+    python benchmarks/bench_executors.py [--epochs 30] [--fused-epochs 3000] [--jobs 2]
 
 The sweep (configs/sonar_rate_sweep.yaml: 6 cells x 10 folds = 60 models) runs as the
 command `dropout-lab run` in a fresh process per variant, on the SciKeras engine (epochs
-reduced to ``--epochs``) and on the fused engine (``--fused-epochs``, the config's 300 by
-default: it trains 60 models in seconds), each variant with an empty XLA cache of its own
-(``DROPOUT_LAB_XLA_CACHE``), with:
+reduced to ``--epochs``) and on the fused engine (``--fused-epochs``, 3000 by default: at
+the config's 300 the whole sweep took 11.7 s end to end with ``--jobs 1`` on 2 idle cores,
+mostly fixed cost that a second process or Ray pays again, so scale-out cannot pay there),
+each variant with an empty XLA cache of its own (``DROPOUT_LAB_XLA_CACHE``), with:
 
 - ``--jobs 1`` (this process);
 - ``--executor processes --jobs N`` (N loky workers);
 - ``--executor ray --address`` a Ray head the benchmark starts before and stops after
   (``ray start --head`` on 127.0.0.1, N CPUs, no dashboard, a token in a temporary HOME,
-  Ray's files in a temporary directory): the README's cluster path, on one machine;
+  Ray's files in a temporary directory): the cluster path of docs/guides/ray.md, on one machine;
 - ``--executor ray --jobs N``: a local Ray that the command starts and stops itself.
 
 The Ray variants run with HOME in a temporary directory that holds the head's token.
@@ -128,7 +129,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(ROOT / "configs" / "sonar_rate_sweep.yaml"))
     parser.add_argument("--epochs", type=int, default=30, help="epochs on the SciKeras engine")
-    parser.add_argument("--fused-epochs", type=int, default=300, help="epochs on the fused engine")
+    parser.add_argument("--fused-epochs", type=int, default=3000, help="epochs on the fused engine")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes, and the Ray cluster's CPUs")
     parser.add_argument("--engines", default="scikeras,fused")
     args = parser.parse_args()

@@ -7,7 +7,7 @@ one ``train_tasks`` call of a config's planned splits (the first call: tracing, 
 compile, included) and a second call of the same program.  ``work`` is what
 ``training.xla: auto`` weighs (``engines.fused.program_work``: models x training rows per
 model x epochs x weights per model); the ``auto`` column is what it picks (XLA from
-``XLA_AUTO_WORK``).  The README's *XLA* table is this script's output.
+``XLA_AUTO_WORK``).  The XLA table of docs/studies/performance.md is this script's output.
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ from .errors import ConfigError, listing
 
 STUDIES_DIR = Path(__file__).with_name("studies")
 SUFFIXES = (".yaml", ".yml")
+# a shipped config's first line: the JSON Schema of configs for editors (relative to configs/)
+SCHEMA_LINE = "# yaml-language-server: $schema="
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,22 @@ def init_study(name: str, dest: str | Path = ".", force: bool = False) -> Path:
                 f"from `dropout-lab init {name}`.\n" + yaml.safe_dump(merged, sort_keys=False, width=100))
     else:
         text = source.read_text()
+    text = _with_schema_line(text)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
     except OSError as exc:
         raise ConfigError(f"{target}: cannot write the config: {exc.strerror}") from None
     return target
+
+
+def _with_schema_line(text: str) -> str:
+    """``text`` whose first line points an editor to the installed JSON Schema: a shipped study's
+    line is relative to ``configs/``, where the copy is not."""
+    lines = text.splitlines(keepends=True)
+    if lines and lines[0].startswith(SCHEMA_LINE):
+        lines = lines[1:]
+    return f"{SCHEMA_LINE}{(STUDIES_DIR / 'config.schema.json').resolve().as_uri()}\n" + "".join(lines)
 
 
 def _name(path: Path) -> str:

@@ -48,6 +48,41 @@ _data_dir_option = click.option(
          "else the per-user data directory: see `dropout-lab data`].",
 )
 
+_engine_option = click.option(
+    "--engine", type=click.Choice(ENGINES), default=None,
+    help="Training engine (same as --set training.engine=NAME) [default: the config's, else scikeras].")
+_xla_option = click.option(
+    "--xla/--no-xla", default=None,
+    help="Compile the fused engine's programs with XLA, or not (same as --set training.xla=true|false) "
+         "[default: the config's, else auto: XLA when a run's work repays the compile].")
+_executor_option = click.option(
+    "--executor", type=click.Choice(EXECUTORS), default=None,
+    help="Where units train: in this process, in --jobs local processes, or on Ray "
+         "[default: processes if --jobs > 1, else local].")
+_jobs_option = click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+    help="Worker processes (one TensorFlow thread each); with --executor ray, the CPUs of a local Ray.")
+_address_option = click.option(
+    "--address", default=None, metavar="HOST:PORT",
+    help="Ray cluster to run on (--executor ray) [default: $RAY_ADDRESS, else a local Ray on 127.0.0.1].")
+_track_option = click.option("--track", type=click.Choice(TRACKERS), default=None, help="Log each run to this tracker.")
+_tracking_uri_option = click.option(
+    "--tracking-uri", default=None, metavar="URI",
+    help="MLflow tracking URI, e.g. sqlite:///mlruns.db [default: $MLFLOW_TRACKING_URI, else ./mlruns].")
+_experiment_option = click.option("--experiment", default=None, help="MLflow experiment name [default: dropout-lab].")
+_tracking_strict_option = click.option(
+    "--tracking-strict", is_flag=True,
+    help="A tracking failure is an error (exit 1) instead of a warning; local results are kept either way.")
+_RUN_OPTIONS = (_engine_option, _xla_option, _executor_option, _jobs_option, _address_option, _track_option,
+                _tracking_uri_option, _experiment_option, _tracking_strict_option)
+
+
+def _run_options(command):
+    """``run``'s options that ``tune`` takes too, in ``run``'s order."""
+    for option in reversed(_RUN_OPTIONS):
+        command = option(command)
+    return command
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dropout-lab")
@@ -62,7 +97,7 @@ def _configure_logging() -> None:
     they mean reaches the user as dropout-lab's own one-line warning or error."""
     ours = logging.getLogger("dropout_lab")
     if not ours.handlers:
-        handler = logging.StreamHandler()
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
         ours.addHandler(handler)
     ours.setLevel(logging.INFO)
@@ -72,8 +107,22 @@ def _configure_logging() -> None:
         root.addHandler(logging.NullHandler())  # else logging's last resort prints their warnings
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Lines to whatever ``sys.stderr`` is when they are logged (not the one of the first
+    command: a Python user or a test may call ``main`` many times with stderr replaced)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
 _LAYERS_EPILOG = (f"Layer types (model.layers[i].type): {', '.join(LAYERS)}. Every config key, its type and default "
-                  "are in the README, section Configs; each layer's options in section Layers. "
+                  "are in the docs' config reference, each layer's options in the layer reference (both generated "
+                  "from this code: `make docs`); `dropout-lab schema` prints the JSON Schema of a config. "
                   "`dropout-lab validate CONFIG` checks a config and prints its layers without training.")
 
 
@@ -86,24 +135,7 @@ _LAYERS_EPILOG = (f"Layer types (model.layers[i].type): {', '.join(LAYERS)}. Eve
 @click.option("--repeats", type=click.IntRange(min=1), default=None,
               help="Repeat each evaluation with this many seeds (same as --set evaluation.repeats=N).")
 @_data_dir_option
-@click.option("--engine", type=click.Choice(ENGINES), default=None,
-              help="Training engine (same as --set training.engine=NAME) [default: the config's, else scikeras].")
-@click.option("--xla/--no-xla", default=None,
-              help="Compile the fused engine's programs with XLA, or not (same as --set training.xla=true|false) "
-                   "[default: the config's, else auto: XLA when a run's work repays the compile].")
-@click.option("--executor", type=click.Choice(EXECUTORS), default=None,
-              help="Where units train: in this process, in --jobs local processes, or on Ray "
-                   "[default: processes if --jobs > 1, else local].")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes (one TensorFlow thread each); with --executor ray, the CPUs of a local Ray.")
-@click.option("--address", default=None, metavar="HOST:PORT",
-              help="Ray cluster to run on (--executor ray) [default: $RAY_ADDRESS, else a local Ray on 127.0.0.1].")
-@click.option("--track", type=click.Choice(TRACKERS), default=None, help="Log each run to this tracker.")
-@click.option("--tracking-uri", default=None, metavar="URI",
-              help="MLflow tracking URI, e.g. sqlite:///mlruns.db [default: $MLFLOW_TRACKING_URI, else ./mlruns].")
-@click.option("--experiment", default=None, help="MLflow experiment name [default: dropout-lab].")
-@click.option("--tracking-strict", is_flag=True,
-              help="A tracking failure is an error (exit 1) instead of a warning; local results are kept either way.")
+@_run_options
 @click.option("--fresh", is_flag=True,
               help="Train everything again: ignore folds saved by an interrupted run and finished runs in OUT.")
 @click.option("--replace", is_flag=True,
@@ -137,6 +169,56 @@ def run(configs, out, overrides, sweep_items, no_plots, check_ref, **options) ->
         raise SystemExit(130) from None
     if not outcome.ok:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path), metavar="CONFIG")
+@click.option("--search", "search_items", multiple=True, metavar="KEY=SPACE",
+              help="Search KEY over SPACE: float(LOW, HIGH), log(LOW, HIGH), int(LOW, HIGH) or values V1,V2,... "
+                   "(repeatable; adds to or replaces the config's search: section).")
+@click.option("--trials", type=int, default=20, show_default=True,
+              help="Trials in the study in all (complete, pruned or failed); a resumed study runs what is left.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
+              help="Directory for the study's directory OUT/<name>_tune/.")
+@_set_option
+@_data_dir_option
+@_run_options
+@click.option("--seed", type=int, default=0, show_default=True, help="The sampler's seed: same seed, same trials.")
+@click.option("--sampler", type=click.Choice(["tpe", "random"]), default="tpe", show_default=True,
+              help="Optuna's sampler.")
+@click.option("--storage", default=None, metavar="URL",
+              help="Optuna storage, e.g. sqlite:///study.db or postgresql://... shared by several processes or "
+                   "machines [default: OUT/<name>_tune/study.db].")
+@click.option("--batch", type=int, default=None,
+              help="Trials asked from the sampler together and trained together [default: fused 8; scikeras --jobs].")
+@click.option("--prune/--no-prune", default=None,
+              help="Stop a trial whose fold scores are worse than the best trial's on the same folds (Wilcoxon) "
+                   "[default: on with scikeras, off with fused, where a batch's folds train as one program].")
+@click.option("--metric", default="test_accuracy", show_default=True,
+              help="The folds.csv score to optimize (loss, brier, ece: minimized).")
+@click.option("--confirm-repeats", type=int, default=3, show_default=True,
+              help="Repeats on fresh splits for re-evaluating the best config and the baseline (0: none).")
+@click.option("--fresh", is_flag=True, help="Start the study over: forget its trials.")
+@click.option("--no-plots", is_flag=True, help="Write tables only, no PNG plots.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@_report_errors
+def tune(config, search_items, overrides, no_plots, **options) -> None:
+    """Search CONFIG's values with Optuna: each trial a config cell scored on the same folds, then the
+    best re-evaluated on fresh splits against the config as written.
+
+    Spaces come from the config's search: section and --search.  A study is kept in
+    OUT/<name>_tune/study.db (or --storage): stopped or killed, the same command resumes it
+    without running finished trials again, and several tune processes can work on one study.
+    Writes trials.csv, best.yaml, baseline.yaml, tune.md and plots there.
+    """
+    from .tune import TuneInterrupted
+    from .tune import tune as run_tune
+
+    try:
+        run_tune(config, search=search_items, overrides=overrides, plots=not no_plots, echo=click.echo, **options)
+    except TuneInterrupted as exc:
+        click.echo(f"\n{exc.message}", err=True)
+        raise SystemExit(130) from None
 
 
 @main.command(epilog=_LAYERS_EPILOG)
@@ -176,21 +258,28 @@ def _score_columns() -> list[str]:
                    "regression runs]")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also draw the differences and their intervals into FILE (PNG).")
+@click.option("--bayes", is_flag=True,
+              help="Add the Bayesian correlated t-test (Corani & Benavoli 2015): the probabilities that A is "
+                   "better, that the two are practically equivalent (within --rope), and that B is better.")
+@click.option("--rope", type=click.FloatRange(min=0), default=0.01, show_default=True,
+              help="With --bayes: the region of practical equivalence, a difference of the metric too small "
+                   "to matter.")
 @_report_errors
-def compare(run_dirs, references, fmt, metric, plot_file) -> None:
+def compare(run_dirs, references, fmt, metric, plot_file, bayes, rope) -> None:
     """Compare a score (test accuracy by default) of runs evaluated on the same folds, pair by pair.
 
     Each RUN_DIR is a directory `dropout-lab run` wrote (OUT/<name>/), or a directory
     holding such runs (an OUT directory, a sweep): every run under it is compared.  The
     p-values and intervals come from the corrected resampled t-test (Nadeau & Bengio
     2003).  With --against, each run is compared with the reference run(s) only, and the
-    Markdown table has one row per run.
+    Markdown table has one row per run.  Every table also gives the p-values adjusted for
+    its number of comparisons (Holm).
     """
     from .compare import compare_dirs
     from .scoring import score_column
 
     text, figure = compare_dirs(run_dirs, metric and score_column(metric), fmt, against=references,
-                                plot=plot_file is not None)
+                                plot=plot_file is not None, rope=rope if bayes else None)
     click.echo(text, nl=False)
     if figure is not None:
         from .results import write_figure
@@ -232,6 +321,17 @@ def reproduction(results_dir) -> None:
     text = reproduction_markdown(results_dir)
     click.echo(text, nl=False)
     click.echo(f"-> {write_text(results_dir / 'reproduction.md', text)}")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of a config file, for editors that complete and check keys as you type.
+
+    With the YAML language server, a config's first line `# yaml-language-server: $schema=FILE`
+    points to it (the shipped configs point to configs/config.schema.json)."""
+    from .config.json_schema import schema_text
+
+    click.echo(schema_text(), nl=False)
 
 
 @main.command()

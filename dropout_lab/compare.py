@@ -7,7 +7,8 @@ Two runs can be compared fold by fold only if they saw the same splits: the same
 ``StatsError`` naming the two runs and what differs; ``compare_runs`` then tests every
 pair (i < j) on the differences ``b - a`` of their test accuracies (see ``stats``), or,
 ``against`` some of the runs, every other run against each of those (``b`` the run, ``a``
-the reference): one table of a study's variants against its baseline.
+the reference): one table of a study's variants against its baseline.  :mod:`.compare_markdown`
+writes the tables as Markdown.
 """
 
 from __future__ import annotations
@@ -17,27 +18,30 @@ from pathlib import Path
 
 import pandas as pd
 
+from .compare_markdown import against_markdown, compare_markdown  # noqa: F401  (public here too)
 from .errors import ResultsError, StatsError
-from .render import markdown_table
-from .scoring import UNBOUNDED, bounds, higher_is_better, label, primary, range_text, title
+from .scoring import bounds, higher_is_better, primary, title
 from .stats import (
+    bayesian_correlated_ttest,
     clip_difference,
     corrected_resampled_ttest,
+    holm,
     mean_ci,
-    p_value_text,
     paired_ttest,
     verdict,
 )
 
 KEY = ["repeat", "fold"]
 SAME_PER_FOLD = ("split_seed", "n_test", "n_train")
-COLUMNS = ["run_a", "run_b", "mean_a", "mean_b", "diff", "ci_lo", "ci_hi", "t", "df", "p", "p_uncorrected",
+COLUMNS = ["run_a", "run_b", "mean_a", "mean_b", "diff", "ci_lo", "ci_hi", "t", "df", "p", "p_holm", "p_uncorrected",
            "folds", "repeats", "n_train", "n_test", "confidence", "metric", "verdict"]
+BAYES_COLUMNS = ["rope", "p_a_better", "p_equivalent", "p_b_better"]
 DEFAULT_METRIC = "test_accuracy"
 
 
 def compare_runs(folds: Mapping[str, pd.DataFrame], checksums: Mapping[str, str | None] | None = None,
-                 confidence: float = 0.95, metric: str = DEFAULT_METRIC, against: Sequence[str] = ()) -> pd.DataFrame:
+                 confidence: float = 0.95, metric: str = DEFAULT_METRIC, against: Sequence[str] = (),
+                 rope: float | None = None) -> pd.DataFrame:
     """One row per pair of runs (in the given order, i < j), testing run_b - run_a on ``metric``;
     with ``against`` (names of some of the runs), one row per reference and other run instead,
     testing run - reference (run_a = the reference), references in the order given.
@@ -47,8 +51,13 @@ def compare_runs(folds: Mapping[str, pd.DataFrame], checksums: Mapping[str, str 
     checksum.  Columns: ``mean_a``, ``mean_b`` (mean of ``metric``), ``diff`` (mean of
     b - a), ``ci_lo``/``ci_hi`` (its corrected interval, clipped to where a difference of the
     metric's values lies: [-1, 1] for accuracies, see ``stats.clip_difference``), ``t``, ``df``,
-    ``p`` (corrected), ``p_uncorrected``, ``folds`` (J = repeats x folds), ``repeats``,
+    ``p`` (corrected), ``p_holm`` (``p`` adjusted for the table's comparisons by Holm's
+    method, ``stats.holm``), ``p_uncorrected``, ``folds`` (J = repeats x folds), ``repeats``,
     ``n_train``/``n_test`` (means over the folds, used for the correction) and ``verdict``.
+    With ``rope`` (a difference of the metric too small to matter, e.g. 0.01), the Bayesian
+    correlated t-test adds ``rope``, ``p_a_better``, ``p_equivalent`` and ``p_b_better``: the
+    posterior probabilities that run_a is better by more than ``rope``, that the two are within
+    ``rope`` of each other, and that run_b is better (``stats.bayesian_correlated_ttest``).
     """
     names = list(folds)
     if len(names) < 2:
@@ -66,8 +75,10 @@ def compare_runs(folds: Mapping[str, pd.DataFrame], checksums: Mapping[str, str 
         pairs = [(ref, name) for ref in dict.fromkeys(against) for name in names if name != ref]
     else:
         pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
-    rows = [_compare_pair(a, folds[a], b, folds[b], confidence, metric) for a, b in pairs]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    rows = [_compare_pair(a, folds[a], b, folds[b], confidence, metric, rope) for a, b in pairs]
+    table = pd.DataFrame(rows, columns=COLUMNS + (BAYES_COLUMNS if rope is not None else []))
+    table["p_holm"] = holm(table["p"])
+    return table
 
 
 def run_means(folds: Mapping[str, pd.DataFrame], confidence: float = 0.95,
@@ -79,41 +90,6 @@ def run_means(folds: Mapping[str, pd.DataFrame], confidence: float = 0.95,
         ci = mean_ci(table[metric], confidence, bounds=bounds(metric))
         rows.append({"run": name, "runs": ci.n, "mean": ci.mean, "ci_lo": ci.lo, "ci_hi": ci.hi})
     return pd.DataFrame(rows, columns=["run", "runs", "mean", "ci_lo", "ci_hi"])
-
-
-def against_markdown(table: pd.DataFrame, means: pd.DataFrame) -> str:
-    """``compare_runs(..., against=...)``'s table as Markdown: one row per run with the mean
-    of the compared metric and its interval, then per reference the difference from it with its
-    corrected interval and p; then the pairs that differ significantly."""
-    refs = list(dict.fromkeys(table["run_a"]))
-    first = table.iloc[0]
-    by_pair = {(row.run_a, row.run_b): row for row in table.itertuples(index=False)}
-    confidence = f"{first['confidence']:.0%}"
-    lines = [
-        f"# {title(first['metric'])} against " + ", ".join(refs),
-        "",
-        f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = run - reference; "
-        f"{confidence} CI and p from the corrected resampled t-test (Nadeau & Bengio 2003) with "
-        f"n_test/n_train = {first['n_test']:.4g}/{first['n_train']:.4g}; p not adjusted for the "
-        f"{len(table)} comparisons." + _clip_note(first["metric"]),
-        "",
-    ]
-    rows = []
-    for row in means.itertuples(index=False):
-        ci = "" if pd.isna(row.ci_lo) else f" [{row.ci_lo:.4f}, {row.ci_hi:.4f}]"
-        cells = [row.run, str(row.runs), f"{row.mean:.4f}{ci}"]
-        for ref in refs:
-            pair = by_pair.get((ref, row.run))
-            cells += (["(reference)", ""] if pair is None else
-                      [f"{pair.diff:+.4f} [{pair.ci_lo:+.4f}, {pair.ci_hi:+.4f}]", p_value_text(pair.p)])
-        rows.append(cells)
-    lines += markdown_table(["run", "runs", f"{label(first['metric'])} [{confidence} CI]",
-                             *(text for ref in refs for text in (f"diff vs {ref} [{confidence} CI]", "p"))], rows)
-    significant = table[table["p"] < 1 - first["confidence"]]
-    lines += ["", f"Significant (corrected p < {1 - first['confidence']:.2g}): "
-              + (f"{len(significant)} of {len(table)} comparisons." if len(significant) else "none.")]
-    lines += [f"- {text}" for text in significant["verdict"]]
-    return "\n".join(lines) + "\n"
 
 
 def check_metric(name: str, folds: pd.DataFrame, metric: str) -> None:
@@ -162,42 +138,25 @@ def check_same_folds(name_a: str, a: pd.DataFrame, name_b: str, b: pd.DataFrame,
                    f"(repeat {_num(row['repeat'])}, fold {_num(row['fold'])})")
 
 
-def compare_markdown(table: pd.DataFrame) -> str:
-    """``compare_runs``'s table as Markdown, with each pair's verdict below it."""
-    first = table.iloc[0]
-    metric = first["metric"]
-    lines = [
-        f"# Comparison of {label(metric)}",
-        "",
-        f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = B - A; "
-        f"{first['confidence']:.0%} CI and p from the corrected resampled t-test "
-        f"(Nadeau & Bengio 2003) with n_test/n_train = {first['n_test']:.4g}/{first['n_train']:.4g}; "
-        "p uncorrected from the plain paired t-test." + _clip_note(metric, means=False),
-        "",
-        *markdown_table(
-            ["A", "B", "mean A", "mean B", "diff", "CI", "t", "df", "p", "p uncorrected"],
-            ([row.run_a, row.run_b, f"{row.mean_a:.4f}", f"{row.mean_b:.4f}", f"{row.diff:+.4f}",
-              f"[{row.ci_lo:+.4f}, {row.ci_hi:+.4f}]", f"{row.t:.3f}", row.df, p_value_text(row.p),
-              p_value_text(row.p_uncorrected)] for row in table.itertuples(index=False))),
-    ]
-    lines.append("")
-    lines += [f"- {text}" for text in table["verdict"]]
-    return "\n".join(lines) + "\n"
-
-
 def compare_json(table: pd.DataFrame) -> str:
     """``compare_runs``'s table as a JSON list of objects; an infinite t becomes null."""
     return table.to_json(orient="records", indent=2, double_precision=15) + "\n"
 
 
 def _compare_pair(name_a: str, a: pd.DataFrame, name_b: str, b: pd.DataFrame, confidence: float,
-                  metric: str = DEFAULT_METRIC) -> dict:
+                  metric: str = DEFAULT_METRIC, rope: float | None = None) -> dict:
     merged = a.merge(b, on=KEY, suffixes=("_a", "_b")).sort_values(KEY)
     diffs = merged[f"{metric}_b"] - merged[f"{metric}_a"]
     n_train, n_test = float(merged["n_train_a"].mean()), float(merged["n_test_a"].mean())
     corrected = corrected_resampled_ttest(diffs, n_train, n_test, confidence)
     plain = paired_ttest(diffs, confidence)
     ci_lo, ci_hi = clip_difference(corrected.lo, corrected.hi, bounds(metric))
+    bayes = {}
+    if rope is not None:
+        posterior = bayesian_correlated_ttest(diffs, n_train, n_test, rope)
+        b_better, a_better = ((posterior.p_right, posterior.p_left) if higher_is_better(metric)
+                              else (posterior.p_left, posterior.p_right))
+        bayes = {"rope": rope, "p_a_better": a_better, "p_equivalent": posterior.p_rope, "p_b_better": b_better}
     return {
         "run_a": name_a, "run_b": name_b,
         "mean_a": float(merged[f"{metric}_a"].mean()), "mean_b": float(merged[f"{metric}_b"].mean()),
@@ -207,17 +166,8 @@ def _compare_pair(name_a: str, a: pd.DataFrame, name_b: str, b: pd.DataFrame, co
         "confidence": confidence, "metric": metric,
         "verdict": verdict(name_a, name_b, corrected, plain, alpha=1 - confidence,
                            higher_is_better=higher_is_better(metric)),
+        **bayes,
     }
-
-
-def _clip_note(metric: str, means: bool = True) -> str:
-    """What ``scoring.bounds`` did to the table's intervals of ``metric``: `` Intervals clipped to
-    where the values lie: a mean's to [0, 1], a difference's to [-1, 1].`` (empty when nothing)."""
-    low, high = bounds(metric)
-    parts = [f"a mean's to {range_text((low, high))}"] if means and (low, high) != UNBOUNDED else []
-    if (low - high, high - low) != UNBOUNDED:
-        parts.append(f"a difference's to {range_text((low - high, high - low))}")
-    return f" Intervals clipped to where the values lie: {', '.join(parts)}." if parts else ""
 
 
 def _count(n: int, noun: str) -> str:
@@ -237,7 +187,7 @@ def _shortest_distinct(a: str, b: str, at_least: int = 12) -> tuple[str, str]:
 
 
 def compare_dirs(run_dirs, metric: str | None = None, fmt: str = "md", against: Sequence[str] = (),
-                 plot: bool = False):
+                 plot: bool = False, rope: float | None = None):
     """``dropout-lab compare``: ``(text, figure)``: the table of the runs in ``run_dirs`` as
     Markdown, CSV or JSON, and with ``plot`` a forest plot of the differences (else None).
 
@@ -245,7 +195,8 @@ def compare_dirs(run_dirs, metric: str | None = None, fmt: str = "md", against: 
     labelled ``sweep/cell``).  ``against`` names reference runs (by label, config name or
     directory; a directory not among the runs is added): each other run is compared with
     them only.  ``metric`` None: the runs' headline score (test accuracy, or test RMSE for
-    regression runs).  Raises :class:`~dropout_lab.errors.StatsError` for fewer than two runs.
+    regression runs).  ``rope`` adds the Bayesian correlated t-test (``compare --bayes --rope``).
+    Raises :class:`~dropout_lab.errors.StatsError` for fewer than two runs.
     """
     from .results import read_run
 
@@ -260,7 +211,7 @@ def compare_dirs(run_dirs, metric: str | None = None, fmt: str = "md", against: 
     folds = {label: run.folds for label, run in zip(labels, runs, strict=True)}
     metric = metric or primary(runs[0].folds.columns)[0]
     table = compare_runs(folds, checksums={label: run.checksum for label, run in zip(labels, runs, strict=True)},
-                         metric=metric, against=refs)
+                         metric=metric, against=refs, rope=rope)
     if fmt == "md":
         text = against_markdown(table, run_means(folds, metric=metric)) if refs else compare_markdown(table)
     else:

@@ -22,7 +22,7 @@ from . import interrupt
 from .config import Experiment
 from .data import Dataset
 from .errors import DropoutLabError, listing
-from .executors import Unit
+from .executors import Unit, cut_units
 from .journal import Journal
 from .planning import Plan, RunSpec
 
@@ -79,9 +79,10 @@ class Record:
 class Driver:
     """Plans the runs' units and records their folds as the executor returns them."""
 
-    def __init__(self, out: Path, pool, observers, fresh: bool, replace: bool, plots: bool):
+    def __init__(self, out: Path, pool, observers, fresh: bool, replace: bool, plots: bool, split_units: bool = False):
         self.out, self.pool, self.observers = out, pool, observers
         self.fresh, self.replace, self.plots = fresh, replace, plots
+        self.split_units = split_units  # one split per unit for every engine (tune's pruning: folds in waves)
         self.runs: list[Run] = []
         self.units: list[Unit] = []
         self.sweeps: list = []  # (sweep, where, its runs)
@@ -110,7 +111,6 @@ class Driver:
             self.sweeps.append((sweep, where, [self._add(spec, where) for spec in cells]))
 
     def _add(self, spec: RunSpec, out: Path) -> Run:
-        from .engines import get_engine
         from .results import find_done
 
         run = Run(len(self.runs), spec, out)
@@ -124,12 +124,8 @@ class Driver:
         run.done = run.journal.load()
         todo = [split for split in spec.splits if (split.repeat, split.fold) not in run.done]
         run.todo = {(split.repeat, split.fold) for split in todo}
-        if getattr(get_engine(spec.cfg.training.engine), "STACKS", False):  # one program: a repeat per unit
-            groups = [[s for s in todo if s.repeat == r] for r in dict.fromkeys(s.repeat for s in todo)]
-            groups = groups if self.pool.parallel else [todo] if todo else []
-        else:
-            groups = [[split] for split in todo]
         key = spec.cfg.data.model_dump_json()
+        groups = [[split] for split in todo] if self.split_units else cut_units(spec.cfg, todo, self.pool.parallel)
         self.units += [Unit(len(self.units), run.index, spec.cfg, key, tuple(group)) for group in groups]
         return run
 
@@ -171,8 +167,9 @@ class Driver:
                 self._finish(run)
 
     def _finish(self, run: Run) -> None:
+        from .evaluation import assemble
+        from .provenance import run_info
         from .results import summarize, write_run
-        from .runner import assemble, run_info
 
         interrupt.check()
         if run.reused is not None:

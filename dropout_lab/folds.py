@@ -1,6 +1,6 @@
 """One trained split and its result, whatever the engine: :class:`Split` in, :class:`FoldResult` out.
 
-Light on purpose (no TensorFlow): the runner plans splits, engines return results,
+Light on purpose (no TensorFlow): splits.plan plans splits, engines return results,
 ``results`` journals and writes them.
 """
 

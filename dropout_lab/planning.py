@@ -82,6 +82,12 @@ def resolve(config_files: Sequence[Path], overrides: Sequence[str] = (), sweep_i
     return Plan(plain, sweeps)
 
 
+def resolve_cell(path: Path, cfg: Experiment, source, datasets: dict, data_dir=None, warn=None) -> RunSpec:
+    """One config already validated (a tune trial's), resolved as :func:`resolve` resolves each:
+    its data loaded once per data spec (``datasets`` caches them), checked, its splits and run id fixed."""
+    return _spec(Path(path), cfg, source, datasets, data_dir, warn)
+
+
 def _spec(path: Path, cfg: Experiment, source, datasets: dict, data_dir, warn, sweep=None) -> RunSpec:
     key = cfg.data.model_dump_json()
     if key not in datasets:
@@ -92,7 +98,7 @@ def _spec(path: Path, cfg: Experiment, source, datasets: dict, data_dir, warn, s
         if warn:
             warn(text)
     from .engines import get_engine  # TensorFlow: once the checks that need none have passed
-    from .runner import run_id, uses_xla
+    from .provenance import run_id, uses_xla
 
     try:
         get_engine(cfg.training.engine).check(cfg, dataset)

@@ -2,7 +2,8 @@
 
 One row per cell: its swept values, mean/std/95% interval of test and train accuracy, and the
 paired difference in test accuracy from the first cell (corrected resampled t-test, as
-``dropout-lab compare``).  Pure: nothing is written here.
+``dropout-lab compare``), with its p-value adjusted for the number of cells (Holm).  Pure:
+nothing is written here.
 """
 
 from __future__ import annotations
@@ -19,19 +20,20 @@ from .errors import StatsError
 from .render import interval, markdown_table, protocol
 from .results import summarize
 from .scoring import bounds, higher_is_better, label, primary, range_text
-from .stats import p_value_text
+from .stats import holm, p_value_text
 from .sweep import Sweep, value_text
 
 STAT_COLUMNS = ["runs", "test_mean", "test_std", "test_ci95_low", "test_ci95_high",
                 "train_mean", "train_std", "train_ci95_low", "train_ci95_high"]
-PAIRED_COLUMNS = ["diff_vs_first", "diff_ci95_low", "diff_ci95_high", "p_vs_first"]
+PAIRED_COLUMNS = ["diff_vs_first", "diff_ci95_low", "diff_ci95_high", "p_vs_first", "p_vs_first_holm"]
 
 
 def sweep_table(sweep: Sweep, folds: Mapping[str, pd.DataFrame],
                 checksums: Mapping[str, str | None] | None = None) -> tuple[pd.DataFrame, str | None]:
     """One row per cell: its name, swept values, runs, mean/std/95% CI of test and train
     accuracy, and the paired difference in test accuracy from the first cell (corrected
-    resampled t-test, as ``dropout-lab compare``).
+    resampled t-test, as ``dropout-lab compare``), its p-value raw and adjusted for the
+    number of cells compared (Holm).
 
     Returns the table and, when the paired columns are empty, why.
     """
@@ -55,11 +57,12 @@ def sweep_table(sweep: Sweep, folds: Mapping[str, pd.DataFrame],
                                 None if checksums is None else {n: checksums[n] for n in (first, cell.name)},
                                 metric=metric)
             row = pair.iloc[0]
-            table.loc[i, PAIRED_COLUMNS] = [row["diff"], row["ci_lo"], row["ci_hi"], row["p"]]
+            table.loc[i, PAIRED_COLUMNS[:-1]] = [row["diff"], row["ci_lo"], row["ci_hi"], row["p"]]
     except StatsError as exc:
         table[PAIRED_COLUMNS] = float("nan")
         table.attrs["metric"] = metric
         return table, str(exc)
+    table["p_vs_first_holm"] = holm(table["p_vs_first"])  # the first cell's NaN is no comparison
     table.attrs["metric"] = metric  # which score the table holds (test_accuracy, test_rmse)
     if len(sweep.cells) > 1:
         table.loc[0, "diff_vs_first"] = 0.0
@@ -110,15 +113,15 @@ def sweep_markdown(sweep: Sweep, table: pd.DataFrame, unpaired: str | None) -> s
     head = [labels[key] for key in sweep.keys] + ["runs", f"test {what}", "test 95% CI",
                                                   f"train {what}", "train 95% CI"]
     if paired:
-        head += [f"test diff vs {first.name} [95% CI]", "p"]
+        head += [f"test diff vs {first.name} [95% CI]", "p", "p Holm"]
     rows = []
     for row in table.to_dict("records"):
         cells = [value_text(row[key]) for key in sweep.keys]
         cells += [str(row["runs"]), _pm(row, "test"), _ci(row, "test"), _pm(row, "train"), _ci(row, "train")]
         if paired:
-            cells += (["(reference)", ""] if row["cell"] == first.name else
+            cells += (["(reference)", "", ""] if row["cell"] == first.name else
                       [f"{row['diff_vs_first']:+.4f} " + interval(row["diff_ci95_low"], row["diff_ci95_high"], "+.4f"),
-                       _p(row["p_vs_first"])])
+                       _p(row["p_vs_first"]), _p(row["p_vs_first_holm"])])
         rows.append([*cells, f"[{row['cell']}/]({quote(row['cell'], safe='=,.-_')}/summary.md)"])
     lines += markdown_table([*head, "results"], rows)
     lower = higher_is_better(metric) is False
@@ -129,8 +132,8 @@ def sweep_markdown(sweep: Sweep, table: pd.DataFrame, unpaired: str | None) -> s
     if paired:
         lines.append(f"Test diff: the mean per-fold difference from {first.name} on the same folds, with the "
                      "interval and p of the corrected resampled t-test (Nadeau & Bengio 2003), as "
-                     "`dropout-lab compare` computes them; the p-values are not adjusted for the "
-                     f"{len(sweep.cells) - 1} comparisons.")
+                     "`dropout-lab compare` computes them; p Holm: the p-values adjusted for the "
+                     f"{len(sweep.cells) - 1} comparison{'s' if len(sweep.cells) > 2 else ''} (Holm 1979).")
     else:
         lines.append(f"No paired differences: {unpaired}.")
     return "\n".join(lines) + "\n"

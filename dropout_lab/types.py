@@ -1,15 +1,17 @@
 """Value types of the config schema: each states what it expects, so that type and
 range errors read alike (``must be a float in [0, 1); got 1.5``).
 
-A constraint is a :class:`pydantic.PlainValidator` that checks a value and writes its
-own message; :class:`Section` is the base of every config section (frozen, unknown keys
-are errors that list the known ones).
+A constraint (:class:`Expect`, :class:`Choice`) checks a value, writes its own message and
+describes itself to the generated docs and the JSON Schema; :class:`Section` is the base of
+every config section (frozen, unknown keys are errors that list the known ones).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, model_validator
@@ -19,14 +21,35 @@ ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "elu", "selu", "softplus", "
 INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal")
 
 
-def expect(expected: str, check) -> PlainValidator:
-    """A validator that accepts a value when ``check(value)`` holds, else says ``must be {expected}``."""
-    def validate(value):
-        if not check(value):
-            raise PydanticCustomError("expected", "must be {expected}", {"expected": expected})
+@dataclasses.dataclass(frozen=True)
+class Expect:
+    """A constraint on a config value: it checks the value, writes its own message
+    (``must be {expected}``) and describes itself, to the docs (``expected``) and to the
+    JSON Schema for editors (the annotated type's schema plus ``json_schema``'s keywords)."""
+
+    expected: str
+    check: Callable[[Any], bool]
+    json_schema: tuple[tuple[str, Any], ...] = ()
+
+    def validate(self, value):
+        if not self.check(value):
+            raise PydanticCustomError("expected", "must be {expected}", {"expected": self.expected})
         return value
 
-    return PlainValidator(validate)
+    def __get_pydantic_core_schema__(self, source, handler):
+        validator = PlainValidator(self.validate, json_schema_input_type=source)
+        return validator.__get_pydantic_core_schema__(source, handler)
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        schema = handler(core_schema)
+        schema.update({key: list(value) if isinstance(value, tuple) else value for key, value in self.json_schema})
+        return schema
+
+
+def expect(expected: str, check, **json_schema) -> Expect:
+    """A validator that accepts a value when ``check(value)`` holds, else says ``must be {expected}``;
+    ``json_schema``: JSON Schema keywords that say the same to an editor (``minimum=0``...)."""
+    return Expect(expected, check, tuple(json_schema.items()))
 
 
 def is_int(v) -> bool:
@@ -37,26 +60,35 @@ def is_float(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def choice(names: tuple[str, ...]) -> PlainValidator:
-    """A validator for one of ``names``; the message lists them and suggests the closest."""
-    def validate(value):
-        if value not in names:
-            hint = did_you_mean(value, names)
+@dataclasses.dataclass(frozen=True)
+class Choice(Expect):
+    """One of ``names``: the message lists them and suggests the closest."""
+
+    names: tuple[str, ...] = ()
+
+    def validate(self, value):
+        if value not in self.names:
+            hint = did_you_mean(value, self.names)
             raise PydanticCustomError(
-                "expected", "must be {expected}", {"expected": f"one of: {', '.join(names)}{hint}"}
+                "expected", "must be {expected}", {"expected": f"{self.expected}{hint}"}
             )
         return value
 
-    return PlainValidator(validate)
+
+def choice(names: tuple[str, ...]) -> Choice:
+    """A validator for one of ``names``; the message lists them and suggests the closest."""
+    return Choice(f"one of: {', '.join(names)}", lambda v: v in names, (("enum", tuple(names)),), tuple(names))
 
 
-Rate = Annotated[float, expect("a float in [0, 1)", lambda v: is_float(v) and 0 <= v < 1)]
-PositiveFloat = Annotated[float, expect("a float > 0", lambda v: is_float(v) and v > 0)]
-NonNegativeFloat = Annotated[float, expect("a float >= 0", lambda v: is_float(v) and v >= 0)]
-PositiveInt = Annotated[int, expect("an integer >= 1", lambda v: is_int(v) and v >= 1)]
+Rate = Annotated[float, expect("a float in [0, 1)", lambda v: is_float(v) and 0 <= v < 1,
+                               minimum=0, exclusiveMaximum=1)]
+PositiveFloat = Annotated[float, expect("a float > 0", lambda v: is_float(v) and v > 0, exclusiveMinimum=0)]
+NonNegativeFloat = Annotated[float, expect("a float >= 0", lambda v: is_float(v) and v >= 0, minimum=0)]
+PositiveInt = Annotated[int, expect("an integer >= 1", lambda v: is_int(v) and v >= 1, minimum=1)]
 Int = Annotated[int, expect("an integer", is_int)]
 # what numpy, scikit-learn and Keras accept as a seed
-Seed = Annotated[int, expect("an integer in [0, 4294967295]", lambda v: is_int(v) and 0 <= v <= 2**32 - 1)]
+Seed = Annotated[int, expect("an integer in [0, 4294967295]", lambda v: is_int(v) and 0 <= v <= 2**32 - 1,
+                             minimum=0, maximum=2**32 - 1)]
 Bool = Annotated[bool, expect("true or false", lambda v: isinstance(v, bool))]
 Text = Annotated[str, expect("a string", lambda v: isinstance(v, str))]
 # '=' and ',' for sweep cells, which are named after their values: rate=0.2,max_norm=3
@@ -65,6 +97,7 @@ Name = Annotated[
     expect(
         "a name of letters, digits, '_', '-', '.', '=' or ','",
         lambda v: isinstance(v, str) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.=,-]*", v) is not None,
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.=,-]*$",
     ),
 ]
 MaxNorm = Annotated[float | None, expect("a float > 0 or null", lambda v: v is None or (is_float(v) and v > 0))]
@@ -73,9 +106,12 @@ Initializer = Annotated[str, choice(INITIALIZERS)]
 
 
 class Section(BaseModel):
-    """A config section: frozen, and unknown keys are errors that list the known ones."""
+    """A config section: frozen, and unknown keys are errors that list the known ones.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Each key's description is the docstring under it (pydantic's attribute docstrings): the
+    generated reference and the JSON Schema show it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -110,7 +110,9 @@ def test_the_data_command_lists_the_cache_and_downloads_on_request(tmp_path, ser
     (tmp_path / "cache" / "sonar.csv").write_bytes((sonar_dir / "sonar.csv").read_bytes())
     result = CliRunner().invoke(main, ["data", "--download", "toy"])
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    assert result.stderr.splitlines()[-1] == (f"downloaded {tmp_path / 'cache' / 'toy.bin'} from {url}/toy.bin "
+                                              "and verified it")
+    lines = result.stdout.splitlines()
     assert lines[0] == f"data directory: {tmp_path / 'cache'} ($DROPOUT_LAB_DATA)"
     assert lines[1].split()[:4] == ["sonar", "sonar.csv", f"{(sonar_dir / 'sonar.csv').stat().st_size / 1000:.1f}",
                                     "kB"] and lines[1].endswith("  verified")

@@ -46,7 +46,8 @@ def test_an_unknown_study_is_an_error_listing_the_known_ones(name, hint):
     assert "\n" not in text
 
 
-def test_studies_lists_every_shipped_config_with_its_description():
+def test_studies_lists_every_shipped_config_with_its_description(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")  # the descriptions are shortened to the terminal's width
     found = list_studies()
     assert sorted(s.name for s in found) == SHIPPED
     assert all(s.summary and s.path.parent.resolve() in {CONFIGS, CONFIGS / "regularizers", CONFIGS / "regression"}

@@ -315,7 +315,7 @@ def test_run_help_names_every_layer_kind_and_where_keys_are_documented():
 
     text = " ".join(invoke("run", "--help").output.split())
     assert all(kind in text for kind in LAYERS)
-    assert "README, section Configs" in text and "section Layers" in text
+    assert "config reference" in text and "layer reference" in text and "dropout-lab schema" in text
 
 
 def test_validate_shows_an_lstms_two_rates():

@@ -4,6 +4,7 @@ import json
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from scipy import stats
 
 from dropout_lab.cli import main
 from dropout_lab.compare import against_markdown, compare_markdown, compare_runs, run_means
@@ -290,8 +291,8 @@ def test_cli_against_a_name_on_a_directory_of_runs(runs, tmp_path):
     lines = result.output.splitlines()
     assert lines[0] == "# Test accuracy against sonar_baseline, sonar_hidden"
     header = next(line for line in lines if line.startswith("| run |"))
-    assert header == ("| run | runs | test accuracy [95% CI] | diff vs sonar_baseline [95% CI] | p "
-                      "| diff vs sonar_hidden [95% CI] | p |")
+    assert header == ("| run | runs | test accuracy [95% CI] | diff vs sonar_baseline [95% CI] | p | p Holm "
+                      "| diff vs sonar_hidden [95% CI] | p | p Holm |")
     rows = {line.split(" | ")[0][2:]: line for line in lines if line.startswith("| sonar_")}
     assert list(rows) == ["sonar_baseline", "sonar_hidden", "sonar_input"]  # directory order
     corrected, _ = expected(BASELINE, INPUT)
@@ -299,7 +300,7 @@ def test_cli_against_a_name_on_a_directory_of_runs(runs, tmp_path):
     assert rows["sonar_input"].startswith(
         f"| sonar_input | 10 | {ci.mean:.4f} [{ci.lo:.4f}, {ci.hi:.4f}] "
         f"| {corrected.mean:+.4f} [{corrected.lo:+.4f}, {corrected.hi:+.4f}] | {p_value_text(corrected.p)} |")
-    assert "| sonar_baseline | 10 | " in rows["sonar_baseline"] and "| (reference) |  |" in rows["sonar_baseline"]
+    assert "| sonar_baseline | 10 | " in rows["sonar_baseline"] and "| (reference) |  |  |" in rows["sonar_baseline"]
     assert "Significant (corrected p < 0.05): " in result.output
     csv = pd.read_csv(io.StringIO(invoke(tmp_path, "--against", "sonar_hidden", "--format", "csv").output))
     assert list(zip(csv.run_a, csv.run_b, strict=True)) == [("sonar_hidden", "sonar_baseline"),
@@ -376,3 +377,54 @@ def test_the_plots_legend_says_which_colour_is_which_reference_and_what_filled_m
     assert colours == [tuple(bars.lines[2][0].get_color()[0]) for bars in ax.containers]
     assert len(set(colours)) == len(against)
     assert ax.get_xlabel() == f"difference in mean {metric.replace('_', ' ')} (run - reference)"
+
+
+def test_holm_adjusts_the_p_values_of_the_tables_comparisons(runs, tmp_path):
+    table = pd.read_csv(io.StringIO(invoke(*runs, "--format", "csv").output))
+    p = table["p"].tolist()  # three comparisons: Holm multiplies the smallest by 3, the next by 2, the last by 1
+    order = sorted(range(3), key=p.__getitem__)
+    steps = [min(1.0, (3 - rank) * p[i]) for rank, i in enumerate(order)]
+    by_hand = [max(steps[: rank + 1]) for rank in range(3)]
+    assert [table["p_holm"][i] for i in order] == pytest.approx(by_hand)
+    assert all(table["p_holm"] >= table["p"])
+    md = invoke(tmp_path, "--against", "sonar_baseline").output
+    assert "p Holm: p adjusted for the 2 comparisons (Holm 1979)" in md
+    row = next(line for line in md.splitlines() if line.startswith("| sonar_hidden |"))
+    against = compare_runs({"b": read_run(runs[0]).folds, "h": read_run(runs[2]).folds,
+                            "i": read_run(runs[1]).folds}, against=["b"])
+    assert row.endswith(f"| {p_value_text(against['p'][0])} | {p_value_text(against['p_holm'][0])} |")
+
+
+def test_bayes_adds_the_three_posterior_probabilities(runs):
+    result = invoke(runs[0], runs[2], "--bayes", "--rope", "0.01", "--format", "json")
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.output)[0]
+    diffs = [h - b for b, h in zip(BASELINE, HIDDEN, strict=True)]
+    n, mean = 10, sum(diffs) / 10
+    s2 = sum((d - mean) ** 2 for d in diffs) / (n - 1)
+    scale = (s2 * (1 / n + 20.8 / 187.2)) ** 0.5  # rho / (1 - rho) = n_test / n_train
+    posterior = stats.t(n - 1, loc=mean, scale=scale)
+    assert row["rope"] == 0.01
+    assert row["p_a_better"] == pytest.approx(posterior.cdf(-0.01))
+    assert row["p_equivalent"] == pytest.approx(posterior.cdf(0.01) - posterior.cdf(-0.01))
+    assert row["p_b_better"] == pytest.approx(posterior.sf(0.01))
+    md = invoke(runs[0], runs[2], "--bayes").output
+    assert "| P(A better) | P(equiv.) | P(B better) |" in md and "rope 0.01" in md
+    assert "p_b_better" not in invoke(runs[0], runs[2], "--format", "csv").output  # only with --bayes
+
+
+def test_for_a_loss_b_better_is_the_mass_below_the_rope():
+    frame = pd.DataFrame({"repeat": 1, "fold": [1, 2, 3], "split_seed": 7, "n_train": 8, "n_test": 4})
+    folds = {"a": frame.assign(test_loss=[0.5, 0.6, 0.7]), "b": frame.assign(test_loss=[0.3, 0.45, 0.4])}
+    row = compare_runs(folds, metric="test_loss", rope=0.01).iloc[0]
+    assert row["p_b_better"] > 0.9 > row["p_a_better"]
+
+
+def test_bayes_against_a_reference_has_three_columns_per_reference(runs, tmp_path):
+    md = invoke(tmp_path, "--against", "sonar_baseline", "--bayes").output
+    header = next(line for line in md.splitlines() if line.startswith("| run |"))
+    assert header.endswith("| p | p Holm | P(ref better) | P(equiv.) | P(run better) |")
+    row = next(line for line in md.splitlines() if line.startswith("| sonar_baseline |"))
+    assert row.endswith("| (reference) |  |  |  |  |  |")
+    csv = pd.read_csv(io.StringIO(invoke(tmp_path, "--against", "sonar_baseline", "--bayes", "--format", "csv").output))
+    assert (csv["p_a_better"] + csv["p_equivalent"] + csv["p_b_better"]).tolist() == pytest.approx([1.0, 1.0])

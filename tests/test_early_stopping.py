@@ -7,7 +7,8 @@ import numpy as np
 
 from dropout_lab.config import load_config
 from dropout_lab.data import load_dataset
-from dropout_lab.runner import evaluate, plan
+from dropout_lab.evaluation import evaluate
+from dropout_lab.splits import plan
 
 from .conftest import CONFIGS
 

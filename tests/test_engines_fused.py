@@ -10,7 +10,8 @@ from dropout_lab.config import DenseLayer, SGDConfig, load_config
 from dropout_lab.data import load_dataset
 from dropout_lab.engines import Task, architecture_key, check_supported, fused, train_tasks
 from dropout_lab.errors import ConfigError
-from dropout_lab.runner import derive_seed, evaluate, splits
+from dropout_lab.evaluation import evaluate
+from dropout_lab.splits import derive_seed, splits
 
 from ._fused import (  # noqa: F401  (seeded_keras: an autouse fixture)
     NOISE_LAYERS,
@@ -150,6 +151,7 @@ def test_the_engine_refuses_samples_that_are_not_flat():
 
 # --- a real outcome on the Sonar data ---
 
+@pytest.mark.slow  # fast cover: test_engines_fused_program's per-step equality with Keras
 def test_sonar_baseline_close_to_the_scikeras_engine(sonar_dir):
     """3 folds x 15 epochs (the SciKeras side takes ~10 s).  Over six split seeds the two
     engines' means differed by 0.026 (sd), with no sign of a bias; here 0.83 vs 0.78."""
@@ -260,7 +262,7 @@ def test_scikeras_engine_refuses_xla(sonar_env):
     (["training.xla=auto", "training.epochs=300", "evaluation.n_splits=10"], True),  # the Sonar study's work
 ])
 def test_use_xla_resolves_auto_by_the_runs_work(sonar_env, overrides, expected):
-    from dropout_lab.runner import uses_xla
+    from dropout_lab.provenance import uses_xla
 
     cfg = load_config(CONFIGS / "smoke.yaml", ["training.engine=fused", *overrides])
     dataset = load_dataset(cfg.data)
@@ -270,7 +272,7 @@ def test_use_xla_resolves_auto_by_the_runs_work(sonar_env, overrides, expected):
 
 
 def test_run_id_says_which_mode_auto_chose(sonar_env, monkeypatch):
-    from dropout_lab.runner import run_id
+    from dropout_lab.provenance import run_id
 
     cfg = load_config(CONFIGS / "smoke.yaml", ["training.engine=fused", "training.xla=auto"])
     dataset = load_dataset(cfg.data)

@@ -1,6 +1,6 @@
 """The Ray executor on a local cluster on loopback (num_cpus=2, no dashboard, Ray's temp dir and
 HOME in temporary directories), one per module, and on a head started with ``ray start`` as
-the README says (slow).
+the docs say (docs/guides/ray.md; slow).
 
 Small on purpose: a 2-cell sweep of smoke with 2 folds and 1 epoch (4 SciKeras units, or 2
 fused ones)."""
@@ -105,6 +105,7 @@ def run_sweep(out, engine="scikeras", observers=()):
                    engine=engine, executor="ray", observers=list(observers))
 
 
+@pytest.mark.slow
 def test_a_sweep_on_ray_gives_the_numbers_of_one_process(cluster, local, tmp_path):
     outcome = run_sweep(tmp_path)
     same_tables(tmp_path, local)
@@ -251,7 +252,7 @@ def test_an_interrupted_ray_run_resumes_from_its_journal(cluster, references, tm
     same_tables(tmp_path, references(engine))
 
 
-# A Ray head started the README's way, on the Ray that `make install` pins: a token in
+# A Ray head started the docs' way (docs/guides/ray.md), on the Ray that `make install` pins: a token in
 # ~/.ray/auth_token turns token authentication on. Everything in a temporary home and
 # temporary directories; the head is stopped through its own process (`ray stop` would stop
 # every Ray on the machine).

@@ -11,7 +11,7 @@ from dropout_lab.data import load_dataset
 from dropout_lab.engines.fused import Task, train_tasks
 from dropout_lab.engines.mc_dropout import mc_predict_proba
 from dropout_lab.errors import ConfigError
-from dropout_lab.runner import evaluate
+from dropout_lab.evaluation import evaluate
 
 from .conftest import CONFIGS
 

@@ -75,7 +75,7 @@ def test_the_journal_is_resumed_by_the_driver(sonar_env, tmp_path):
     # plant fold (1, 1) of that run in a journal of a fresh OUT: only fold 2 trains
     from dropout_lab.config import load_config
     from dropout_lab.data import load_dataset
-    from dropout_lab.runner import run_id
+    from dropout_lab.provenance import run_id
 
     cfg = load_config(CONFIGS / "smoke.yaml", TINY)
     dataset = load_dataset(cfg.data)
@@ -160,7 +160,7 @@ def test_an_unreachable_ray_address_fails_fast_and_writes_nothing(sonar_env, tmp
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("xla", ["false", "true"])
+@pytest.mark.parametrize("xla", ["false", pytest.param("true", marks=pytest.mark.slow)])  # XLA compiles: slow
 def test_a_run_stacked_with_a_whole_command_equals_the_same_run_alone(sonar_env, tmp_path, xla):
     """The fused engine trains every run of a command that shares an architecture as one
     program (one call per architecture), and a run's folds stay those it gets alone, in

@@ -34,7 +34,7 @@ def _counting(monkeypatch, module, name: str, calls: Counter, key=lambda *args: 
 ])
 def test_a_run_reads_each_file_once_and_plans_hashes_and_summarizes_once(sonar_env, tmp_path, monkeypatch,
                                                                            config, files):
-    from dropout_lab import runner
+    from dropout_lab import provenance
     from dropout_lab.config import loader
     from dropout_lab.preflight import data as preflight
     from dropout_lab.results import rundir
@@ -42,7 +42,7 @@ def test_a_run_reads_each_file_once_and_plans_hashes_and_summarizes_once(sonar_e
     calls = Counter()
     _counting(monkeypatch, loader, "read_yaml", calls, key=lambda path: Path(path).name)
     _counting(monkeypatch, preflight, "plan", calls)
-    _counting(monkeypatch, runner, "run_id", calls)
+    _counting(monkeypatch, provenance, "run_id", calls)
     _counting(monkeypatch, rundir, "summarize", calls)
     import dropout_lab.results as results
 

@@ -19,8 +19,8 @@ from dropout_lab.cli import main
 from dropout_lab.config import load_config
 from dropout_lab.data import load_dataset
 from dropout_lab.folds import FoldResult
+from dropout_lab.provenance import run_id
 from dropout_lab.results import Journal
-from dropout_lab.runner import run_id
 from dropout_lab.scoring import columns
 
 from .conftest import CONFIGS

@@ -80,20 +80,31 @@ def test_every_study_config_is_shipped_with_its_description():
             assert cfg.model != base.model
 
 
-def test_validate_prints_each_study_configs_layer_shapes():
-    result = invoke("validate", *(CONFIGS / f"{name}.yaml" for name in SHAPES))
+def _validate_prints_layer_shapes(names):
+    result = invoke("validate", *(CONFIGS / f"{name}.yaml" for name in names))
     assert result.exit_code == 0, result.output
-    for name, layers in SHAPES.items():
+    for name in names:
         assert _printed_layers(result.output, name) == [("Reshape", "(8, 8, 1)" if "cnn" in name else "(8, 8)"),
-                                                          *layers], name
-    assert "sample shape (8, 8, 1)" in result.output and "sample shape (8, 8))" in result.output
-    assert f"sweep: 5 cells, each ok: {'; '.join(RATES)}" in result.output
+                                                          *SHAPES[name]], name
+    return result.output
+
+
+def test_validate_prints_a_cnn_and_an_lstm_studys_layer_shapes():
+    """The fast cover of the test below: one study of each kind (validate builds each layer)."""
+    output = _validate_prints_layer_shapes(["digits_cnn_dropout_both", "digits_lstm_variational"])
+    assert "sample shape (8, 8, 1)" in output and "sample shape (8, 8))" in output
+
+
+@pytest.mark.slow
+def test_validate_prints_each_study_configs_layer_shapes():
+    output = _validate_prints_layer_shapes(list(SHAPES))  # the sweep among them
+    assert f"sweep: 5 cells, each ok: {'; '.join(RATES)}" in output
 
 
 def test_a_study_trains_on_its_view_of_the_digits(tmp_path):
     """The fast cover of the slow test below: the CNN with both dropouts (spatial, then
     standard) on 8x8 images learns above the 1/10 chance in 2 epochs. (An LSTM with input and
-    recurrent dropout trains on flat rows in test_runner.py; validate builds every study above.)"""
+    recurrent dropout trains on flat rows in test_evaluation.py; validate builds every study above.)"""
     name = "digits_cnn_dropout_both"
     result = invoke("run", CONFIGS / f"{name}.yaml", *TINY, "--no-plots", "-q", "--out", tmp_path)
     assert result.exit_code == 0, result.output

@@ -215,8 +215,21 @@ def test_sweep_files_pair_every_cell_with_the_first(tmp_path):
     assert table["diff_vs_first"].tolist() == pytest.approx([0.0, 0.05, 0.10, 0.15])
     md = texts["sweep.md"]
     assert "| 0.5 | 3 | 2 | 0.9000 ± 0.0500 |" in md and "Highest mean test accuracy: rate=0.5,max_norm=3" in md
-    assert "test diff vs rate=0.0,max_norm=null" in md and "not adjusted for the 3 comparisons" in md
+    assert "test diff vs rate=0.0,max_norm=null" in md and "adjusted for the 3 comparisons (Holm 1979)" in md
     assert load_config(write(tmp_path / "again.yaml", texts["sweep.yaml"])).sweep == sweep.base.sweep
+
+
+def test_the_sweep_table_adjusts_its_p_values_for_the_number_of_cells():
+    sweep = expand(CONFIGS / "smoke.yaml", (), [f"{RATE}=0.0,0.2,0.4"])
+    frame = FOLDS.loc[[0, 1, 0, 1]].assign(fold=[1, 2, 3, 4]).reset_index(drop=True)
+    gains = {"rate=0.0": [0, 0, 0, 0], "rate=0.2": [0.04, 0.01, 0.03, 0.00], "rate=0.4": [0.02, -0.01, 0.05, 0.0]}
+    folds = {name: frame.assign(test_accuracy=frame["test_accuracy"] + pd.Series(gain)) for name, gain in gains.items()}
+    table = pd.read_csv(pd.io.common.StringIO(sweep_files(sweep, folds, plots=False)[0]["sweep.csv"]))
+    p = table["p_vs_first"].tolist()[1:]  # two comparisons: the smaller p x 2, the larger x 1 (kept monotone)
+    low, high = sorted(p)
+    adjusted = {low: min(1.0, 2 * low), high: max(min(1.0, 2 * low), high)}
+    assert table["p_vs_first_holm"].tolist()[1:] == pytest.approx([adjusted[x] for x in p])
+    assert pd.isna(table["p_vs_first_holm"][0]) and all(table["p_vs_first_holm"][1:] >= table["p_vs_first"][1:])
 
 
 @pytest.mark.parametrize("items, lines", [

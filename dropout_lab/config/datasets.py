@@ -40,13 +40,18 @@ class _Regression(Section):
 
 class SonarData(_Classification):
     dataset: Literal["sonar"]
+    """The dataset."""
 
 
 class CirclesData(_Classification):
     dataset: Literal["circles"]
+    """The dataset."""
     n_samples: Annotated[int, expect("an integer >= 4", lambda v: is_int(v) and v >= 4)] = 100
+    """Points of sklearn.datasets.make_circles."""
     noise: NonNegativeFloat = 0.1
+    """Standard deviation of the Gaussian noise added to the points."""
     random_state: Seed = 1
+    """make_circles' seed."""
 
 
 class CsvData(OmitDefaults):
@@ -56,22 +61,29 @@ class CsvData(OmitDefaults):
     _OMITTED_AT_DEFAULT = {"task": lambda v: v == "classification"}
 
     dataset: Literal["csv"]
+    """The dataset."""
     task: Task = "classification"
+    """classification (the label column holds classes) or regression (a numeric target)."""
     path: Text
+    """The CSV file: relative to the config file (given with --set or --sweep: to the working directory)."""
     label_column: Annotated[
         str | int | None,
         expect("a column name, a column index, or null (last column)",
                lambda v: v is None or isinstance(v, str) or is_int(v)),
     ] = None
+    """The label column: its name, its index, or null for the last column."""
     header: Bool = True
+    """Whether the first row holds the column names."""
     delimiter: Annotated[
         str, expect("a single character such as ',', ';' or '\\t'",
                     lambda v: isinstance(v, str) and len(v) == 1 and v not in '"\r\n')
     ] = ","
+    """The field separator, one character."""
     positive_label: Annotated[
         str | int | None,
         expect("a label value or null", lambda v: v is None or isinstance(v, str) or is_int(v)),
     ] = None
+    """With two classes, the label that is class 1; null: the larger label when sorted."""
 
 
 DIGITS = tuple(range(10))
@@ -90,8 +102,11 @@ class DigitsData(_Classification):
     ``image`` (8, 8, 1), ``sequence`` (8, 8): 8 steps (rows) of 8 pixels."""
 
     dataset: Literal["digits"]
+    """The dataset."""
     classes: list[DigitClass] | None = None
+    """Keep only these digits (at least 2); null: all ten."""
     view: Annotated[str, choice(VIEWS)] = "flat"
+    """One sample's shape: flat (64,), image (8, 8, 1) or sequence (8, 8): 8 steps of 8 pixels."""
 
     @field_validator("classes")
     @classmethod
@@ -109,7 +124,9 @@ class MnistData(_Classification):
     ``sequence`` (28, 28): 28 steps (rows) of 28 pixels."""
 
     dataset: Literal["mnist"]
+    """The dataset."""
     view: Annotated[str, choice(VIEWS)] = "flat"
+    """One sample's shape: flat (784,), image (28, 28, 1) or sequence (28, 28)."""
 
 
 class NpzData(OmitDefaults):
@@ -119,20 +136,30 @@ class NpzData(OmitDefaults):
     _OMITTED_AT_DEFAULT = {"task": lambda v: v == "classification"}
 
     dataset: Literal["npz"]
+    """The dataset."""
     task: Task = "classification"
+    """classification (the label column holds classes) or regression (a numeric target)."""
     path: Text
+    """The .npz file, relative to the config file."""
     x_key: Text = "X"
+    """The name of the features array in the file (any shape, rows first)."""
     y_key: Text = "y"
+    """The name of the labels array in the file."""
 
 
 class RandomData(_Classification):
     """Random features and random labels: the random-features example (accuracy stays at chance)."""
 
     dataset: Literal["random"]
+    """The dataset."""
     n_samples: Annotated[int, expect("an integer >= 4", lambda v: is_int(v) and v >= 4)] = 1200
+    """Rows."""
     n_features: PositiveInt = 25
+    """Features per row, uniform in [0, 1)."""
     n_classes: Annotated[int, expect("an integer >= 2", lambda v: is_int(v) and v >= 2)] = 5
+    """Classes, drawn uniformly."""
     seed: Seed = 1
+    """The generator's seed (numpy.random.default_rng)."""
 
 
 class DiabetesData(_Regression):
@@ -140,6 +167,7 @@ class DiabetesData(_Regression):
     target a measure of disease progression one year later (25 to 346)."""
 
     dataset: Literal["diabetes"]
+    """The dataset."""
 
 
 class Friedman1Data(_Regression):
@@ -147,10 +175,15 @@ class Friedman1Data(_Regression):
     + 10 x3 + 5 x4 + noise * N(0, 1)``, features uniform on [0, 1] (those after the fifth unused)."""
 
     dataset: Literal["friedman1"]
+    """The dataset."""
     n_samples: Annotated[int, expect("an integer >= 10", lambda v: is_int(v) and v >= 10)] = 200
+    """Rows of sklearn.datasets.make_friedman1."""
     n_features: Annotated[int, expect("an integer >= 5", lambda v: is_int(v) and v >= 5)] = 10
+    """Features per row (the target uses the first five)."""
     noise: NonNegativeFloat = 1.0
+    """Standard deviation of the Gaussian noise added to the target."""
     random_state: Seed = 1
+    """make_friedman1's seed."""
 
 
 Interval = Annotated[
@@ -166,13 +199,21 @@ class Gap1dData(_Regression):
     holdout, n_train: <n_samples>}`` trains on them and tests on the grid."""
 
     dataset: Literal["gap1d"]
+    """The dataset."""
     n_samples: Annotated[int, expect("an integer >= 4", lambda v: is_int(v) and v >= 4)] = 80
+    """Noisy training rows, drawn in the domain outside the gap (the first rows)."""
     n_grid: Annotated[int, expect("an integer >= 2", lambda v: is_int(v) and v >= 2)] = 200
+    """Evenly spaced noise-free rows over the grid (after the training rows)."""
     domain: Interval = [-3.0, 3.0]
+    """[low, high] of the training inputs."""
     gap: Interval = [-0.5, 1.5]
+    """[low, high] inside the domain where no training input lies."""
     grid: Interval | None = None
+    """[low, high] of the grid rows; null: the domain."""
     noise: NonNegativeFloat = 0.1
+    """Standard deviation of the Gaussian noise on the training targets."""
     seed: Seed = 1
+    """The generator's seed (numpy.random.default_rng)."""
 
 
 DataConfig = Annotated[SonarData | CirclesData | CsvData | DigitsData | MnistData | NpzData | RandomData

@@ -40,12 +40,17 @@ class InferenceConfig(Section):
     ``tau``: regression only, a fixed precision instead (no validation model)."""
 
     mode: Annotated[str, choice(INFERENCE_MODES)] = "standard"
+    """standard: dropout off at prediction (Keras' default); mc_dropout: dropout kept on, the probabilities of
+    `samples` stochastic passes averaged."""
     samples: PositiveInt = DEFAULT_SAMPLES
+    """Stochastic passes T of Monte Carlo dropout (mode mc_dropout only)."""
     validation_fraction: Annotated[
         float, expect("a float in (0, 1)", lambda v: is_float(v) and 0 < v < 1)] = DEFAULT_VALIDATION_FRACTION
-    # regression only: a fixed model precision instead of one chosen on validation rows (as in a grid
-    # over tau, Gal's UCI protocol); no validation model is trained then
+    """Regression only: the part of each training part on which the model precision tau is chosen (a model
+    trained on the rest); never test rows."""
     tau: Annotated[float | None, expect("a float > 0 or null", lambda v: v is None or (is_float(v) and v > 0))] = None
+    """Regression only: a fixed model precision tau instead of one chosen on validation rows (no validation
+    model is trained; for a grid over tau, as in Gal's UCI protocol)."""
 
     @model_validator(mode="after")
     def _samples_only_for_mc(self) -> InferenceConfig:

@@ -58,11 +58,13 @@ def read_config(path: str | Path) -> ConfigFile:
 
 
 def load_config_sourced(
-    path: str | Path | ConfigFile, overrides: list[str] | tuple[str, ...] = (), cell: dict[str, Any] | None = None
+    path: str | Path | ConfigFile, overrides: list[str] | tuple[str, ...] = (), cell: dict[str, Any] | None = None,
+    label: Callable[[Any], str] = sweep_label,
 ) -> tuple[Experiment, Callable[[Sequence], str]]:
     """``load_config``, and a function telling who wrote the value at a key path: the file of
     the ``extends`` chain that sets it, ``FILE (--set ...)``, or ``FILE`` for a sweep cell's
-    values.  Checks made later (against the data) name the place with it."""
+    values.  Checks made later (against the data) name the place with it.  ``label`` names a
+    cell's key in errors (``sweep["KEY"]``; a tune trial's ``search["KEY"]``)."""
     file = path if isinstance(path, ConfigFile) else read_config(path)
     path, chain = file.path, list(file.chain)
     data = copy.deepcopy(file.data)  # overrides and cells assign into it
@@ -71,8 +73,9 @@ def load_config_sourced(
     cell_keys = []
     if cell is not None:
         data.pop("sweep", None)
+        data.pop("search", None)
         for key, value in cell.items():
-            cell_keys.append(assign(data, parse_key_path(key), copy.deepcopy(value), f"{path}: {sweep_label(key)}"))
+            cell_keys.append(assign(data, parse_key_path(key), copy.deepcopy(value), f"{path}: {label(key)}"))
     _resolve_paths(data, path.parent)  # a sweep cell's path, from the file's sweep
 
     def source(loc: Sequence) -> str:

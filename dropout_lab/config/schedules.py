@@ -49,33 +49,49 @@ class ExponentialDecay(Section):
     """``keras.optimizers.schedules.ExponentialDecay``."""
 
     schedule: Literal["exponential_decay"]
+    """The schedule."""
     initial_learning_rate: PositiveFloat
+    """The rate at step 0."""
     decay_steps: PositiveInt
+    """Steps over which the rate is multiplied by decay_rate once."""
     decay_rate: PositiveFloat
+    """The factor per decay_steps steps."""
     staircase: Bool = False
+    """Decay in steps: floor the exponent s / decay_steps."""
 
 
 class InverseTimeDecay(Section):
     """``keras.optimizers.schedules.InverseTimeDecay``."""
 
     schedule: Literal["inverse_time_decay"]
+    """The schedule."""
     initial_learning_rate: PositiveFloat
+    """The rate at step 0."""
     decay_steps: PositiveInt
+    """The step scale: rate = initial_learning_rate / (1 + decay_rate * s / decay_steps)."""
     decay_rate: NonNegativeFloat
+    """How fast the rate falls."""
     staircase: Bool = False
+    """Decay in steps: floor s / decay_steps."""
 
 
 class CosineDecay(Section):
     """``keras.optimizers.schedules.CosineDecay`` (with its optional linear warm-up)."""
 
     schedule: Literal["cosine_decay"]
+    """The schedule."""
     initial_learning_rate: NonNegativeFloat
+    """The rate at step 0."""
     decay_steps: PositiveInt
+    """Steps of the half cosine down to alpha times the peak rate."""
     alpha: UnitFloat = 0.0
+    """The final rate as a fraction of the peak rate."""
     warmup_target: Annotated[
         float | None, expect("a float > 0 or null", lambda v: v is None or (is_float(v) and v > 0))
     ] = None
+    """The peak rate reached linearly over warmup_steps; null: no warm-up."""
     warmup_steps: NonNegativeInt = 0
+    """Steps of the linear warm-up."""
 
     @model_validator(mode="after")
     def _some_rate(self) -> CosineDecay:
@@ -92,8 +108,11 @@ class PiecewiseConstantDecay(Section):
     ``boundaries[0]``, ..., ``values[-1]`` after ``boundaries[-1]``."""
 
     schedule: Literal["piecewise_constant"]
+    """The schedule."""
     boundaries: Boundaries
+    """The optimizer steps where the rate changes."""
     values: Values
+    """The rates: values[0] up to boundaries[0], ..., values[-1] after the last boundary."""
 
     @field_validator("values")
     @classmethod
@@ -131,7 +150,7 @@ def _which(value: Any) -> str | None:
 PositiveRate = Annotated[
     float,
     expect("a float > 0 or a schedule {schedule: " + " | ".join(SCHEDULES) + ", ...}",
-           lambda v: is_float(v) and v > 0),
+           lambda v: is_float(v) and v > 0, exclusiveMinimum=0),
 ]
 # ``training.optimizer.learning_rate``: a number, or a mapping tagged by ``schedule``; an
 # unknown or missing tag reads as ``...learning_rate.schedule must be one of: ...``

@@ -49,6 +49,7 @@ from .datasets import (  # noqa: F401  (public here too)
 )
 from .inference import DEFAULT_BINS, CalibrationBins, InferenceConfig, OmitDefaults, is_standard
 from .schedules import SCHEDULES, LearningRate
+from .search_rules import check_search
 from .stopping import EarlyStoppingConfig
 from .sweep_rules import check_sweep
 
@@ -79,6 +80,8 @@ class ModelConfig(Section):
     the data's classes before training (:func:`dropout_lab.preflight.check_output`)."""
 
     layers: list[Layer]
+    """The model's layers in order, each a mapping with its `type` and options (see the layer reference); the last
+    is the output layer: dense(1, sigmoid) for two classes, dense(K, softmax) for K classes."""
 
     @field_validator("layers")
     @classmethod
@@ -95,24 +98,37 @@ class ModelConfig(Section):
 
 class SGDConfig(Section):
     name: Literal["sgd"]
+    """The optimizer."""
     learning_rate: LearningRate = 0.01
+    """The learning rate: a float > 0, or a schedule `{schedule: NAME, ...}`."""
     momentum: Annotated[float, expect("a float in [0, 1]", lambda v: is_float(v) and 0 <= v <= 1)] = 0.0
+    """Momentum (keras.optimizers.SGD)."""
     nesterov: Bool = False
+    """Nesterov momentum."""
 
 
 class AdamConfig(Section):
     name: Literal["adam"]
+    """The optimizer."""
     learning_rate: LearningRate = 0.001
+    """The learning rate: a float > 0, or a schedule `{schedule: NAME, ...}`."""
     beta_1: Rate = 0.9
+    """Decay rate of the first-moment estimates."""
     beta_2: Rate = 0.999
+    """Decay rate of the second-moment estimates."""
     epsilon: PositiveFloat = 1e-7
+    """Added to the denominator for numerical stability."""
 
 
 class RMSpropConfig(Section):
     name: Literal["rmsprop"]
+    """The optimizer."""
     learning_rate: LearningRate = 0.001
+    """The learning rate: a float > 0, or a schedule `{schedule: NAME, ...}`."""
     rho: Rate = 0.9
+    """Decay rate of the moving average of squared gradients."""
     momentum: Rate = 0.0
+    """Momentum."""
 
 
 class NadamConfig(AdamConfig):
@@ -120,6 +136,7 @@ class NadamConfig(AdamConfig):
     and defaults."""
 
     name: Literal["nadam"]
+    """The optimizer."""
 
 
 class AdamWConfig(Section):
@@ -127,11 +144,17 @@ class AdamWConfig(Section):
     before each update every weight (biases included) shrinks by ``weight_decay * learning_rate``."""
 
     name: Literal["adamw"]
+    """The optimizer."""
     learning_rate: LearningRate = 0.001
+    """The learning rate: a float > 0, or a schedule `{schedule: NAME, ...}`."""
     weight_decay: NonNegativeFloat = 0.004
+    """Decoupled weight decay: every weight shrinks by weight_decay * learning_rate before each update."""
     beta_1: Rate = 0.9
+    """Decay rate of the first-moment estimates."""
     beta_2: Rate = 0.999
+    """Decay rate of the second-moment estimates."""
     epsilon: PositiveFloat = 1e-7
+    """Added to the denominator for numerical stability."""
 
 
 OptimizerConfig = Annotated[
@@ -140,21 +163,34 @@ OptimizerConfig = Annotated[
 
 
 class TrainingConfig(OmitDefaults):
-    """``early_stopping`` (see :mod:`.stopping`): none unless given.  Keys added after
+    """How each model trains: the optimizer, loss, epochs and batch size, the engine.
+
+    ``early_stopping`` (see :mod:`.stopping`): none unless given.  Keys added after
     configs were first hashed are left out of the resolved config while they hold their
     default, so a config that does not set them keeps its text and hash."""
 
     _OMITTED_AT_DEFAULT = {"early_stopping": lambda v: v is None, "xla": lambda v: v == "auto"}
 
     optimizer: OptimizerConfig
+    """The optimizer and its settings, tagged by `name` (Keras' names and defaults)."""
     loss: Loss = "binary_crossentropy"
+    """The training loss; checked against the data: binary_crossentropy for two classes, categorical_crossentropy
+    (one-hot labels) or sparse_categorical_crossentropy (class indices) for more."""
     epochs: PositiveInt
+    """Epochs to train each model (with early stopping, the most it trains)."""
     batch_size: PositiveInt
+    """Rows per minibatch; larger than a training part is a warning (one batch per epoch)."""
     engine: Annotated[str, choice(ENGINES)] = "scikeras"
+    """The training engine: scikeras (the reference: a scikit-learn Pipeline per fold) or fused (many models as one
+    compiled TensorFlow program); --engine."""
     early_stopping: EarlyStoppingConfig | None = None
+    """Stop training when a validation score stops improving (SciKeras engine only); null: train every epoch."""
     # the fused engine compiles its program with XLA: true, false (graph mode) or "auto", the
     # default (XLA when a run's work repays the compile: see engines/fused/grouping.py, use_xla)
-    xla: Annotated[bool | str, expect("true, false or auto", lambda v: isinstance(v, bool) or v == "auto")] = "auto"
+    xla: Annotated[bool | str, expect("true, false or auto", lambda v: isinstance(v, bool) or v == "auto",
+                                     anyOf=({"type": "boolean"}, {"const": "auto"}))] = "auto"
+    """Compile the fused engine's program with XLA: true, false (graph mode) or auto (XLA when a run's work repays
+    the compile); --xla / --no-xla."""
 
 
 # --- evaluation ---
@@ -166,12 +202,17 @@ class _Protocol(OmitDefaults):
                            "standardize_target": lambda v: v is True}
 
     protocol: str
+    """The evaluation protocol."""
     standardize: Bool = True
-    # regression: the target scaled to mean 0, std 1 on each training part (scores in its own units)
+    """Fit a StandardScaler on each training part and scale both parts with it."""
     standardize_target: Bool = True
+    """Regression only: scale the target to mean 0, sd 1 on each training part (scores stay in its units)."""
     repeats: PositiveInt = 1
+    """Repeat the evaluation this many times, each with other splits (repeat 1 uses the config's seed); --repeats."""
     inference: InferenceConfig = InferenceConfig()
+    """How held-out rows are predicted: `{mode: standard}` or `{mode: mc_dropout, samples: T}`."""
     calibration_bins: CalibrationBins = DEFAULT_BINS
+    """Equal-width bins of the top-class confidence for ece and the reliability diagram."""
 
 
 class KFoldConfig(_Protocol):
@@ -179,23 +220,33 @@ class KFoldConfig(_Protocol):
     each fold's per-epoch curves."""
 
     protocol: Literal["kfold"] = "kfold"
+    """The evaluation protocol."""
     n_splits: Annotated[int, expect("an integer >= 2", lambda v: is_int(v) and v >= 2)] = 10
+    """Folds of stratified k-fold cross-validation (at most the rows of the smallest class; plain k-fold for
+    a regression task)."""
     shuffle: Bool = True
+    """Shuffle the rows (seeded) before splitting them into folds."""
     history: Bool = False
+    """Record each fold's per-epoch loss and accuracy (history.csv, learning_curve.png)."""
 
 
 class HoldoutConfig(_Protocol):
     """One train/test split: the first ``n_train`` rows (or a fraction) train, the rest test."""
 
     protocol: Literal["holdout"]
+    """The evaluation protocol."""
     n_train: Annotated[
         int | None, expect("an integer >= 1 or null", lambda v: v is None or (is_int(v) and v >= 1))
     ] = None
+    """Rows that train (the rest test); give this or train_fraction."""
     train_fraction: Annotated[
         float | None, expect("a float in (0, 1) or null", lambda v: v is None or (is_float(v) and 0 < v < 1))
     ] = None
+    """Share of the rows that train (the rest test); give this or n_train."""
     shuffle: Bool = False
+    """false: the first rows train, the rest test; true: a stratified random split per repeat."""
     history: Bool = True
+    """Record the per-epoch loss and accuracy (history.csv, learning_curve.png)."""
 
     @model_validator(mode="after")
     def _one_size(self) -> HoldoutConfig:
@@ -217,13 +268,23 @@ EvaluationConfig = Annotated[KFoldConfig | HoldoutConfig, Field(discriminator="p
 
 class Experiment(Section):
     name: Name
+    """The run's name: its result directory OUT/NAME; defaults to the config file's name."""
     description: Text = ""
+    """What the config reproduces or tests, in words."""
     seed: Seed = 7
+    """Seeds the splits and, through seeds derived from it, each fold's weights, dropout masks and shuffles."""
     data: DataConfig
+    """The data, tagged by `dataset`."""
     model: ModelConfig
+    """The model."""
     training: TrainingConfig
+    """How each model trains."""
     evaluation: EvaluationConfig = KFoldConfig()
+    """How the model is evaluated, tagged by `protocol` (default kfold)."""
     sweep: Annotated[dict[str, list] | None, PlainValidator(check_sweep)] = None
+    """Key paths (as for --set) to lists of values; each combination is a cell evaluated like a config of its own."""
+    search: Annotated[dict[str, Any] | None, PlainValidator(check_search)] = None
+    """Key paths to spaces for `dropout-lab tune`: float(LOW, HIGH), log(LOW, HIGH), int(LOW, HIGH) or values."""
 
     @model_validator(mode="before")
     @classmethod
@@ -236,9 +297,10 @@ class Experiment(Section):
     def to_dict(self) -> dict:
         """The fully resolved config as plain data: what ``config.yaml`` holds.
 
-        Without a sweep there is no ``sweep`` key, so configs hash as they did before sweeps.
+        Without a sweep (a search) there is no ``sweep`` (``search``) key, so configs hash as
+        they did before sweeps (searches).
         """
-        return self.model_dump(mode="json", exclude={"sweep"} if self.sweep is None else None)
+        return self.model_dump(mode="json", exclude={key for key in ("sweep", "search") if getattr(self, key) is None})
 
     def config_hash(self) -> str:
         """SHA-256 of the resolved config in canonical JSON."""

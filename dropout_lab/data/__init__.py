@@ -28,6 +28,7 @@ from .cache import (
     fetch,
     resolve_data_dir,
 )
+from .csvfile import Table, load_csv, read_table
 from .dataset import Dataset, checksum, class_names, regression_dataset
 from .generated import (
     DIGIT_VIEWS,
@@ -51,7 +52,6 @@ from .sonar import (
     load_sonar,
     read_sonar,
 )
-from .csvfile import Table, load_csv, read_table
 
 DATASETS = {
     "sonar": load_sonar,
@@ -80,6 +80,6 @@ __all__ = [
     "DATASETS", "DIGIT_VIEWS", "MNIST_REMOTE", "MNIST_SHA256", "MNIST_URL", "MNIST_VIEWS", "REMOTE_FILES",
     "SONAR_CHECKSUM", "SONAR_COUNTS", "SONAR_FILE", "SONAR_REMOTE", "SONAR_SHAPE", "SONAR_URL", "CachedFile",
     "Dataset", "RemoteFile", "Sha256", "Table", "cached_file", "cached_files", "checksum", "class_names",
-    "data_dir_and_origin", "fetch", "fetch_sonar", "gap1d_function", "regression_dataset", "load_dataset", "read_mnist", "read_sonar", "read_table",
-    "resolve_data_dir",
+    "data_dir_and_origin", "fetch", "fetch_sonar", "gap1d_function", "load_dataset", "read_mnist", "read_sonar",
+    "read_table", "regression_dataset", "resolve_data_dir",
 ]

@@ -13,8 +13,8 @@ import numpy as np
 from ..config import SonarData
 from ..errors import DataError
 from .cache import RemoteFile, cached_file, fetch
-from .dataset import Dataset, checksum
 from .csvfile import read_table
+from .dataset import Dataset, checksum
 
 SONAR_URL = (
     "https://archive.ics.uci.edu/ml/machine-learning-databases/"

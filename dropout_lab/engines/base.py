@@ -9,9 +9,10 @@ An engine is a module with:
     about ``dataset``) it cannot train; called once, before anything is written;
 ``supports(cfg, dataset) -> bool``
     the same as a yes/no;
-``train(cfg, dataset, splits, jobs=1) -> Iterator[FoldResult]``
-    trains one fresh model per :class:`Split` and yields a :class:`FoldResult` for each
-    as it finishes (in any order).
+``train(cfg, dataset, splits) -> Iterator[FoldResult]``
+    trains one fresh model per :class:`Split` in this process and yields a
+    :class:`FoldResult` for each as it finishes (in any order); parallelism belongs to the
+    executors (:mod:`dropout_lab.executors`), not to the engines.
 
 The SciKeras engine also offers ``fit_split(cfg, dataset, split) -> FoldResult``: one split
 as a pure function of its arguments, which an executor can run anywhere.  An engine that

@@ -30,7 +30,6 @@ from collections.abc import Iterator, Sequence
 import keras
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -256,21 +255,7 @@ def _fit_regression(cfg: Experiment, dataset: Dataset, split: Split) -> FoldResu
                        stopping=epochs, mc_validation=mc_validation, tau=cfg.evaluation.inference.tau)
 
 
-def _fit_in_worker(cfg: Experiment, dataset: Dataset, split: Split) -> FoldResult:
-    """``fit_split`` in a worker process, with TensorFlow on one thread so workers do not fight."""
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(1)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-    except RuntimeError:  # this worker already ran TensorFlow: the setting stays from its first task
-        pass
-    return fit_split(cfg, dataset, split)
-
-
-def train(cfg: Experiment, dataset: Dataset, splits: Sequence[Split], jobs: int = 1) -> Iterator[FoldResult]:
-    """Split by split, in ``jobs`` worker processes (loky) when asked; results as they finish."""
-    if jobs > 1 and len(splits) > 1:
-        from joblib import Parallel, delayed
-
-        parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
-        return parallel(delayed(_fit_in_worker)(cfg, dataset, split) for split in splits)
+def train(cfg: Experiment, dataset: Dataset, splits: Sequence[Split]) -> Iterator[FoldResult]:
+    """Split by split, in this process; each result as it finishes (the executors in
+    :mod:`dropout_lab.executors` train in parallel)."""
     return (fit_split(cfg, dataset, split) for split in splits)

@@ -25,7 +25,7 @@ gives the same numbers: each split's result depends only on (config, data, split
 from __future__ import annotations
 
 from ..errors import ConfigError
-from .base import Event, ExecutorError, ExtraMissing, Unit, import_extra, train_unit, train_units
+from .base import Event, ExecutorError, ExtraMissing, Unit, cut_units, import_extra, train_unit, train_units
 from .local import LocalExecutor
 from .processes import ProcessExecutor
 from .ray_connect import AUTH_MODE, check_authenticated, check_reachable, use_local_token
@@ -41,8 +41,8 @@ _EXTRAS = {"ray": "ray"}  # executors that need an optional dependency: the modu
 EXECUTORS = tuple(_MAKERS)
 
 __all__ = ["AUTH_MODE", "EXECUTORS", "Event", "ExecutorError", "ExtraMissing", "LocalExecutor", "ProcessExecutor",
-           "RayExecutor", "Unit", "check_authenticated", "check_reachable", "import_extra", "make_executor",
-           "train_unit", "train_units", "use_local_token"]
+           "RayExecutor", "Unit", "check_authenticated", "check_reachable", "cut_units", "import_extra",
+           "make_executor", "train_unit", "train_units", "use_local_token"]
 
 
 def make_executor(name: str | None, jobs: int = 1, address: str | None = None):

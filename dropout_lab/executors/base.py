@@ -56,6 +56,19 @@ def stacks(unit: Unit) -> bool:
     return bool(getattr(get_engine(unit.cfg.training.engine), "STACKS", False))
 
 
+def cut_units(cfg: Experiment, splits: Sequence[Split], parallel: bool) -> list[list[Split]]:
+    """How one run's splits are cut into units: for an engine that stacks (fused), every split
+    in one unit (one program), or one unit per repeat when an executor trains units in
+    parallel; for any other engine, a unit per split."""
+    from ..engines import get_engine
+
+    if not getattr(get_engine(cfg.training.engine), "STACKS", False):
+        return [[split] for split in splits]
+    if not parallel:
+        return [list(splits)] if splits else []
+    return [[s for s in splits if s.repeat == r] for r in dict.fromkeys(s.repeat for s in splits)]
+
+
 def prepare_worker(threads: int | None) -> None:
     """A worker process, before its first unit: TensorFlow on ``threads`` threads (it must be
     set before TensorFlow's first op: a worker that already ran one keeps its setting)."""
@@ -88,7 +101,7 @@ def train_units(units: Sequence[Unit], datasets: Mapping[str, Dataset]) -> Itera
             continue
         for unit in group:
             _fresh_session(unit)
-            yield unit.index, list(engine.train(unit.cfg, datasets[unit.data_key], list(unit.splits), 1))
+            yield unit.index, list(engine.train(unit.cfg, datasets[unit.data_key], list(unit.splits)))
 
 
 def train_unit(cfg: Experiment, dataset: Dataset, splits: Sequence[Split], threads: int | None = None) -> list:

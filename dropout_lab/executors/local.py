@@ -38,7 +38,7 @@ class LocalExecutor:
                 continue
             on_start(unit)
             engine = get_engine(unit.cfg.training.engine)
-            for fold in engine.train(unit.cfg, datasets[unit.data_key], list(unit.splits), 1):
+            for fold in engine.train(unit.cfg, datasets[unit.data_key], list(unit.splits)):
                 yield unit, [fold], None
 
     def close(self) -> None:

@@ -23,12 +23,19 @@ from .registry import IMAGE, SEQUENCE, register
 
 class _Conv(LayerSpec):
     type: str  # each kind narrows it to its name; declared here so that it comes first
+    """The layer kind."""
     filters: PositiveInt
+    """Output channels (filters)."""
     padding: Padding = "valid"
+    """valid: no padding; same: pad so that the output keeps the input's length (stride 1)."""
     activation: Activation = "relu"
+    """The activation function."""
     kernel_initializer: Initializer = "glorot_uniform"
+    """How the kernel's weights are initialized."""
     max_norm: MaxNorm = None
+    """Max-norm constraint on each filter over its window and input channels; null: none."""
     kernel_regularizer: KernelRegularizer | None = None
+    """An L1/L2 penalty on the kernel, added to the training loss; null: none."""
 
 
 class Conv1DLayer(_Conv):
@@ -36,8 +43,11 @@ class Conv1DLayer(_Conv):
     weights over its window and input channels together (``MaxNorm(axis=[0, 1])``)."""
 
     type: Literal["conv1d"]
+    """The layer kind."""
     kernel_size: Size1D
+    """The window's length in steps."""
     strides: Size1D = 1
+    """The window's step."""
 
 
 class Conv2DLayer(_Conv):
@@ -46,8 +56,11 @@ class Conv2DLayer(_Conv):
     window and input channels together (``MaxNorm(axis=[0, 1, 2])``, as Keras documents)."""
 
     type: Literal["conv2d"]
+    """The layer kind."""
     kernel_size: Size2D
+    """The window: an integer, or [rows, cols]."""
     strides: Size2D = 1
+    """The window's step: an integer, or [rows, cols]."""
 
 
 def _conv(cls, spec: _Conv, axis: list[int]):

@@ -13,11 +13,17 @@ class DenseLayer(LayerSpec):
     """``keras.layers.Dense``; ``max_norm`` constrains each unit's incoming weight vector."""
 
     type: Literal["dense"]
+    """The layer kind."""
     units: PositiveInt
+    """Output units."""
     activation: Activation = "relu"
+    """The activation function (softmax for a multi-class output)."""
     max_norm: MaxNorm = None
+    """Max-norm constraint on each unit's incoming weight vector; null: none."""
     kernel_initializer: Initializer = "glorot_uniform"
+    """How the kernel's weights are initialized."""
     kernel_regularizer: KernelRegularizer | None = None
+    """An L1/L2 penalty on the kernel, added to the training loss; null: none."""
 
 
 class DropoutLayer(LayerSpec):
@@ -25,7 +31,9 @@ class DropoutLayer(LayerSpec):
     and scales the kept ones by ``1 / (1 - rate)``; at inference, the identity."""
 
     type: Literal["dropout"]
+    """The layer kind."""
     rate: Rate
+    """The share of inputs set to 0 in training (the kept ones are scaled by 1 / (1 - rate))."""
 
 
 def _dense_params(spec: DenseLayer, shape: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:

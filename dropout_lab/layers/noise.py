@@ -19,7 +19,9 @@ class SpatialDropout1DLayer(LayerSpec):
     ones by ``1 / (1 - rate)``."""
 
     type: Literal["spatial_dropout1d"]
+    """The layer kind."""
     rate: Rate
+    """The probability of dropping a whole feature channel."""
 
 
 class SpatialDropout2DLayer(LayerSpec):
@@ -27,7 +29,9 @@ class SpatialDropout2DLayer(LayerSpec):
     maps with probability ``rate``, scaling the kept ones by ``1 / (1 - rate)``."""
 
     type: Literal["spatial_dropout2d"]
+    """The layer kind."""
     rate: Rate
+    """The probability of dropping a whole feature map."""
 
 
 class GaussianDropoutLayer(LayerSpec):
@@ -35,7 +39,9 @@ class GaussianDropoutLayer(LayerSpec):
     N(1, rate / (1 - rate))."""
 
     type: Literal["gaussian_dropout"]
+    """The layer kind."""
     rate: Rate
+    """The noise's rate: multiplicative noise N(1, rate / (1 - rate))."""
 
 
 class AlphaDropoutLayer(LayerSpec):
@@ -43,14 +49,18 @@ class AlphaDropoutLayer(LayerSpec):
     negative saturation value, then an affine map that keeps the inputs' mean and variance."""
 
     type: Literal["alpha_dropout"]
+    """The layer kind."""
     rate: Rate
+    """The share of inputs dropped."""
 
 
 class GaussianNoiseLayer(LayerSpec):
     """``keras.layers.GaussianNoise``: adds noise drawn from N(0, stddev**2) to each input."""
 
     type: Literal["gaussian_noise"]
+    """The layer kind."""
     stddev: StdDev
+    """Standard deviation of the additive noise."""
 
 
 @register(SpatialDropout1DLayer, needs=SEQUENCE, params=same_shape, mc_dropout=True)

@@ -15,8 +15,11 @@ class BatchNormalizationLayer(LayerSpec):
     (updated with ``momentum``)."""
 
     type: Literal["batch_normalization"]
+    """The layer kind."""
     momentum: Annotated[float, expect("a float in [0, 1)", lambda v: is_float(v) and 0 <= v < 1)] = 0.99
+    """Momentum of the moving mean and variance used at inference."""
     epsilon: PositiveFloat = 1e-3
+    """Added to the variance for numerical stability."""
 
 
 def _batch_normalization_params(spec, shape: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:

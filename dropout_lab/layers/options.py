@@ -69,7 +69,9 @@ class KernelRegularizer(Section):
     is added to the training loss (Keras adds every layer's penalty to the compiled loss)."""
 
     l1: NonNegativeFloat = 0.0
+    """Factor of the L1 penalty l1 * sum(|w|)."""
     l2: NonNegativeFloat = 0.0
+    """Factor of the L2 penalty l2 * sum(w**2)."""
 
 
 class LayerSpec(Section):

@@ -19,16 +19,24 @@ from .registry import IMAGE, SEQUENCE, register
 
 class _Pooling1D(LayerSpec):
     type: str  # each kind narrows it to its name; declared here so that it comes first
+    """The layer kind."""
     pool_size: Size1D = 2
+    """The window's length in steps."""
     strides: OptionalSize1D = None
+    """The window's step; null: pool_size."""
     padding: Padding = "valid"
+    """valid: no padding; same: pad so that every step is covered."""
 
 
 class _Pooling2D(LayerSpec):
     type: str  # each kind narrows it to its name; declared here so that it comes first
+    """The layer kind."""
     pool_size: Size2D = 2
+    """The window: an integer, or [rows, cols]."""
     strides: OptionalSize2D = None
+    """The window's step; null: pool_size."""
     padding: Padding = "valid"
+    """valid: no padding; same: pad so that every position is covered."""
 
 
 class MaxPooling1DLayer(_Pooling1D):
@@ -36,6 +44,7 @@ class MaxPooling1DLayer(_Pooling1D):
     steps; ``strides`` null means ``pool_size``."""
 
     type: Literal["max_pooling1d"]
+    """The layer kind."""
 
 
 class MaxPooling2DLayer(_Pooling2D):
@@ -43,30 +52,35 @@ class MaxPooling2DLayer(_Pooling2D):
     each feature map; ``strides`` null means ``pool_size``."""
 
     type: Literal["max_pooling2d"]
+    """The layer kind."""
 
 
 class AveragePooling1DLayer(_Pooling1D):
     """``keras.layers.AveragePooling1D``: the mean of each window of ``pool_size`` steps."""
 
     type: Literal["average_pooling1d"]
+    """The layer kind."""
 
 
 class AveragePooling2DLayer(_Pooling2D):
     """``keras.layers.AveragePooling2D``: the mean of each ``pool_size`` window."""
 
     type: Literal["average_pooling2d"]
+    """The layer kind."""
 
 
 class GlobalAveragePooling1DLayer(LayerSpec):
     """``keras.layers.GlobalAveragePooling1D``: (steps, features) -> (features,), the mean over steps."""
 
     type: Literal["global_average_pooling1d"]
+    """The layer kind."""
 
 
 class GlobalAveragePooling2DLayer(LayerSpec):
     """``keras.layers.GlobalAveragePooling2D``: (rows, cols, channels) -> (channels,), each map's mean."""
 
     type: Literal["global_average_pooling2d"]
+    """The layer kind."""
 
 
 def _pooling(cls, spec):

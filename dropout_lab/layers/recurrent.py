@@ -17,14 +17,23 @@ from .registry import SEQUENCE, register
 
 class _Recurrent(LayerSpec):
     type: str  # each kind narrows it to its name; declared here so that it comes first
+    """The layer kind."""
     units: PositiveInt
+    """Units of the recurrent state (and of the output)."""
     activation: Activation = "tanh"
+    """The activation of the candidate state and output."""
     dropout: Rate = 0.0
+    """Dropout on the layer's inputs, one mask per sequence (the variational RNN)."""
     recurrent_dropout: Rate = 0.0
+    """Dropout on the recurrent state, one mask per sequence."""
     return_sequences: Bool = False
+    """Output every step (steps, units) instead of the last (units,)."""
     kernel_initializer: Initializer = "glorot_uniform"
+    """How the input kernel's weights are initialized."""
     max_norm: MaxNorm = None
+    """Max-norm constraint on the input kernel's columns; null: none."""
     kernel_regularizer: KernelRegularizer | None = None
+    """An L1/L2 penalty on the input kernel, added to the training loss; null: none."""
 
 
 class LSTMLayer(_Recurrent):
@@ -33,12 +42,14 @@ class LSTMLayer(_Recurrent):
     ``kernel_regularizer`` apply to the input kernel (not the recurrent one)."""
 
     type: Literal["lstm"]
+    """The layer kind."""
 
 
 class GRULayer(_Recurrent):
     """``keras.layers.GRU``, with the same options as ``lstm``."""
 
     type: Literal["gru"]
+    """The layer kind."""
 
 
 def _recurrent(cls, spec: _Recurrent):

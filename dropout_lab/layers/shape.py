@@ -14,6 +14,7 @@ class FlattenLayer(LayerSpec):
     (rows * cols * channels,), row-major; on a flat input, the identity."""
 
     type: Literal["flatten"]
+    """The layer kind."""
 
 
 @register(FlattenLayer, params=lambda spec, shape: (0, (math.prod(shape),)), fused=())

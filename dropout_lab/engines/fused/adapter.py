@@ -28,10 +28,9 @@ _HISTORY_NAMES = {"loss": "train_loss", "accuracy": "train_accuracy", "val_loss"
                   "val_accuracy": "test_accuracy"}
 
 
-def train(cfg: Experiment, dataset: Dataset, splits: Sequence[Split], jobs: int = 1) -> Iterator[FoldResult]:
+def train(cfg: Experiment, dataset: Dataset, splits: Sequence[Split]) -> Iterator[FoldResult]:
     """Every split as one model of one stacked program (or a few, see :func:`train_runs`;
-    ``jobs`` is not used: the program uses TensorFlow's threads); each program's folds come
-    when it is done."""
+    the program uses TensorFlow's threads); each program's folds come when it is done."""
     for _, folds in train_runs([(cfg, dataset, splits)]):
         yield from folds
 

@@ -20,7 +20,7 @@ from .stacking import lanes
 from .task import Task
 
 # ``training.xla: auto`` compiles with XLA when a run's work (models x training rows x
-# epochs x weights per model) reaches this; measured on 2 cores (README, "XLA").
+# epochs x weights per model) reaches this; measured on 2 cores (docs/studies/performance.md, "XLA against graph mode").
 XLA_AUTO_WORK = 1e9
 # A group is cut into programs (chunks of about equal size; a model's numbers do not
 # depend on the chunk it is in) so that each program's arrays stay under MAX_PROGRAM_BYTES

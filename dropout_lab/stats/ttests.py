@@ -1,4 +1,4 @@
-"""Statistics over fold scores: confidence intervals, paired t-tests, Welch's test. Pure functions, no I/O.
+"""The t-tests over fold scores: confidence intervals, paired t-tests, Welch's test. Pure functions, no I/O.
 
 Paired differences ``d_1 .. d_J`` are one score minus another on the same fold (``J`` =
 repeats x folds).  With ``m`` their mean and ``s^2 = sum((d_j - m)^2) / (J - 1)`` their
@@ -42,7 +42,7 @@ import numpy as np
 from scipy.special import stdtr as _t_cdf
 from scipy.special import stdtrit as _t_inverse_cdf
 
-from .errors import StatsError
+from ..errors import StatsError
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ import pytest
 
 from dropout_lab.config import load_config
 from dropout_lab.data import Dataset, load_dataset
-from dropout_lab.runner import FOLD_COLUMNS, derive_seed, evaluate, run_experiment
+from dropout_lab.evaluation import FOLD_COLUMNS, evaluate, run_experiment
+from dropout_lab.splits import derive_seed
 
 from .conftest import CONFIGS
 

@@ -100,7 +100,7 @@ mc-dropout: install
 
 # Regression (docs/guides/regression.md, docs/studies/regression.md): dropout rates on diabetes and on
 # Friedman #1, each against its no-dropout baseline fold by fold (corrected resampled t-test, test RMSE),
-# and the 1-D gap toy whose band.png shows Monte Carlo dropout's band widening in the gap.
+# and the 1-D gap toy whose band.png shows Monte Carlo dropout's band (it widens beyond the data, barely in the gap).
 # ENGINE=scikeras for the reference engine (minutes rather than seconds).
 ENGINE ?= fused
 REG_OUT = $(OUT)/regression/$(ENGINE)

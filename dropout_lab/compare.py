@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .compare_markdown import against_markdown, compare_markdown, metric_title  # noqa: F401  (public here too)
+from .compare_markdown import against_markdown, compare_markdown  # noqa: F401  (public here too)
 from .errors import ResultsError, StatsError
-from .scoring import bounds, higher_is_better, primary
+from .scoring import bounds, higher_is_better, primary, title
 from .stats import (
     bayesian_correlated_ttest,
     clip_difference,
@@ -220,9 +220,9 @@ def compare_dirs(run_dirs, metric: str | None = None, fmt: str = "md", against: 
     if plot:
         from .plots import difference_plot
 
-        what = metric_title(metric)
-        title = f"{what} against " + ", ".join(refs) if refs else f"{what}, pair by pair"
-        figure = difference_plot(table, title, order=labels)
+        what = title(metric)
+        heading = f"{what} against " + ", ".join(refs) if refs else f"{what}, pair by pair"
+        figure = difference_plot(table, heading, order=labels)
     return text, figure
 
 

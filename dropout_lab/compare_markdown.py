@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .render import markdown_table
-from .scoring import UNBOUNDED, bounds, label, range_text
+from .scoring import UNBOUNDED, bounds, label, range_text, title
 from .stats import p_value_text
 
 
@@ -23,7 +23,7 @@ def against_markdown(table: pd.DataFrame, means: pd.DataFrame) -> str:
     by_pair = {(row.run_a, row.run_b): row for row in table.itertuples(index=False)}
     confidence = f"{first['confidence']:.0%}"
     lines = [
-        f"# {metric_title(first['metric'])} against " + ", ".join(refs),
+        f"# {title(first['metric'])} against " + ", ".join(refs),
         "",
         f"Paired over {first['folds']} folds ({_count(first['repeats'], 'repeat')}); diff = run - reference; "
         f"{confidence} CI and p from the corrected resampled t-test (Nadeau & Bengio 2003) with "
@@ -109,8 +109,3 @@ def _bayes_cells(row) -> list[str]:
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
-
-def metric_title(metric: str) -> str:
-    """``test_accuracy`` -> ``Test accuracy``, ``test_rmse`` -> ``Test RMSE``."""
-    text = label(metric)
-    return text[:1].upper() + text[1:]

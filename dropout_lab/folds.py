@@ -95,7 +95,8 @@ class FoldResult:
 
 def fold_result(split: Split, dataset: Dataset, proba_train, proba_test, seconds: float,
                 history: pd.DataFrame | None = None, *, bins: int = scoring.DEFAULT_BINS,
-                mc_proba_test=None, stopping: dict[str, int] | None = None, mc_validation=None) -> FoldResult:
+                mc_proba_test=None, stopping: dict[str, int] | None = None, mc_validation=None,
+                tau: float | None = None) -> FoldResult:
     """Score one trained split from the predicted probabilities its engine handed back: the
     one place a fold is scored (:func:`dropout_lab.scoring.score_fold`), once;
     ``mc_proba_test``: the held-out rows' Monte Carlo dropout probabilities, scored too.
@@ -103,10 +104,10 @@ def fold_result(split: Split, dataset: Dataset, proba_train, proba_test, seconds
     A regression dataset: ``proba_train`` and ``proba_test`` are the predicted values (in the
     target's units), ``mc_proba_test`` the test rows' passes ``[T, n_test]`` and
     ``mc_validation`` ``(rows, passes)``: validation rows carved from the training part and a
-    model's passes over them, on which tau is chosen (never on test rows)."""
+    model's passes over them, on which tau is chosen (never on test rows); or ``tau`` fixed."""
     if dataset.is_regression:
         return _regression_result(split, dataset, proba_train, proba_test, seconds, history, mc_proba_test,
-                                  stopping, mc_validation)
+                                  stopping, mc_validation, tau)
     K = dataset.n_classes
     proba_test = scoring.as_proba(proba_test, K)
     if mc_proba_test is not None:
@@ -119,19 +120,20 @@ def fold_result(split: Split, dataset: Dataset, proba_train, proba_test, seconds
 
 
 def _regression_result(split: Split, dataset: Dataset, pred_train, pred_test, seconds: float, history,
-                       mc_test, stopping, mc_validation) -> FoldResult:
+                       mc_test, stopping, mc_validation, tau) -> FoldResult:
     from .scoring import regression
 
     y = dataset.y
     pred_train, pred_test = (np.asarray(p, np.float64).reshape(-1) for p in (pred_train, pred_test))
-    tau, mc = None, None
-    if mc_test is not None:
+    mc = None
+    if mc_test is not None and tau is None:
         if mc_validation is None:
             raise ValueError("Monte Carlo dropout on a regression task needs the validation passes tau is chosen on")
         rows, passes = mc_validation
         if np.isin(rows, split.test).any() or not np.isin(rows, split.train).all():
             raise ValueError("tau's validation rows must come from the training part only")
         tau = regression.choose_tau(y[rows], passes)
+    if mc_test is not None:
         samples = np.asarray(mc_test, np.float64)
         mc = np.stack([samples.mean(axis=0), regression.predictive_sd(samples, tau)], axis=1)
     scores = regression.score_fold(y[split.train], pred_train, y[split.test], pred_test, mc_test, tau)

@@ -1,6 +1,6 @@
 """Out-of-fold predictions (``predictions.csv``), the confusion matrix and the reliability table
-over every fold: the tables a run's held-out predictions give (scores per fold are
-:mod:`dropout_lab.scoring`'s)."""
+over every fold, and a regression run's coverage table: the tables a run's held-out predictions
+give (scores per fold are :mod:`dropout_lab.scoring`'s)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .scoring import DEFAULT_BINS, MC_PREFIX, as_proba, class_counts, predict, reliability
+from .scoring.regression import CALIBRATION_LEVELS, coverage
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,3 +80,17 @@ def reliability_over_folds(predictions: pd.DataFrame, classes, bins: int = DEFAU
     out = every.groupby("bin", sort=True).agg(lo=("lo", "first"), hi=("hi", "first"), count=("count", "sum"),
                                               confidence=("confidence", "mean"), accuracy=("accuracy", "mean"))
     return out.reset_index()
+
+
+def coverage_table(predictions: pd.DataFrame, levels=CALIBRATION_LEVELS) -> pd.DataFrame:
+    """Per nominal level: the observed coverage of the central predictive intervals
+    (``mc_mean +- z mc_sd``), the mean over folds and its min and max over folds."""
+    import pandas as pd
+
+    rows = []
+    for level in levels:
+        per_fold = [coverage(part["true"], part["mc_mean"].to_numpy(float), part["mc_sd"].to_numpy(float), level)
+                    for _, part in predictions.groupby(["repeat", "fold"], sort=True)]
+        rows.append({"expected": level, "observed": float(np.mean(per_fold)), "fold_min": float(np.min(per_fold)),
+                     "fold_max": float(np.max(per_fold))})
+    return pd.DataFrame(rows)

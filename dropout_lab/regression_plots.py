@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .scoring.regression import CALIBRATION_LEVELS, LEVELS, coverage
+from .scoring.regression import LEVELS
 
 _MC = "mc_mean"
 
@@ -64,20 +64,8 @@ def residual_plot(predictions: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
-def coverage_table(predictions: pd.DataFrame, levels=CALIBRATION_LEVELS) -> pd.DataFrame:
-    """Per nominal level: the observed coverage of the central predictive intervals
-    (``mc_mean +- z mc_sd``), the mean over folds and its min and max over folds."""
-    rows = []
-    for level in levels:
-        per_fold = [coverage(part["true"], part[_MC].to_numpy(float), part["mc_sd"].to_numpy(float), level)
-                    for _, part in predictions.groupby(["repeat", "fold"], sort=True)]
-        rows.append({"expected": level, "observed": float(np.mean(per_fold)), "fold_min": float(np.min(per_fold)),
-                     "fold_max": float(np.max(per_fold))})
-    return pd.DataFrame(rows)
-
-
 def coverage_plot(table: pd.DataFrame, title: str) -> Figure:
-    """Observed against expected coverage (:func:`coverage_table`): calibrated on the diagonal,
+    """Observed against expected coverage (:func:`dropout_lab.predictions.coverage_table`): calibrated on the diagonal,
     overconfident below it; the scored levels (90%, 95%) marked."""
     fig = Figure(figsize=(5.6, 5.2), layout="constrained")
     ax = fig.subplots()

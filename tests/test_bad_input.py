@@ -248,6 +248,10 @@ CASES = {
         {**CSV_CONFIG, "d.csv": "a,b,y\n1,2,3.5\n3,4,2.25\n2,2,1.5\n5,1,0.75\n"}, RUN_CSV,
         ["{tmp}/d.csv: column 3 (y): the labels look like a continuous target (4 distinct numbers from 0.75 to "
          "3.5 in 4 rows), not classes; for a regression problem set data.task: regression"]),
+    "regression: tau on a classification task": (
+        cfg("evaluation: {inference: {mode: mc_dropout, samples: 5, tau: 2.0}}\n"), RUN_C,
+        ["{tmp}/c.yaml: evaluation.inference.tau is for a regression task (Monte Carlo dropout's predictive "
+         "variance); the data holds classes: expected no tau; got 2.0"]),
     "regression: history": (
         regression(evaluation="{n_splits: 3, history: true}"), RUN_C,
         ["{tmp}/c.yaml: evaluation.history records accuracy curves, which a regression task has not: "

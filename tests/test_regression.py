@@ -104,7 +104,7 @@ def test_tau_is_chosen_on_the_validation_rows_never_on_the_test_rows():
                     mc_validation=(np.array([15, 16]), np.zeros((5, 2))))
 
 
-@pytest.mark.parametrize("engine", ["fused", "scikeras"])
+@pytest.mark.parametrize("engine", ["fused", pytest.param("scikeras", marks=pytest.mark.slow)])  # ~10 s loaded
 def test_both_engines_train_a_tiny_regression_run_choosing_tau_on_training_rows(tmp_path, monkeypatch, engine):
     seen = []
     real = reg.choose_tau
@@ -129,6 +129,24 @@ def test_both_engines_train_a_tiny_regression_run_choosing_tau_on_training_rows(
     predictions = pd.read_csv(tmp_path / "out" / "friedman1_dropout" / "predictions.csv")
     assert list(predictions.columns) == ["row", "repeat", "fold", "true", "predicted", "mc_mean", "mc_sd"]
     assert (predictions["mc_sd"] > 0).all()
+
+
+def test_a_fixed_tau_trains_no_validation_model(tmp_path, monkeypatch):
+    def refuse(*args):
+        raise AssertionError("tau was chosen although the config fixes it")
+
+    monkeypatch.setattr(reg, "choose_tau", refuse)
+    friedman(tmp_path)
+    overrides = [*TINY[:-1], "evaluation.inference={mode: mc_dropout, samples: 3, tau: 5.0}", "training.engine=fused"]
+    run_all([tmp_path / "f.yaml"], tmp_path / "out", overrides=overrides, observers=[])
+    run = tmp_path / "out" / "friedman1_dropout"
+    folds = pd.read_csv(run / "folds.csv")
+    assert (folds["mc_tau"] == 5.0).all() and np.isfinite(folds["mc_test_ll"]).all()
+    written = {p.name for p in run.iterdir()}
+    assert {"predicted.png", "residuals.png", "coverage.png", "coverage.csv", "test_rmse.png"} <= written
+    assert not {"confusion.csv", "reliability.csv", "band.png"} & written  # classes' files; band: 1 feature only
+    coverage = pd.read_csv(run / "coverage.csv")
+    assert list(coverage["expected"]) == pytest.approx([0.05 * k for k in range(1, 20)])
 
 
 @pytest.mark.slow

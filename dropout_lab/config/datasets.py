@@ -63,7 +63,7 @@ class CsvData(OmitDefaults):
     dataset: Literal["csv"]
     """The dataset."""
     task: Task = "classification"
-    """classification (the label column holds classes) or regression (a numeric target: scores are RMSE, MAE, R2)."""
+    """classification (the label column holds classes) or regression (a numeric target)."""
     path: Text
     """The CSV file: relative to the config file (given with --set or --sweep: to the working directory)."""
     label_column: Annotated[
@@ -138,7 +138,7 @@ class NpzData(OmitDefaults):
     dataset: Literal["npz"]
     """The dataset."""
     task: Task = "classification"
-    """classification (the label column holds classes) or regression (a numeric target: scores are RMSE, MAE, R2)."""
+    """classification (the label column holds classes) or regression (a numeric target)."""
     path: Text
     """The .npz file, relative to the config file."""
     x_key: Text = "X"
@@ -177,9 +177,9 @@ class Friedman1Data(_Regression):
     dataset: Literal["friedman1"]
     """The dataset."""
     n_samples: Annotated[int, expect("an integer >= 10", lambda v: is_int(v) and v >= 10)] = 200
-    """Rows generated."""
+    """Rows of sklearn.datasets.make_friedman1."""
     n_features: Annotated[int, expect("an integer >= 5", lambda v: is_int(v) and v >= 5)] = 10
-    """Features per row (only the first five enter the target)."""
+    """Features per row (the target uses the first five)."""
     noise: NonNegativeFloat = 1.0
     """Standard deviation of the Gaussian noise added to the target."""
     random_state: Seed = 1
@@ -201,19 +201,19 @@ class Gap1dData(_Regression):
     dataset: Literal["gap1d"]
     """The dataset."""
     n_samples: Annotated[int, expect("an integer >= 4", lambda v: is_int(v) and v >= 4)] = 80
-    """Training inputs, drawn from the domain outside the gap."""
+    """Noisy training rows, drawn in the domain outside the gap (the first rows)."""
     n_grid: Annotated[int, expect("an integer >= 2", lambda v: is_int(v) and v >= 2)] = 200
-    """Evenly spaced test inputs over grid, with the noise-free target."""
+    """Evenly spaced noise-free rows over the grid (after the training rows)."""
     domain: Interval = [-3.0, 3.0]
-    """[low, high]: where the training inputs are drawn."""
+    """[low, high] of the training inputs."""
     gap: Interval = [-0.5, 1.5]
-    """[low, high]: the part of the domain no training input falls in."""
+    """[low, high] inside the domain where no training input lies."""
     grid: Interval | None = None
-    """[low, high] of the test inputs (default: the domain)."""
+    """[low, high] of the grid rows; null: the domain."""
     noise: NonNegativeFloat = 0.1
     """Standard deviation of the Gaussian noise on the training targets."""
     seed: Seed = 1
-    """The generator's seed."""
+    """The generator's seed (numpy.random.default_rng)."""
 
 
 # the UCI regression sets of Gal & Ghahramani's MC-dropout benchmark (dropout_lab.data.uci)

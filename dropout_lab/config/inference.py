@@ -36,7 +36,8 @@ CalibrationBins = Annotated[int, expect("an integer >= 1", lambda v: is_int(v) a
 
 class InferenceConfig(Section):
     """``{mode: standard}`` or ``{mode: mc_dropout, samples: T}`` (T stochastic passes, default 50);
-    ``validation_fraction``: regression only, the part of each training part tau is chosen on."""
+    ``validation_fraction``: regression only, the part of each training part tau is chosen on;
+    ``tau``: regression only, a fixed precision instead (no validation model)."""
 
     mode: Annotated[str, choice(INFERENCE_MODES)] = "standard"
     """standard: dropout off at prediction (Keras' default); mc_dropout: dropout kept on, the probabilities of
@@ -45,8 +46,11 @@ class InferenceConfig(Section):
     """Stochastic passes T of Monte Carlo dropout (mode mc_dropout only)."""
     validation_fraction: Annotated[
         float, expect("a float in (0, 1)", lambda v: is_float(v) and 0 < v < 1)] = DEFAULT_VALIDATION_FRACTION
-    """Regression under mc_dropout only: the fraction of each training part held out to choose tau (the model
-    precision of the Gaussian log-likelihood); never test rows."""
+    """Regression only: the part of each training part on which the model precision tau is chosen (a model
+    trained on the rest); never test rows."""
+    tau: Annotated[float | None, expect("a float > 0 or null", lambda v: v is None or (is_float(v) and v > 0))] = None
+    """Regression only: a fixed model precision tau instead of one chosen on validation rows (no validation
+    model is trained; for a grid over tau, as in Gal's UCI protocol)."""
 
     @model_validator(mode="after")
     def _samples_only_for_mc(self) -> InferenceConfig:
@@ -63,6 +67,8 @@ class InferenceConfig(Section):
             data.pop("samples", None)
         if isinstance(data, dict) and self.validation_fraction == DEFAULT_VALIDATION_FRACTION:
             data.pop("validation_fraction", None)  # configs written before it keep their hash
+        if isinstance(data, dict) and self.tau is None:
+            data.pop("tau", None)
         return data
 
     @property

@@ -206,7 +206,7 @@ class _Protocol(OmitDefaults):
     standardize: Bool = True
     """Fit a StandardScaler on each training part and scale both parts with it."""
     standardize_target: Bool = True
-    """Regression only: scale the target to mean 0, std 1 on each training part (scores stay in its own units)."""
+    """Regression only: scale the target to mean 0, sd 1 on each training part (scores stay in its units)."""
     repeats: PositiveInt = 1
     """Repeat the evaluation this many times, each with other splits (repeat 1 uses the config's seed); --repeats."""
     inference: InferenceConfig = InferenceConfig()
@@ -222,7 +222,8 @@ class KFoldConfig(_Protocol):
     protocol: Literal["kfold"] = "kfold"
     """The evaluation protocol."""
     n_splits: Annotated[int, expect("an integer >= 2", lambda v: is_int(v) and v >= 2)] = 10
-    """Folds of stratified k-fold cross-validation (at most the rows of the smallest class)."""
+    """Folds of stratified k-fold cross-validation (at most the rows of the smallest class; plain k-fold for
+    a regression task)."""
     shuffle: Bool = True
     """Shuffle the rows (seeded) before splitting them into folds."""
     history: Bool = False

@@ -41,9 +41,9 @@ def load_npz(spec: NpzData, data_dir: Path) -> Dataset:
     shape = tuple(int(d) for d in X.shape[1:])
     if spec.task == "regression":
         if labels.dtype.kind not in "iuf" or not np.all(np.isfinite(labels)):
-            what = "" if labels.dtype.kind not in "iuf" else " with NaN or inf"
+            nan = "" if labels.dtype.kind not in "iuf" else " with NaN or inf"
             raise DataError(f"{path}: {spec.y_key}: data.task: regression needs a finite numeric target; "
-                            f"got dtype {labels.dtype}{what}")
+                            f"got dtype {labels.dtype}{nan}")
         return regression_dataset(path.stem, flat, labels, str(path), target=spec.y_key, input_shape=shape)
     if labels.dtype.kind in "iu" or (labels.dtype.kind == "f" and np.all(np.isfinite(labels))):
         check_class_labels(labels.tolist(), f"{path}: {spec.y_key}")

@@ -239,6 +239,7 @@ def _fit_regression(cfg: Experiment, dataset: Dataset, split: Split) -> FoldResu
     mc_test, mc_validation = None, None
     if cfg.evaluation.inference.mc:
         mc_test = _mc_passes(cfg, pipe, X[test], split.model_seed)
+    if cfg.evaluation.inference.mc and cfg.evaluation.inference.tau is None:
         fit, val = validation_split(train, dataset.y, cfg.evaluation.inference.validation_fraction,
                                     tau_seed(split.model_seed), stratify=False)
         keras.backend.clear_session()
@@ -251,7 +252,7 @@ def _fit_regression(cfg: Experiment, dataset: Dataset, split: Split) -> FoldResu
         epochs = {"stopped_epoch": trained, "best_epoch": int(best) + 1 if best is not None else trained}
     keras.backend.clear_session()
     return fold_result(split, dataset, both[: len(train)], both[len(train):], seconds, mc_proba_test=mc_test,
-                       stopping=epochs, mc_validation=mc_validation)
+                       stopping=epochs, mc_validation=mc_validation, tau=cfg.evaluation.inference.tau)
 
 
 def train(cfg: Experiment, dataset: Dataset, splits: Sequence[Split]) -> Iterator[FoldResult]:

@@ -33,7 +33,7 @@ def check_run(cfg, dataset, source: Source) -> tuple[list, list[str]]:
     those pass, so that bad input is reported before TensorFlow starts."""
     problems, result = [], ([], [])
     for check in (lambda: check_output(cfg, dataset.n_classes, source, dataset.name, dataset.task),
-                  lambda: check_inference(cfg, source)):
+                  lambda: check_inference(cfg, source, dataset.task)):
         try:
             check()
         except ConfigError as exc:

@@ -246,9 +246,16 @@ def _check_validation(cfg: Experiment, y: np.ndarray, split, source: Source, nam
         ) from None
 
 
-def check_inference(cfg: Experiment, source: Source) -> None:
+def check_inference(cfg: Experiment, source: Source, task: str = "classification") -> None:
     """Monte Carlo dropout needs a dropout layer with a rate above 0: without one its
-    passes would all equal standard inference (an error, not a warning)."""
+    passes would all equal standard inference (an error, not a warning).  ``tau`` (and
+    ``validation_fraction``, where tau is chosen) are for a regression task only."""
+    inference = cfg.evaluation.inference
+    for key in ("tau", "validation_fraction"):
+        if task != "regression" and key in inference.model_fields_set:
+            raise ConfigError(f"{_where(source, 'evaluation', 'inference', key)}: evaluation.inference.{key} is "
+                              f"for a regression task (Monte Carlo dropout's predictive variance); the data holds "
+                              f"classes: expected no {key}; got {getattr(inference, key)}")
 
     if cfg.evaluation.inference.mc and not mc_dropout_layers(cfg.model.layers):
         raise ConfigError(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..render import interval, markdown_table, protocol
-from ..scoring import bounds, label, primary, range_text
+from ..scoring import bounds, label, primary, range_text, title
 from .tables import headline
 
 
@@ -41,7 +41,7 @@ def comparison_markdown(summaries: dict[str, pd.DataFrame], setups: dict[str, di
     marked = setups is not None and not table["same_setup"].all()
     metric = primary(next(iter(summaries.values())).index)[0]
     what = label(metric).removeprefix("test ")
-    lines = ["# Comparison", "", f"{label(metric).capitalize()}, mean (std) over folds:", ""]
+    lines = ["# Comparison", "", f"{title(metric)}, mean (std) over folds:", ""]
     lines += [f"- {headline(name, summary)}" for name, summary in summaries.items()]
     header = ["config", "test mean", "test std", "test 95% interval", "train mean", "train std", "runs"]
     lines += ["", *markdown_table(

@@ -50,7 +50,7 @@ import yaml
 from ..config import Experiment, dump_config
 from ..config.diff import config_difference, show_value
 from ..errors import ResultsError
-from ..scoring import label, primary
+from ..scoring import label, primary, title
 from .comparison import comparison_markdown, comparison_table, setup_of
 from .locks import comparison_lock
 from .reading import read_run
@@ -183,10 +183,11 @@ def _regression_files(cfg: Experiment, folds: pd.DataFrame, predictions: pd.Data
                       figures: dict | None) -> dict[str, str]:
     """A regression run's coverage table (Monte Carlo dropout) and, into ``figures`` when
     plotting, its predicted-vs-true, residual, coverage and band plots."""
-    from ..regression_plots import coverage_table
+    from ..predictions import coverage_table
 
     mc = "mc_mean" in predictions.columns
-    files = {"coverage.csv": coverage_table(predictions).to_csv(index=False)} if mc else {}
+    coverage = coverage_table(predictions) if mc else None
+    files = {"coverage.csv": coverage.to_csv(index=False)} if mc else {}
     if figures is None:
         return files
     from ..regression_plots import band_plot, coverage_plot, predicted_vs_true, residual_plot
@@ -194,7 +195,7 @@ def _regression_files(cfg: Experiment, folds: pd.DataFrame, predictions: pd.Data
     figures["predicted.png"] = predicted_vs_true(predictions, f"{cfg.name}: predicted vs true")
     figures["residuals.png"] = residual_plot(predictions, f"{cfg.name}: residuals")
     if mc:
-        figures["coverage.png"] = coverage_plot(coverage_table(predictions), f"{cfg.name}: coverage")
+        figures["coverage.png"] = coverage_plot(coverage, f"{cfg.name}: coverage")
     if dataset is not None and dataset.n_features == 1:
         rows = predictions["row"].to_numpy()
         train = np.setdiff1d(np.arange(len(dataset.y)), rows)
@@ -235,7 +236,7 @@ def write_comparison(
         from ..plots import accuracy_distribution  # matplotlib: only to draw
 
         column = next(iter(scores.values())).name
-        _atomic_savefig(accuracy_distribution(scores, f"{label(column).capitalize()} by config", label(column)),
+        _atomic_savefig(accuracy_distribution(scores, f"{title(column)} by config", label(column)),
                         out / "comparison.png")
     return _atomic_write(out / "summary.md", comparison_markdown(summaries, setups))
 

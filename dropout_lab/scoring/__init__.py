@@ -70,14 +70,10 @@ def label(column: str) -> str:
     return column.replace("_", " ").replace("rmse", "RMSE").replace("mae", "MAE").replace("r2", "R²")
 
 
-def fold_scores(dataset, y_train, pred_train, y_test, pred_test, bins: int = DEFAULT_BINS, mc_test=None,
-                tau: float | None = None) -> dict[str, float]:
-    """Every score of one trained split of ``dataset``'s task: :func:`.classification.score_fold`
-    (predicted probabilities) or :func:`.regression.score_fold` (predicted values; ``mc_test``
-    the test rows' Monte Carlo passes ``[T, n]``, ``tau`` the precision chosen on validation rows)."""
-    if getattr(dataset, "is_regression", False):
-        return regression.score_fold(y_train, pred_train, y_test, pred_test, mc_test, tau)
-    return classification.score_fold(y_train, pred_train, y_test, pred_test, dataset.n_classes, bins, mc_test)
+def title(column: str) -> str:
+    """:func:`label` with a capital first letter: ``Test accuracy``, ``Test RMSE``."""
+    text = label(column)
+    return text[:1].upper() + text[1:]
 
 
 def score_fold(y_train, proba_train, y_test, proba_test, n_classes: int, bins: int = DEFAULT_BINS,

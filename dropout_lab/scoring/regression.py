@@ -103,9 +103,9 @@ def choose_tau(y_val, samples_val) -> float:
 
 def interval_z(level: float) -> float:
     """The standard normal quantile ``z`` of a central ``level`` interval (1.645 for 0.9)."""
-    from scipy.stats import norm
+    from scipy.special import ndtri  # the normal quantile (scipy.stats.norm.ppf's), without scipy.stats
 
-    return float(norm.ppf(0.5 + level / 2))
+    return float(ndtri(0.5 + level / 2))
 
 
 def coverage(y, mean, sd, level: float) -> float:

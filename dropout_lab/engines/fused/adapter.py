@@ -61,7 +61,7 @@ def train_runs(runs: Sequence[tuple[Experiment, Dataset, Sequence[Split]]]) -> I
             tasks.append(Task(cfg, X[s.train], y[s.train], X[s.test], y[s.test], s.model_seed))
             owners.append((r, s, None))
             modes.append(mode)
-            if dataset.is_regression and cfg.evaluation.inference.mc:
+            if _chooses_tau(cfg, dataset):
                 fit, val = tau_validation(cfg, dataset, s)
                 tasks.append(Task(cfg, X[fit], y[fit], X[val], y[val], tau_seed(s.model_seed)))
                 owners.append((r, s, val))
@@ -75,7 +75,7 @@ def train_runs(runs: Sequence[tuple[Experiment, Dataset, Sequence[Split]]]) -> I
         for i, out in zip(members, outputs, strict=True):
             r, split, val = owners[i]
             cfg, dataset = tasks[i].cfg, runs[r][1]
-            if not (dataset.is_regression and cfg.evaluation.inference.mc):
+            if not _chooses_tau(cfg, dataset):
                 folds.setdefault(r, []).append(_fold_result(split, dataset, cfg, out))
                 continue
             both = waiting.setdefault((r, split.repeat, split.fold), {})
@@ -87,6 +87,13 @@ def train_runs(runs: Sequence[tuple[Experiment, Dataset, Sequence[Split]]]) -> I
                                                             (val_rows, val_out["mc_test_samples"])))
         for r, done in folds.items():
             yield r, sorted(done, key=lambda f: f.key)
+
+
+def _chooses_tau(cfg: Experiment, dataset: Dataset) -> bool:
+    """Whether a run trains a validation model per split to choose tau on (regression, Monte Carlo
+    dropout, no fixed ``evaluation.inference.tau``)."""
+    inference = cfg.evaluation.inference
+    return dataset.is_regression and inference.mc and inference.tau is None
 
 
 def tau_validation(cfg: Experiment, dataset: Dataset, split: Split):
@@ -102,7 +109,8 @@ def _fold_result(split: Split, dataset: Dataset, cfg: Experiment, out: dict, mc_
         history = out["history"].rename(columns=_HISTORY_NAMES).assign(repeat=split.repeat, fold=split.fold)
     mc = out.get("mc_test_samples") if dataset.is_regression else out.get("mc_test_proba")
     return fold_result(split, dataset, out["train_proba"], out["test_proba"], out["fit_seconds"], history,
-                       bins=cfg.evaluation.calibration_bins, mc_proba_test=mc, mc_validation=mc_validation)
+                       bins=cfg.evaluation.calibration_bins, mc_proba_test=mc, mc_validation=mc_validation,
+                       tau=cfg.evaluation.inference.tau)
 
 
 def train_tasks(tasks: Sequence[Task], history: bool = False, jit: bool = False) -> list[dict]:

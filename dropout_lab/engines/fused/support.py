@@ -60,7 +60,7 @@ def check_supported(cfg: Experiment) -> None:
             (last.units == 1 and last.activation in ("sigmoid", "linear"))
             or (last.units > 1 and last.activation == "softmax")):
         _refuse("model.layers[-1] =", last and last.model_dump(),
-                " (the output must be dense: 1 unit with sigmoid, K units with softmax, or 1 linear unit "
+                " (the output must be dense: 1 unit with sigmoid, or K units with softmax; or 1 linear unit "
                 "for a regression target)")
     training = cfg.training
     _check_fields(training, TRAINING_FIELDS, "training")

@@ -92,7 +92,9 @@ def test_the_shipped_cnn_builds_as_written_on_28x28_images(tmp_path, served_mnis
     result = CliRunner().invoke(main, ["validate", "mnist_cnn", "--data-dir", tmp_path,
                                        "--set", f"evaluation.n_train={N_TRAIN}"])
     assert result.exit_code == 0, result.output
-    shapes = [line.split()[1:3] for line in result.output.splitlines()[4:-1]]  # after the header, before the total
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["layer", "type"])
+    shapes = [line.split()[1:3] for line in lines[header + 1:-1]]  # after the header, before the total
     assert shapes == [["Reshape", "(28,"], ["Conv2D", "(26,"], ["MaxPooling2D", "(13,"], ["Conv2D", "(11,"],
                       ["MaxPooling2D", "(5,"], ["Flatten", "(1600,)"], ["Dense", "(128,)"], ["Dropout", "(128,)"],
                       ["Dense", "(10,)"]]

@@ -61,7 +61,7 @@ def test_package_names_resolve_on_first_use():
     import dropout_lab
 
     assert dropout_lab.load_config.__module__ == "dropout_lab.config.loader"
-    assert dropout_lab.accuracy_ci.__module__ == "dropout_lab.stats"
+    assert dropout_lab.accuracy_ci.__module__ == "dropout_lab.stats.ttests"
     assert "train_tasks" in dir(dropout_lab)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         dropout_lab.nope  # noqa: B018

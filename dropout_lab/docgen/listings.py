@@ -13,7 +13,7 @@ def cli_reference() -> str:
     from ..cli import main
 
     ctx = click.Context(main, info_name="dropout-lab")
-    lines = ["# Commands", "", GENERATED.format(source="the click commands, `dropout_lab/cli.py`"), "",
+    lines = ["# Commands", "", GENERATED.format(source="the click commands, `dropout_lab/cli/`"), "",
              f"`dropout-lab {main.collect_usage_pieces(ctx)[0]}`", "", inspect.cleandoc(main.help or ""), "",
              *_options_table(main, ctx), ""]
     for name in main.list_commands(ctx):

@@ -1,0 +1,89 @@
+"""Stacked convolutions, pooling and reshapes of the fused engine, channels last.
+
+A stacked tensor is ``[models, rows, *axes, channels]``.  A convolution cuts each
+model's rows into patches (one shifted slice of the padded maps per kernel offset,
+concatenated in the order of Keras' kernel ``[*window, in, out]`` flattened) and
+multiplies them by that model's kernel: one batched matrix product for all models, as
+for a dense layer.  Shifted slices rather than ``tf.image.extract_patches``: XLA compiles
+them and their gradient is a cheap pad-and-add.  Pooling runs TensorFlow's own ops on
+the models' rows laid end to end (a window never crosses rows), as Keras' TensorFlow
+backend does per model.  Padding ``same`` pads as TensorFlow (and Keras) does: the
+output has ``ceil(size / stride)`` positions, the padding split with the odd one after.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import tensorflow as tf
+
+
+def _lead(h: tf.Tensor) -> tf.Tensor:
+    return tf.shape(h)[:2]  # models, rows
+
+
+def reshape(h: tf.Tensor, shape: tuple[int, ...]) -> tf.Tensor:
+    """Flat rows ``[models, rows, features]`` as samples of ``shape`` (row-major, as
+    ``keras.layers.Reshape``)."""
+    return tf.reshape(h, tf.concat([_lead(h), list(shape)], 0))
+
+
+def flatten(h: tf.Tensor) -> tf.Tensor:
+    """``keras.layers.Flatten``: each sample's axes into one (row-major)."""
+    return tf.reshape(h, tf.concat([_lead(h), [math.prod(h.shape[2:])]], 0))
+
+
+def _window(size: int, k: int, stride: int, padding: str) -> tuple[int, int, int]:
+    """(output positions, padding before, padding after) of one axis."""
+    if padding == "valid":
+        return (size - k) // stride + 1, 0, 0
+    out = -(-size // stride)
+    total = max((out - 1) * stride + k - size, 0)
+    return out, total // 2, total - total // 2
+
+
+def patches(h: tf.Tensor, window: tuple[int, ...], strides: tuple[int, ...], padding: str):
+    """Each output position's inputs ``[models, rows, *out, prod(window) * channels]``
+    (window offsets row-major, channels last), and the output positions ``out``."""
+    axes = [_window(n, k, s, padding) for n, k, s in zip(h.shape[2:-1], window, strides, strict=True)]
+    if padding != "valid":
+        h = tf.pad(h, [[0, 0], [0, 0], *([before, after] for _, before, after in axes), [0, 0]])
+    cuts = []
+    for offset in itertools.product(*(range(k) for k in window)):
+        index = tuple(slice(o, o + (n - 1) * s + 1, s) for o, (n, _, _), s in zip(offset, axes, strides, strict=True))
+        cuts.append(h[(slice(None), slice(None), *index, slice(None))])
+    return (tf.concat(cuts, -1) if len(cuts) > 1 else cuts[0]), [n for n, _, _ in axes]
+
+
+def conv(h: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, window: tuple[int, ...], strides: tuple[int, ...],
+         padding: str) -> tf.Tensor:
+    """``keras.layers.Conv1D``/``Conv2D`` before the activation, each model with its own
+    kernel ``[models, *window, in, out]`` and bias ``[models, out]``."""
+    p, out = patches(h, window, strides, padding)
+    filters = kernel.shape[-1]
+    models = tf.shape(kernel)[0]
+    y = tf.linalg.matmul(tf.reshape(p, [models, -1, p.shape[-1]]), tf.reshape(kernel, [models, -1, filters]))
+    y = y + bias[:, None, :]
+    return tf.reshape(y, tf.concat([_lead(h), out, [filters]], 0))
+
+
+_POOL = {"max": tf.nn.max_pool, "average": tf.nn.avg_pool}
+
+
+def pool(h: tf.Tensor, op: str, size: tuple[int, ...], strides: tuple[int, ...], padding: str) -> tf.Tensor:
+    """``keras.layers.MaxPooling1D/2D`` or ``AveragePooling1D/2D`` (``op``: max, average)."""
+    rows = tf.reshape(h, [-1, *h.shape[2:]])
+    out = _POOL[op](rows, list(size), list(strides), padding.upper())
+    return tf.reshape(out, tf.concat([_lead(h), out.shape[1:]], 0))
+
+
+def global_average(h: tf.Tensor) -> tf.Tensor:
+    """``keras.layers.GlobalAveragePooling1D/2D``: each channel's mean over the sample's positions."""
+    return tf.reduce_mean(h, axis=list(range(2, len(h.shape) - 1)))
+
+
+def spatial_mask_shape(h: tf.Tensor) -> tf.Tensor:
+    """The shape of a spatial dropout's noise: one value per model, row and channel
+    (``[models, rows, 1, ..., 1, channels]``, as Keras' ``noise_shape``)."""
+    return tf.concat([_lead(h), [1] * (len(h.shape) - 3), [h.shape[-1]]], 0)

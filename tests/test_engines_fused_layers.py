@@ -2,7 +2,6 @@
 (engines/fused/spatial.py, recurrent.py, forward.py): the same numbers as Keras, step by
 step, from the same weights and with the same masks."""
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf

@@ -85,7 +85,8 @@ def _conv_params(spec: _Conv, shape: tuple[int, ...]) -> tuple[int, tuple[int, .
 
 
 # every option of a convolution is trained by the fused engine
-_FUSED = ("filters", "kernel_size", "strides", "padding", "activation", "kernel_initializer", "max_norm", "kernel_regularizer")
+_FUSED = ("filters", "kernel_size", "strides", "padding", "activation", "kernel_initializer", "max_norm",
+          "kernel_regularizer")
 
 
 @register(Conv1DLayer, needs=SEQUENCE, params=_conv_params, fused=_FUSED)

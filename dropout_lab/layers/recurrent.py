@@ -80,7 +80,8 @@ def _recurrent_params(spec: _Recurrent, shape: tuple[int, ...]) -> tuple[int, tu
 
 
 # every option of a recurrent layer is trained by the fused engine
-_FUSED = ("units", "activation", "dropout", "recurrent_dropout", "return_sequences", "kernel_initializer", "max_norm", "kernel_regularizer")
+_FUSED = ("units", "activation", "dropout", "recurrent_dropout", "return_sequences", "kernel_initializer",
+          "max_norm", "kernel_regularizer")
 
 
 @register(LSTMLayer, needs=SEQUENCE, params=_recurrent_params, fused=_FUSED)

@@ -23,9 +23,9 @@ from ...layers.options import as_tuple
 from . import noise
 from . import optimizers as optim
 from .forward import WEIGHT_ARRAYS
-from .recurrent import GATES
 from .grouping import mc_samples, rows_needed
 from .program import build
+from .recurrent import GATES
 from .stacking import lanes
 from .task import Task
 

@@ -5,9 +5,9 @@ model's rows into patches (one shifted slice of the padded maps per kernel offse
 concatenated in the order of Keras' kernel ``[*window, in, out]`` flattened) and
 multiplies them by that model's kernel: one batched matrix product for all models, as
 for a dense layer.  Shifted slices rather than ``tf.image.extract_patches``: XLA compiles
-them and their gradient is a cheap pad-and-add.  Pooling runs TensorFlow's own ops on
-the models' rows laid end to end (a window never crosses rows), as Keras' TensorFlow
-backend does per model.  Padding ``same`` pads as TensorFlow (and Keras) does: the
+them and their gradient is a cheap pad-and-add.  Pooling works on
+the window's slices too (a maximum or a mean over them), which XLA compiles
+deterministically.  Padding ``same`` pads as TensorFlow (and Keras) does: the
 output has ``ceil(size / stride)`` positions, the padding split with the odd one after.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
 import tensorflow as tf
 
 
@@ -46,14 +47,8 @@ def _window(size: int, k: int, stride: int, padding: str) -> tuple[int, int, int
 def patches(h: tf.Tensor, window: tuple[int, ...], strides: tuple[int, ...], padding: str):
     """Each output position's inputs ``[models, rows, *out, prod(window) * channels]``
     (window offsets row-major, channels last), and the output positions ``out``."""
-    axes = [_window(n, k, s, padding) for n, k, s in zip(h.shape[2:-1], window, strides, strict=True)]
-    if padding != "valid":
-        h = tf.pad(h, [[0, 0], [0, 0], *([before, after] for _, before, after in axes), [0, 0]])
-    cuts = []
-    for offset in itertools.product(*(range(k) for k in window)):
-        index = tuple(slice(o, o + (n - 1) * s + 1, s) for o, (n, _, _), s in zip(offset, axes, strides, strict=True))
-        cuts.append(h[(slice(None), slice(None), *index, slice(None))])
-    return (tf.concat(cuts, -1) if len(cuts) > 1 else cuts[0]), [n for n, _, _ in axes]
+    cuts, out = _cuts(h, window, strides, padding)
+    return (tf.concat(cuts, -1) if len(cuts) > 1 else cuts[0]), out
 
 
 def conv(h: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, window: tuple[int, ...], strides: tuple[int, ...],
@@ -68,14 +63,32 @@ def conv(h: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, window: tuple[int, ..
     return tf.reshape(y, tf.concat([_lead(h), out, [filters]], 0))
 
 
-_POOL = {"max": tf.nn.max_pool, "average": tf.nn.avg_pool}
+def _cuts(h: tf.Tensor, window, strides, padding: str, fill: float = 0.0):
+    """One strided slice of the (padded) maps per window offset, and the output positions."""
+    axes = [_window(n, k, s, padding) for n, k, s in zip(h.shape[2:-1], window, strides, strict=True)]
+    if padding != "valid":
+        h = tf.pad(h, [[0, 0], [0, 0], *([before, after] for _, before, after in axes), [0, 0]], constant_values=fill)
+    cuts = []
+    for offset in itertools.product(*(range(k) for k in window)):
+        index = tuple(slice(o, o + (n - 1) * s + 1, s) for o, (n, _, _), s in zip(offset, axes, strides, strict=True))
+        cuts.append(h[(slice(None), slice(None), *index, slice(None))])
+    return cuts, [n for n, _, _ in axes]
 
 
 def pool(h: tf.Tensor, op: str, size: tuple[int, ...], strides: tuple[int, ...], padding: str) -> tf.Tensor:
-    """``keras.layers.MaxPooling1D/2D`` or ``AveragePooling1D/2D`` (``op``: max, average)."""
-    rows = tf.reshape(h, [-1, *h.shape[2:]])
-    out = _POOL[op](rows, list(size), list(strides), padding.upper())
-    return tf.reshape(out, tf.concat([_lead(h), out.shape[1:]], 0))
+    """``keras.layers.MaxPooling1D/2D`` (``op`` max) or ``AveragePooling1D/2D`` (average:
+    padding ``same`` left out of each window's count, as ``tf.nn.avg_pool``), from the
+    window's slices: TensorFlow's MaxPoolGrad has no deterministic XLA kernel, a maximum
+    over slices has."""
+    if op == "max":
+        return tf.reduce_max(tf.stack(_cuts(h, size, strides, padding, float("-inf"))[0]), 0)
+    cuts, _ = _cuts(h, size, strides, padding)
+    total = tf.add_n(cuts) if len(cuts) > 1 else cuts[0]
+    if padding == "valid":
+        return total / float(math.prod(size))
+    ones = np.ones([1, 1, *h.shape[2:-1], 1], "float32")
+    count = sum(_cuts(tf.constant(ones), size, strides, padding)[0])  # in-bounds inputs of each window
+    return total / count
 
 
 def global_average(h: tf.Tensor) -> tf.Tensor:

@@ -201,3 +201,29 @@ def test_spatial_dropout_drops_whole_channels_and_mc_dropout_keeps_it_on():
     assert (out == out[:, :, :1, :1, :]).all()  # the same at every position
     assert 0.3 < (out == 0).mean() < 0.7
     assert "spatial_dropout2d" in program.MC_KINDS and "lstm" in STOCHASTIC and "lstm" not in program.MC_KINDS
+
+
+SWEEPS = {  # an architecture and the rates a sweep sets on it
+    "cnn": ((4, 4, 1), [conv("conv2d", 2, 3, padding="same"), {"type": "spatial_dropout2d", "rate": 0.0},
+                        {"type": "max_pooling2d"}, {"type": "flatten"}, OUT],
+            [{1: {"rate": r}} for r in (0.0, 0.2, 0.5)]),
+    "lstm": ((4, 4), [rnn("lstm", 3), OUT],
+             [{0: {"dropout": d, "recurrent_dropout": r}} for d, r in ((0.0, 0.0), (0.5, 0.0), (0.3, 0.5))]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SWEEPS))
+def test_a_rate_sweep_is_one_program_and_each_cell_its_own_model(name):
+    """The cells of a CNN's or an LSTM's rate sweep (their rates, hence Keras'
+    implementation 1 or 2 for an LSTM) are one program; a cell trained alone gives what it
+    gives stacked with the others (to float rounding: the stacked products round alike)."""
+    shape, layers, cells = SWEEPS[name]
+    cfgs = [config([{**layer, **cell.get(i, {})} for i, layer in enumerate(layers)], batch_size=5, epochs=2)
+            for cell in cells]
+    units = [one_task(cfg, shape, n_train=11 + i, seed=20 + i) for i, cfg in enumerate(cfgs)]
+    before = program.trace_count()
+    together = train_group(units, history=True)[0]
+    assert program.trace_count() - before == 1
+    alone = train_group([units[2], units[2]], history=True)[0][0]
+    np.testing.assert_allclose(alone["test_proba"], together[2]["test_proba"], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(together[0]["test_proba"], together[2]["test_proba"])

@@ -34,11 +34,14 @@ MAX_PROGRAM_WORK = 5e10
 def architecture_key(cfg: Experiment) -> tuple:
     """Tasks with equal keys (and equal feature counts) can be trained as one stack.
 
-    The key holds what shapes the program: layer kinds, units, activations and whether
-    a kernel is penalized, the loss, the optimizer's kind and its learning-rate schedule's
+    The key holds what shapes the program: layer kinds, units and filters, windows,
+    strides and padding, activations, ``return_sequences`` and whether a kernel is
+    penalized, the loss, the optimizer's kind and its learning-rate schedule's
     kind (or constant), epochs and batch size.  Dropout rates, noise levels, penalty
     factors, max-norm values (or none), initializers, optimizer and schedule
-    hyper-parameters, standardization, seeds and data may differ.
+    hyper-parameters, a recurrent layer's ``dropout`` and ``recurrent_dropout``,
+    standardization, seeds and data may differ (samples' shapes may not: the groups
+    are per input shape too).
     """
     layers = tuple(
         ("dense", layer.units, layer.activation, layer.kernel_regularizer is not None) if layer.type == "dense"

@@ -80,10 +80,12 @@ def test_forward_pass_equals_the_keras_model(name):
     assert not np.allclose(logits[0], logits[1])
 
 
-@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
-def test_steps_equal_keras_train_on_batch(name):
+@pytest.mark.parametrize("name,jit", [*((name, False) for name in sorted(ARCHITECTURES)),
+                                      ("conv2d-same-maxpool-spatial", True), ("conv1d-pools-spatial", True)])
+def test_steps_equal_keras_train_on_batch(name, jit):
     """Three full-batch steps (rates 0) from Keras' weights: Keras' weights after each
-    train_on_batch, its reported loss and accuracy, its test loss and accuracy."""
+    train_on_batch, its reported loss and accuracy, its test loss and accuracy; with XLA
+    too (its convolutions are patches times kernels)."""
     shape, layers = ARCHITECTURES[name]
     cfg = config(layers, rates_off=True)
     one = one_task(cfg, shape)
@@ -94,7 +96,7 @@ def test_steps_equal_keras_train_on_batch(name):
         net.reset_metrics()
         logs.append(net.train_on_batch(one.X_train, one.y_train))
         val.append(net.test_on_batch(one.X_test, one.y_test))
-    rows, weights = train_group([one], history=True, initial=[initial])
+    rows, weights = train_group([one], history=True, initial=[initial], jit=jit)
     for ours, theirs, before in zip(weights[0], net.get_weights(), initial, strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
         assert not np.allclose(ours, before) or np.allclose(theirs, before)

@@ -5,7 +5,7 @@ a tuple whose first item is the kind and the rest what shapes the program::
 
     ("reshape", shape)                                    flat rows to samples of shape
     ("dense", activation, penalized)
-    ("conv1d" | "conv2d", activation, penalized, window, strides, padding)
+    ("conv1d" | "conv2d", activation, penalized, window, strides, padding, xla)
     ("max_pooling1d" | ... | "average_pooling2d", size, strides, padding)
     ("global_average_pooling1d" | "global_average_pooling2d",)
     ("flatten",)
@@ -52,8 +52,8 @@ def _dense(entry, h, w, draws, last):
 
 
 def _conv(entry, h, w, draws, last):
-    _, activation, _, window, strides, padding = entry
-    return ACTIVATIONS[activation](spatial.conv(h, w[0], w[1], window, strides, padding))
+    _, activation, _, window, strides, padding, xla = entry
+    return ACTIVATIONS[activation](spatial.conv(h, w[0], w[1], window, strides, padding, xla))
 
 
 def _pool(op):

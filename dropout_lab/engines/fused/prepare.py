@@ -121,13 +121,13 @@ _PLAN = {
 }
 
 
-def layer_plan(cfg: Experiment, input_shape: tuple[int, ...] | None = None) -> tuple:
+def layer_plan(cfg: Experiment, input_shape: tuple[int, ...] | None = None, jit: bool = False) -> tuple:
     """The layers as the program sees them (:mod:`.forward`): ("dense", activation,
-    penalized), ("conv2d", activation, penalized, window, strides, padding), ..., or
+    penalized), ("conv2d", activation, penalized, window, strides, padding, jit), ..., or
     (kind,); first ("reshape", input_shape) when samples have more than one axis."""
     head = (("reshape", tuple(int(n) for n in input_shape)),) if input_shape and len(input_shape) > 1 else ()
-    return head + tuple(_PLAN[layer.type](layer) if layer.type in _PLAN else (layer.type,)
-                        for layer in cfg.model.layers)
+    return head + tuple(_PLAN[layer.type](layer) + ((jit,) if layer.type in ("conv1d", "conv2d") else ())
+                        if layer.type in _PLAN else (layer.type,) for layer in cfg.model.layers)
 
 
 def _penalty_factors(cfg: Experiment) -> list[tuple[float, float]]:
@@ -205,5 +205,6 @@ def prepare(tasks: Sequence[Task], history: bool, initial: list[list[np.ndarray]
         epochs=tf.constant(t0.epochs),
         steps=tf.constant(steps),
     )
-    program = build(layer_plan(cfg0, input_shape), t0.loss, optim.kind(cfg0), batch, history, jit, mc_samples(cfg0))
+    plan = layer_plan(cfg0, input_shape, jit)
+    program = build(plan, t0.loss, optim.kind(cfg0), batch, history, jit, mc_samples(cfg0))
     return program, args

@@ -59,9 +59,7 @@ def conv(h: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, window: tuple[int, ..
     In graph mode (and when the number of models is known when tracing) one TensorFlow
     convolution per model, as Keras computes it (oneDNN's kernels); for XLA (``xla``),
     whose CPU convolutions are several times slower, the patches times each model's
-    kernel, one batched matrix product.  On the digits CNN (2 shared cores): 35 s of
-    training per-model, 103 s patches, in graph mode; 52 s patches, 386 s per-model, with
-    XLA (docs/studies/fused-cnn-rnn.md)."""
+    kernel, one batched matrix product (docs/studies/fused-cnn-rnn.md has the figures)."""
     models = h.shape[0]
     if models is not None and not xla:  # one convolution per model, the models a static axis
         y = tf.stack([tf.nn.convolution(h[m], kernel[m], strides=list(strides), padding=padding.upper())

@@ -229,3 +229,21 @@ def test_a_rate_sweep_is_one_program_and_each_cell_its_own_model(name):
     alone = train_group([units[2], units[2]], history=True)[0][0]
     np.testing.assert_allclose(alone["test_proba"], together[2]["test_proba"], rtol=1e-5, atol=1e-6)
     assert not np.allclose(together[0]["test_proba"], together[2]["test_proba"])
+
+
+def test_the_engine_takes_images_and_sequences_its_layers_take():
+    """Samples of more than one axis are trained when every layer takes the shape it gets
+    (the registry's ``needs``); a dense layer on an image without a flatten is refused."""
+    from dropout_lab.data import Dataset
+    from dropout_lab.engines import fused
+    from dropout_lab.errors import ConfigError
+
+    X = np.zeros((6, 16), "float32")
+    y = np.arange(6) % 3
+    image = Dataset("t", X, y, "-", "-", classes=("a", "b", "c"), input_shape=(4, 4, 1))
+    sequence = Dataset("t", X, y, "-", "-", classes=("a", "b", "c"), input_shape=(4, 4))
+    assert fused.supports(config(ARCHITECTURES["conv2d-same-maxpool-spatial"][1]), image)
+    assert fused.supports(config(ARCHITECTURES["lstm-variational"][1]), sequence)
+    assert not fused.supports(config(ARCHITECTURES["lstm-variational"][1]), image)
+    with pytest.raises(ConfigError, match=r"model.layers\[0\] 'dense' takes a flat input"):
+        fused.check(config([dense(4), OUT]), image)

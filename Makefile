@@ -10,13 +10,13 @@ export DROPOUT_LAB_DATA ?= $(if $(SHARED),$(abspath ../shared/data),)
 
 CIRCLES := configs/circles_overfit.yaml configs/circles_dropout.yaml configs/circles_input_dropout.yaml configs/circles_maxnorm.yaml
 JOBS   ?= 2
-# The CNN and RNN dropout studies on 8x8 digits (SciKeras; 5-fold CV, 15 epochs each, as the configs say).
+# The CNN and RNN dropout studies on 8x8 digits (5-fold CV, 15 epochs each, as the configs say).
 DIGITS_CNN  := configs/digits_cnn_dropout_none.yaml configs/digits_cnn_dropout.yaml \
                configs/digits_cnn_dropout_spatial.yaml configs/digits_cnn_dropout_both.yaml
 DIGITS_LSTM := configs/digits_lstm.yaml configs/digits_lstm_dropout.yaml \
                configs/digits_lstm_input_dropout.yaml configs/digits_lstm_variational.yaml
 
-.PHONY: install test test-slow test-matrix check-reference reference sonar circles tune-studies tips digits-studies regularizers mc-dropout regression reproduce reproduce-fast reproduce-regression bench bench-xla bench-executors lint docs docs-serve schema clean
+.PHONY: install test test-slow test-matrix check-reference reference sonar circles tune-studies tips digits-studies regularizers mc-dropout regression reproduce reproduce-fast reproduce-regression bench bench-cnn-rnn bench-xla bench-executors lint docs docs-serve schema clean
 
 install: $(VENV)/.installed
 
@@ -69,10 +69,12 @@ tune-studies: install
 
 # The tutorials' CNN and RNN dropout patterns on digits, each run compared with its family's
 # no-dropout baseline fold by fold (corrected resampled t-test) into classifier.md, cnn.md and
-# lstm.md; ~13 min on 2 shared cores.
+# lstm.md.  DIGITS_ENGINE=fused (the default; every run stacked, XLA where it pays; see
+# docs/studies/fused-cnn-rnn.md) or DIGITS_ENGINE=scikeras (one Keras model per fold, ~13 min on 2 cores).
+DIGITS_ENGINE ?= fused
 digits-studies: install
 	$(BIN)/dropout-lab run configs/digits_cnn_baseline.yaml configs/digits_cnn.yaml $(DIGITS_CNN) $(DIGITS_LSTM) \
-		configs/digits_cnn_spatial_sweep.yaml --out $(OUT)/digits --quiet
+		configs/digits_cnn_spatial_sweep.yaml --engine $(DIGITS_ENGINE) --out $(OUT)/digits --quiet
 	$(BIN)/dropout-lab compare $(OUT)/digits/digits_cnn_baseline $(OUT)/digits/digits_cnn \
 		--against digits_cnn_baseline > $(OUT)/digits/classifier.md && cat $(OUT)/digits/classifier.md
 	$(BIN)/dropout-lab compare $(foreach c,$(DIGITS_CNN),$(OUT)/digits/$(basename $(notdir $(c)))) \
@@ -155,6 +157,11 @@ bench: install
 	$(BIN)/python benchmarks/bench_engines.py $(BENCH_ARGS)
 
 # Graph mode against XLA by the size of a program's work (the XLA table of docs/studies/performance.md, and auto's threshold).
+# The digits CNN and LSTM studies: SciKeras vs fused (graph) vs fused (XLA), and the Sonar baseline's
+# fixed cost (BENCH_ARGS="--before ../other-checkout" adds its figures before a change); docs/studies/fused-cnn-rnn.md.
+bench-cnn-rnn: install
+	$(BIN)/python benchmarks/bench_fused_cnn_rnn.py $(BENCH_ARGS)
+
 bench-xla: install
 	$(BIN)/python benchmarks/bench_xla.py
 

@@ -547,14 +547,17 @@ def test_noise_and_penalties_do_not_depend_on_the_stack():
 
 
 def test_the_program_implements_what_the_registry_and_schema_give_the_fused_engine():
-    """The layer kinds the registry marks ``fused`` are the program's: dense, flatten and its
-    noise layers; every activation of the schema has its Keras op; Monte Carlo dropout keeps
-    on the noise layers the registry marks ``mc_dropout``."""
+    """The layer kinds the registry marks ``fused`` are the program's (its forward pass
+    has a function for each, and for the reshape of flat rows to samples); every
+    activation of the schema has its Keras op; Monte Carlo dropout keeps on the noise
+    layers the registry marks ``mc_dropout``."""
     from dropout_lab.config import MC_DROPOUT_KINDS
+    from dropout_lab.engines.fused.forward import LAYER_FORWARD
     from dropout_lab.layers import kinds_with
     from dropout_lab.types import ACTIVATIONS
 
-    assert set(kinds_with("fused")) == {"dense", "flatten", *noise.NOISE}
+    assert set(kinds_with("fused")) == set(LAYER_FORWARD) - {"reshape"}
+    assert {"dense", "flatten", "conv2d", "lstm", *noise.NOISE} <= set(kinds_with("fused"))
     assert set(program.ACTIVATIONS) == set(ACTIVATIONS)
     assert set(program.MC_KINDS) == set(noise.NOISE) & set(MC_DROPOUT_KINDS)
     assert "gaussian_noise" not in program.MC_KINDS and "dropout" in program.MC_KINDS

@@ -84,14 +84,19 @@ def _conv_params(spec: _Conv, shape: tuple[int, ...]) -> tuple[int, tuple[int, .
     return window * channels * spec.filters + spec.filters, (*out, spec.filters)
 
 
-@register(Conv1DLayer, needs=SEQUENCE, params=_conv_params)
+# every option of a convolution is trained by the fused engine
+_FUSED = ("filters", "kernel_size", "strides", "padding", "activation", "kernel_initializer", "max_norm",
+          "kernel_regularizer")
+
+
+@register(Conv1DLayer, needs=SEQUENCE, params=_conv_params, fused=_FUSED)
 def _conv1d(spec: Conv1DLayer):
     import keras
 
     return _conv(keras.layers.Conv1D, spec, axis=[0, 1])
 
 
-@register(Conv2DLayer, needs=IMAGE, params=_conv_params)
+@register(Conv2DLayer, needs=IMAGE, params=_conv_params, fused=_FUSED)
 def _conv2d(spec: Conv2DLayer):
     import keras
 

@@ -63,14 +63,14 @@ class GaussianNoiseLayer(LayerSpec):
     """Standard deviation of the additive noise."""
 
 
-@register(SpatialDropout1DLayer, needs=SEQUENCE, params=same_shape, mc_dropout=True)
+@register(SpatialDropout1DLayer, needs=SEQUENCE, params=same_shape, mc_dropout=True, fused=("rate",))
 def _spatial_dropout1d(spec):
     import keras
 
     return keras.layers.SpatialDropout1D(spec.rate)
 
 
-@register(SpatialDropout2DLayer, needs=IMAGE, params=same_shape, mc_dropout=True)
+@register(SpatialDropout2DLayer, needs=IMAGE, params=same_shape, mc_dropout=True, fused=("rate",))
 def _spatial_dropout2d(spec):
     import keras
 

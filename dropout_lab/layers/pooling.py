@@ -97,42 +97,42 @@ def _global_params(spec, shape: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
     return 0, (shape[-1],)
 
 
-@register(MaxPooling1DLayer, needs=SEQUENCE, params=_pooling_params)
+@register(MaxPooling1DLayer, needs=SEQUENCE, params=_pooling_params, fused=("pool_size", "strides", "padding"))
 def _max_pooling1d(spec):
     import keras
 
     return _pooling(keras.layers.MaxPooling1D, spec)
 
 
-@register(MaxPooling2DLayer, needs=IMAGE, params=_pooling_params)
+@register(MaxPooling2DLayer, needs=IMAGE, params=_pooling_params, fused=("pool_size", "strides", "padding"))
 def _max_pooling2d(spec):
     import keras
 
     return _pooling(keras.layers.MaxPooling2D, spec)
 
 
-@register(AveragePooling1DLayer, needs=SEQUENCE, params=_pooling_params)
+@register(AveragePooling1DLayer, needs=SEQUENCE, params=_pooling_params, fused=("pool_size", "strides", "padding"))
 def _average_pooling1d(spec):
     import keras
 
     return _pooling(keras.layers.AveragePooling1D, spec)
 
 
-@register(AveragePooling2DLayer, needs=IMAGE, params=_pooling_params)
+@register(AveragePooling2DLayer, needs=IMAGE, params=_pooling_params, fused=("pool_size", "strides", "padding"))
 def _average_pooling2d(spec):
     import keras
 
     return _pooling(keras.layers.AveragePooling2D, spec)
 
 
-@register(GlobalAveragePooling1DLayer, needs=SEQUENCE, params=_global_params)
+@register(GlobalAveragePooling1DLayer, needs=SEQUENCE, params=_global_params, fused=())
 def _global_average_pooling1d(spec):
     import keras
 
     return keras.layers.GlobalAveragePooling1D()
 
 
-@register(GlobalAveragePooling2DLayer, needs=IMAGE, params=_global_params)
+@register(GlobalAveragePooling2DLayer, needs=IMAGE, params=_global_params, fused=())
 def _global_average_pooling2d(spec):
     import keras
 

@@ -79,14 +79,19 @@ def _recurrent_params(spec: _Recurrent, shape: tuple[int, ...]) -> tuple[int, tu
     return count, ((steps, spec.units) if spec.return_sequences else (spec.units,))
 
 
-@register(LSTMLayer, needs=SEQUENCE, params=_recurrent_params)
+# every option of a recurrent layer is trained by the fused engine
+_FUSED = ("units", "activation", "dropout", "recurrent_dropout", "return_sequences", "kernel_initializer",
+          "max_norm", "kernel_regularizer")
+
+
+@register(LSTMLayer, needs=SEQUENCE, params=_recurrent_params, fused=_FUSED)
 def _lstm(spec: LSTMLayer):
     import keras
 
     return _recurrent(keras.layers.LSTM, spec)
 
 
-@register(GRULayer, needs=SEQUENCE, params=_recurrent_params)
+@register(GRULayer, needs=SEQUENCE, params=_recurrent_params, fused=_FUSED)
 def _gru(spec: GRULayer):
     import keras
 

@@ -30,7 +30,15 @@ What is reproduced from Keras 3 (``keras.Sequential`` + ``fit(shuffle=True)``):
   with a per-model mask and a per-model rate; likewise ``GaussianDropout`` (times noise
   from N(1, rate/(1-rate))), ``GaussianNoise`` (plus noise from N(0, stddev**2)) and
   ``AlphaDropout`` (dropped units set to selu's saturation value, then Keras' affine
-  map); ``flatten`` is the identity on the flat rows the engine trains on;
+  map), ``SpatialDropout1D/2D`` (one draw per sample and channel);
+* images and sequences (a dataset's ``input_shape``: the flat rows reshaped as Keras'
+  ``Reshape`` does): ``Conv1D``/``Conv2D`` (patches times each model's kernel, one batched
+  matrix product), ``MaxPooling``/``AveragePooling`` 1D/2D, ``GlobalAveragePooling``
+  1D/2D and ``Flatten`` (:mod:`.spatial`); ``LSTM`` and ``GRU`` with ``dropout`` and
+  ``recurrent_dropout`` as Keras' cells apply them: masks drawn once per sequence and
+  reused at every time step, one per gate when ``recurrent_dropout`` is on (Keras'
+  ``implementation=1``) (:mod:`.recurrent`), their initial weights as Keras' (orthogonal
+  recurrent kernel, an LSTM's forget-gate bias 1);
 * ``kernel_regularizer`` (L1/L2) penalties added to each model's loss, as Keras adds the
   layers' losses to the compiled loss (and to the loss it reports, validation included);
 * the update rules of ``keras.optimizers.SGD`` (momentum, Nesterov), ``Adam`` (bias
@@ -43,7 +51,9 @@ What is reproduced from Keras 3 (``keras.Sequential`` + ``fit(shuffle=True)``):
   ``evaluation.standardize``;
 * Monte Carlo dropout (``evaluation.inference.mode: mc_dropout``): after training, the
   test rows go through ``samples`` forward passes with the dropout layers
-  (``dropout``, ``gaussian_dropout``, ``alpha_dropout``; not ``gaussian_noise``) drawing
+  (the registry's ``mc_dropout`` kinds: ``dropout``, the spatial dropouts,
+  ``gaussian_dropout``, ``alpha_dropout``; not ``gaussian_noise``, nor a recurrent
+  layer's own dropout, as in the SciKeras engine) drawing
   fresh masks from a per-model key derived from the seed, and the mean probability is the
   prediction (``mc_test_proba``).
 
@@ -57,8 +67,9 @@ initializers seeded from the task's ``seed``; shuffles and dropout masks from th
 module's own counter-based generator keyed by it.  Each model's streams depend only on
 its own seed and its own step count, and every array is laid out so that each model's
 numbers are computed by the same kernels whatever else is stacked (see :func:`.stacking.lanes`):
-a task gives the same bits run to run and alone or in any group (checked on x86 CPUs with
-AVX2), though not the numbers of the SciKeras engine.
+a task of dense layers gives the same bits run to run and alone or in any group (checked
+on x86 CPUs with AVX2), though not the numbers of the SciKeras engine; a convolutional or
+recurrent one the same numbers to float rounding.
 
 Use::
 
@@ -71,7 +82,9 @@ or, as an engine (:mod:`dropout_lab.engines.base`), ``train(cfg, dataset, splits
 The package, along its seams: :mod:`.support` (what it trains), :mod:`.grouping` (which
 models share a program, XLA's policy, memory chunks), :mod:`.task` and :mod:`.prepare`
 (a model's data, seeds, initial weights, padding), :mod:`.program` (the compiled
-``tf.function``) with :mod:`.noise` (random streams and noise layers), :mod:`.heads`
+``tf.function``) with :mod:`.forward` (the stacked forward pass, a function per layer
+kind), :mod:`.spatial` (convolutions, pooling), :mod:`.recurrent` (LSTM, GRU) and
+:mod:`.noise` (random streams and noise layers), :mod:`.heads`
 (output layers and losses), :mod:`.optimizers` and :mod:`.stacking` (per-model
 columns), :mod:`.group` (one program run, its predictions read back) and
 :mod:`.adapter` (``train``, ``train_runs``, ``train_tasks``).

@@ -52,18 +52,19 @@ def train_runs(runs: Sequence[tuple[Experiment, Dataset, Sequence[Split]]]) -> I
     for r, (cfg, dataset, splits) in enumerate(runs):
         check(cfg, dataset)
         X, y = dataset.X.astype("float32"), dataset.y
+        shape = tuple(dataset.input_shape) if len(dataset.input_shape) > 1 else None
         jit = use_xla(cfg, dataset)
         # XLA compiles a program for its padded widths, and its rounding depends on them: an
         # XLA run keeps the widths it has alone and is stacked only with runs of the same widths
         rows = run_rows(cfg, dataset) if jit and splits else None
         mode = (jit, cfg.evaluation.history, rows)
         for s in splits:
-            tasks.append(Task(cfg, X[s.train], y[s.train], X[s.test], y[s.test], s.model_seed))
+            tasks.append(Task(cfg, X[s.train], y[s.train], X[s.test], y[s.test], s.model_seed, shape))
             owners.append((r, s, None))
             modes.append(mode)
             if _chooses_tau(cfg, dataset):
                 fit, val = tau_validation(cfg, dataset, s)
-                tasks.append(Task(cfg, X[fit], y[fit], X[val], y[val], tau_seed(s.model_seed)))
+                tasks.append(Task(cfg, X[fit], y[fit], X[val], y[val], tau_seed(s.model_seed), shape))
                 owners.append((r, s, val))
                 modes.append((jit, cfg.evaluation.history, None))  # its own widths: it is not scored
     for r, (_, _, splits) in enumerate(runs):

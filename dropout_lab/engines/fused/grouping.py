@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from ...config import Experiment
 from ...data import Dataset
+from ...layers import LAYERS
 from ...splits import plan
 from . import optimizers as optim
 from .stacking import lanes
@@ -22,6 +23,9 @@ from .task import Task
 # ``training.xla: auto`` compiles with XLA when a run's work (models x training rows x
 # epochs x weights per model) reaches this; measured on 2 cores (docs/studies/performance.md, "XLA against graph mode").
 XLA_AUTO_WORK = 1e9
+# ``auto`` keeps a net with these layers in graph mode: XLA trained the digits LSTM slower
+# (docs/studies/fused-cnn-rnn.md)
+GRAPH_KINDS = ("lstm", "gru")
 # A group is cut into programs (chunks of about equal size; a model's numbers do not
 # depend on the chunk it is in) so that each program's arrays stay under MAX_PROGRAM_BYTES
 # and its work (see program_work) under MAX_PROGRAM_WORK: about 15 s with XLA and 45 s in
@@ -33,19 +37,36 @@ MAX_PROGRAM_WORK = 5e10
 def architecture_key(cfg: Experiment) -> tuple:
     """Tasks with equal keys (and equal feature counts) can be trained as one stack.
 
-    The key holds what shapes the program: layer kinds, units, activations and whether
-    a kernel is penalized, the loss, the optimizer's kind and its learning-rate schedule's
+    The key holds what shapes the program: layer kinds, units and filters, windows,
+    strides and padding, activations, ``return_sequences`` and whether a kernel is
+    penalized, the loss, the optimizer's kind and its learning-rate schedule's
     kind (or constant), epochs and batch size.  Dropout rates, noise levels, penalty
     factors, max-norm values (or none), initializers, optimizer and schedule
-    hyper-parameters, standardization, seeds and data may differ.
+    hyper-parameters, a recurrent layer's ``dropout`` and ``recurrent_dropout``,
+    standardization, seeds and data may differ (samples' shapes may not: the groups
+    are per input shape too).
     """
     layers = tuple(
         ("dense", layer.units, layer.activation, layer.kernel_regularizer is not None) if layer.type == "dense"
-        else (layer.type,)
+        else (layer.type, *(_hashable(getattr(layer, name)) for name in _SHAPING if hasattr(layer, name)))
         for layer in cfg.model.layers
     )
     t = cfg.training
     return (layers, t.loss, optim.kind(cfg), t.epochs, t.batch_size, mc_samples(cfg))
+
+
+# the options of other layer kinds that shape a program (rates, initializers, max-norm
+# values and penalty factors do not); a kernel_regularizer counts as set or not
+_SHAPING = ("filters", "units", "kernel_size", "pool_size", "strides", "padding", "activation", "return_sequences")
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _shape(task: Task) -> tuple[int, ...]:
+    """One sample's shape: the task's ``input_shape``, or its flat features."""
+    return task.input_shape or (task.X_train.shape[1],)
 
 
 def mc_samples(cfg: Experiment) -> int:
@@ -59,7 +80,7 @@ def groups(tasks: Sequence[Task], modes: Sequence[tuple]) -> list[tuple[tuple, l
     padded rows or None)) and its chunks of task indices; groups in order of first task."""
     found: dict[tuple, list[int]] = {}
     for i, task in enumerate(tasks):
-        found.setdefault((architecture_key(task.cfg), task.X_train.shape[1], *modes[i]), []).append(i)
+        found.setdefault((architecture_key(task.cfg), _shape(task), *modes[i]), []).append(i)
     return [(tuple(key[2:]), chunks(members, [tasks[i] for i in members])) for key, members in found.items()]
 
 
@@ -67,7 +88,7 @@ def chunks(members: list[int], tasks: Sequence[Task]) -> list[list[int]]:
     """``members`` cut into the fewest chunks of about equal size (two sizes at most: two
     traced shapes) whose bytes and work stay under the limits."""
     per_model = max(max(_task_bytes(t) / MAX_PROGRAM_BYTES,
-                        _work(t.cfg, len(t.y_train), t.X_train.shape[1]) / MAX_PROGRAM_WORK) for t in tasks)
+                        _work(t.cfg, len(t.y_train), _shape(t)) / MAX_PROGRAM_WORK) for t in tasks)
     n = min(len(members), max(1, math.ceil(len(members) * per_model)))
     size = math.ceil(len(members) / n)
     return [members[start : start + size] for start in range(0, len(members), size)]
@@ -77,10 +98,9 @@ def _task_bytes(task: Task) -> int:
     """About what one model adds to its program's arrays: its rows (padded) with the
     activations of a forward pass over them, its weights with their gradients and
     optimizer slots."""
-    n_in = task.X_train.shape[1]
+    shape = _shape(task)
     rows = lanes(len(task.y_train) + task.cfg.training.batch_size) + lanes(len(task.y_test))
-    units = sum(layer.units for layer in task.cfg.model.layers if layer.type == "dense")
-    return 4 * (rows * (n_in + 1 + units) + 6 * _n_weights(task.cfg, n_in))
+    return 4 * (rows * (math.prod(shape) + 1 + _activations(task.cfg, shape)) + 6 * _n_weights(task.cfg, shape))
 
 
 def rows_needed(n_train, n_test, batch: int) -> tuple[int, int]:
@@ -99,27 +119,40 @@ def run_rows(cfg: Experiment, dataset: Dataset) -> tuple[int, int]:
 def program_work(cfg: Experiment, dataset: Dataset) -> float:
     """A run's training work as ``auto`` weighs it: models (every planned split) x training
     rows per model x epochs x weights per model."""
-    return _work(cfg, sum(len(s.train) for s in plan(cfg, dataset.y)), dataset.n_features)
+    return _work(cfg, sum(len(s.train) for s in plan(cfg, dataset.y)), tuple(dataset.input_shape))
 
 
-def _work(cfg: Experiment, rows: int, n_in: int) -> float:
-    """Training rows (summed over models) x epochs x weights per model."""
-    return float(rows * cfg.training.epochs * _n_weights(cfg, n_in))
+def _work(cfg: Experiment, rows: int, shape: tuple[int, ...]) -> float:
+    """Training rows (summed over models) x epochs x weights per model (each used once
+    per position of its input: a convolution's per pixel, a recurrent layer's per step)."""
+    return float(rows * cfg.training.epochs * _n_weights(cfg, shape))
 
 
-def _n_weights(cfg: Experiment, n_in: int) -> int:
-    total = 0
+def _walk(cfg: Experiment, shape: tuple[int, ...]):
+    """Each layer's (parameter count, input shape, output shape), from the layer registry."""
     for layer in cfg.model.layers:
-        if layer.type == "dense":
-            total += (n_in + 1) * layer.units
-            n_in = layer.units
-    return total
+        count, out = LAYERS[layer.type].params(layer, shape)
+        yield count, shape, out
+        shape = out
+
+
+def _n_weights(cfg: Experiment, shape: tuple[int, ...]) -> int:
+    """Weights used per row: a dense layer's (in + 1) x units, a convolution's or a
+    recurrent layer's times the positions of its input."""
+    return sum(count * math.prod(inputs[:-1]) for count, inputs, _ in _walk(cfg, shape))
+
+
+def _activations(cfg: Experiment, shape: tuple[int, ...]) -> int:
+    """Values per row in a forward pass: the weighted layers' outputs."""
+    return sum(math.prod(out) for count, _, out in _walk(cfg, shape) if count)
 
 
 def use_xla(cfg: Experiment, dataset: Dataset) -> bool:
     """Whether a run of ``cfg`` on ``dataset`` compiles with XLA: ``training.xla``, with
-    ``auto`` resolved by the run's whole plan (so a resumed run keeps its mode)."""
+    ``auto`` resolved by the run's whole plan (so a resumed run keeps its mode): XLA for
+    work of at least :data:`XLA_AUTO_WORK`, unless a layer is one of :data:`GRAPH_KINDS`."""
     xla = cfg.training.xla
     if xla == "auto":
-        return program_work(cfg, dataset) >= XLA_AUTO_WORK
+        return program_work(cfg, dataset) >= XLA_AUTO_WORK and not any(
+            layer.type in GRAPH_KINDS for layer in cfg.model.layers)
     return bool(xla)

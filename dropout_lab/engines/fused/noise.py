@@ -6,8 +6,9 @@ the epoch), so its numbers do not depend on the models it is stacked with.  The 
 layers (:data:`NOISE_LAYERS`) act on each value alone, in training only, as their Keras
 layers compute it from their noise: ``Dropout`` (inverted: kept units scaled by
 ``1/(1-rate)``), ``GaussianDropout`` (times noise from N(1, rate/(1-rate))),
-``GaussianNoise`` (plus noise from N(0, stddev**2)) and ``AlphaDropout`` (dropped units
-set to selu's saturation value, then Keras' affine map).
+``GaussianNoise`` (plus noise from N(0, stddev**2)), ``AlphaDropout`` (dropped units
+set to selu's saturation value, then Keras' affine map) and ``SpatialDropout1D/2D``
+(dropout of whole channels: one draw per row and channel).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
+from .spatial import spatial_mask_shape
 from .stacking import bc as _bc
 
 # keras.layers.AlphaDropout's constants: selu's alpha and scale
@@ -83,6 +85,13 @@ def dropout(h, rate, scale, key, counter):
     return tf.where(noise >= _bc(rate, h), h * _bc(scale, h), 0.0)
 
 
+def _spatial_dropout(h, rate, params, key, counter):
+    """``keras.layers.SpatialDropout1D/2D``: dropout with one draw per model, row and
+    channel, the same at every position of the sample."""
+    noise = uniform_like(tf.zeros(spatial_mask_shape(h)), key, counter)
+    return tf.where(noise >= _bc(rate, noise), h * _bc(params[0], h), 0.0)
+
+
 def _unless_off(rate, out, h):
     """``out``, except for a model whose rate is 0: it passes ``h`` through, as Keras does."""
     return tf.where(_bc(rate, h) > 0, out, h)
@@ -126,6 +135,8 @@ NOISE_LAYERS = {
     "gaussian_dropout": Noise("rate", lambda layer: (math.sqrt(layer.rate / (1.0 - layer.rate)),), _gaussian_dropout),
     "alpha_dropout": Noise("rate", _alpha_params, _alpha_dropout),
     "gaussian_noise": Noise("stddev", lambda layer: (layer.stddev,), _gaussian_noise),
+    "spatial_dropout1d": Noise("rate", lambda layer: (1 / (1 - layer.rate),), _spatial_dropout),
+    "spatial_dropout2d": Noise("rate", lambda layer: (1 / (1 - layer.rate),), _spatial_dropout),
 }
 NOISE = tuple(NOISE_LAYERS)  # the layers the engine draws noise for
 

@@ -15,28 +15,28 @@ import tensorflow as tf
 
 from ...layers import LAYERS
 from . import optimizers as optim
+from .forward import ACTIVATIONS, STOCHASTIC, WEIGHT_ARRAYS, forward
 from .heads import HEADS, Head
-from .noise import NOISE, noise, order
+from .noise import NOISE, order
 from .stacking import bc as _bc
 from .stacking import lanes as _lanes
 
 _log = logging.getLogger(__name__)
 
-# Keras 3's TensorFlow backend computes these activations with exactly these ops (one for
-# every activation of the config schema: dropout_lab.types.ACTIVATIONS)
-ACTIVATIONS = {
-    "relu": tf.nn.relu, "sigmoid": tf.nn.sigmoid, "tanh": tf.nn.tanh, "linear": tf.identity,
-    "elu": tf.nn.elu, "selu": tf.nn.selu, "softplus": tf.math.softplus, "swish": tf.nn.silu,
-    "softmax": tf.nn.softmax,
-}
 KERAS_EPSILON = 1e-7  # keras.backend.epsilon(): MaxNorm's
+__all__ = ["ACTIVATIONS", "MC_KINDS", "STOCHASTIC", "build", "forward", "kernels", "max_norm", "trace_count"]
+
 # the noise layers Monte Carlo dropout keeps on: the layer registry's mc_dropout kinds
 MC_KINDS = tuple(kind for kind in NOISE if LAYERS[kind].mc_dropout)
 _U32 = tf.uint32
 
 
 def max_norm(w: tf.Tensor, on: tf.Tensor, max_value: tf.Tensor) -> tf.Tensor:
-    """``keras.constraints.MaxNorm(max_value, axis=0)`` on each model's kernel."""
+    """``keras.constraints.MaxNorm(max_value, axis=0)`` on each model's kernel; a kernel of
+    more axes (a convolution's ``[*window, in, out]``) as Keras constrains it
+    (``axis=[0, ..., -2]``): each output's weights together."""
+    if len(w.shape) != 3:
+        return tf.reshape(max_norm(tf.reshape(w, [tf.shape(w)[0], -1, w.shape[-1]]), on, max_value), tf.shape(w))
     # reduced along the last axis: a reduction over a middle axis rounds differently
     # depending on how many models are stacked
     norms = tf.sqrt(tf.reduce_sum(tf.square(tf.transpose(w, [0, 2, 1])), axis=2))[:, None, :]
@@ -44,50 +44,29 @@ def max_norm(w: tf.Tensor, on: tf.Tensor, max_value: tf.Tensor) -> tf.Tensor:
     return tf.where(_bc(on, w), w * (desired / (KERAS_EPSILON + norms)), w)
 
 
+def kernels(layers: tuple) -> dict[int, tuple[int, object]]:
+    """Where each weighted layer's kernel is in the flat list of weights: ``{index: (the
+    layer's number among the weighted layers, its plan entry)}``."""
+    found, j = {}, 0
+    for entry in layers:
+        if entry[0] in WEIGHT_ARRAYS:
+            found[j] = (len(found), entry)
+            j += WEIGHT_ARRAYS[entry[0]]
+    return found
+
+
 def _penalty(layers: tuple, weights, penalties) -> tf.Tensor | None:
-    """Each model's kernel penalties ``[models]``: sum over penalized dense layers of
+    """Each model's kernel penalties ``[models]``: sum over penalized weighted layers of
     ``l1 * sum(|kernel|) + l2 * sum(kernel**2)`` (``keras.regularizers.L1L2``); None
     when no layer is penalized."""
-    total, k = None, 0
-    for kind in layers:
-        if kind[0] != "dense":
-            continue
-        if kind[2]:
-            kernel = tf.reshape(weights[2 * k], [tf.shape(weights[2 * k])[0], -1])  # per model, one row
+    total = None
+    for j, (k, entry) in kernels(layers).items():
+        if entry[2]:
+            kernel = tf.reshape(weights[j], [tf.shape(weights[j])[0], -1])  # per model, one row
             l1, l2 = penalties[k]
             term = l1 * tf.reduce_sum(tf.abs(kernel), 1) + l2 * tf.reduce_sum(tf.square(kernel), 1)
             total = term if total is None else total + term
-        k += 1
     return total
-
-
-def forward(layers: tuple, weights, x, dropout=None, active=NOISE):
-    """Logits ``[models, rows, units]`` of the stacked net (the output layer's activation
-    left off: see :data:`.heads.HEADS`).
-
-    ``dropout``, in training only, is ``(rates, scales, key, counter)``: noise layer
-    (dropout or another of ``NOISE``) ``d`` draws its masks from stream
-    ``counter * n_noise_layers + d``, where ``counter`` is each model's count of updates
-    so far, so a model's masks do not depend on the models it is stacked with.  Only the
-    noise layers whose kind is in ``active`` draw noise (Monte Carlo dropout: the dropout kinds).
-    """
-    n_drop = sum(kind[0] in NOISE for kind in layers)
-    last = max(i for i, kind in enumerate(layers) if kind[0] == "dense")
-    h, k, d = x, 0, 0
-    for i, kind in enumerate(layers):
-        if kind[0] == "dense":
-            # x @ kernel + bias as Keras adds them; the bias enters through a matmul with
-            # ones so that its gradient is a per-model matmul too (see max_norm)
-            ones = tf.ones_like(h[..., :1])
-            h = tf.linalg.matmul(h, weights[2 * k]) + tf.linalg.matmul(ones, weights[2 * k + 1][:, None, :])
-            h = h if i == last else ACTIVATIONS[kind[1]](h)
-            k += 1
-        elif kind[0] in NOISE:
-            if dropout is not None and kind[0] in active:
-                rates, scales, key, counter = dropout
-                h = noise(kind[0], h, rates[d], scales[d], key, counter * n_drop + d)
-            d += 1  # flatten: the rows are flat already
-    return h
 
 
 def _scores(head: Head, logits, y, valid):
@@ -123,6 +102,7 @@ def build(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, hist
     name = optimizer[0]
     n_slots = optim.N_SLOTS[name]
     head = HEADS[loss]
+    kernel_at = kernels(layers)
 
     def train_step(a, s, rows, weights, slots, step_count, sums):
         lane = tf.range(_lanes(batch))  # the batch's rows, padded to whole SIMD packets
@@ -159,8 +139,9 @@ def build(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, hist
         for j, (w, g) in enumerate(zip(weights, grads, strict=True)):
             old = slots[j * n_slots : (j + 1) * n_slots]
             w2, s2 = optim.update(name, w, g, old, numbers)
-            if j % 2 == 0:
-                w2 = max_norm(w2, a["norm_on"][j // 2], a["norm_max"][j // 2])
+            if j in kernel_at:
+                k = kernel_at[j][0]
+                w2 = max_norm(w2, a["norm_on"][k], a["norm_max"][k])
             keep = _bc(active, w)
             new_weights.append(tf.where(keep, w2, w))
             new_slots += [tf.where(keep, n, o) for n, o in zip(s2, old, strict=True)]

@@ -44,11 +44,10 @@ def _check_layers(layers) -> None:
         if layer.type not in LAYER_KINDS:
             _refuse(f"{where}.type", layer.type, f" (it trains {', '.join(LAYER_KINDS)})")
         _check_fields(layer, {"type", *LAYERS[layer.type].fused}, where)
-        if layer.type == "dense":
-            if layer.activation not in ACTIVATIONS:
-                _refuse(f"{where}.activation", layer.activation)
-            if layer.kernel_initializer not in INITIALIZERS:
-                _refuse(f"{where}.kernel_initializer", layer.kernel_initializer)
+        if getattr(layer, "activation", None) is not None and layer.activation not in ACTIVATIONS:
+            _refuse(f"{where}.activation", layer.activation)
+        if getattr(layer, "kernel_initializer", None) is not None and layer.kernel_initializer not in INITIALIZERS:
+            _refuse(f"{where}.kernel_initializer", layer.kernel_initializer)
 
 
 def check_supported(cfg: Experiment) -> None:
@@ -79,7 +78,14 @@ def check_supported(cfg: Experiment) -> None:
 
 def check(cfg: Experiment, dataset: Dataset) -> None:
     """Raise :class:`ConfigError` naming the first thing this engine cannot train: a part of
-    ``cfg`` (see :func:`check_supported`), or samples that are not flat rows."""
+    ``cfg`` (see :func:`check_supported`), or samples whose shape a layer does not take
+    (each kind's ``needs`` in the layer registry: a dense layer flat rows, a convolution
+    images or sequences, ...)."""
     check_supported(cfg)
-    if len(dataset.input_shape) != 1:
-        _refuse("data input_shape", dataset.input_shape, " (dense nets on flat rows only)")
+    shape = tuple(dataset.input_shape)
+    for i, layer in enumerate(cfg.model.layers):
+        kind = LAYERS[layer.type]
+        if kind.needs is not None and len(shape) != len(kind.needs.axes):
+            _refuse("data input_shape", tuple(dataset.input_shape),
+                    f" (model.layers[{i}] {layer.type!r} takes {kind.needs.describe()}, it would get {shape})")
+        shape = kind.params(layer, shape)[1]

@@ -17,7 +17,8 @@ class Task:
 
     ``seed`` (any non-negative integer) fixes the model's initial weights, shuffles and
     dropout masks.  Features are used as given, standardized first when
-    ``cfg.evaluation.standardize``.
+    ``cfg.evaluation.standardize``.  ``input_shape`` is one sample's shape when the flat
+    rows are images or sequences (row-major, as ``numpy.reshape``); None: flat rows.
     """
 
     cfg: Experiment
@@ -26,6 +27,7 @@ class Task:
     X_test: np.ndarray
     y_test: np.ndarray
     seed: int
+    input_shape: tuple[int, ...] | None = None
 
 
 def is_regression(cfg: Experiment) -> bool:
@@ -55,5 +57,7 @@ def check_data(task: Task, i: int) -> None:
         K = n_classes(task.cfg)
         if not np.isin(y, np.arange(K)).all():
             raise ValueError(f"task {i}: y_{part} must hold class indices 0..{K - 1} only")
+    if task.input_shape is not None and int(np.prod(task.input_shape)) != task.X_train.shape[1]:
+        raise ValueError(f"task {i}: input_shape {task.input_shape} does not hold {task.X_train.shape[1]} features")
     if task.X_train.shape[1] != task.X_test.shape[1]:
         raise ValueError(f"task {i}: X_train has {task.X_train.shape[1]} features, X_test {task.X_test.shape[1]}")

@@ -1,0 +1,129 @@
+"""The fused engine's stacked forward pass: one function per layer kind (:data:`LAYER_FORWARD`).
+
+A layer plan (:func:`.prepare.layer_plan`) is a tuple of entries, one per layer, each
+a tuple whose first item is the kind and the rest what shapes the program::
+
+    ("reshape", shape)                                    flat rows to samples of shape
+    ("dense", activation, penalized)
+    ("conv1d" | "conv2d", activation, penalized, window, strides, padding, xla)
+    ("max_pooling1d" | ... | "average_pooling2d", size, strides, padding)
+    ("global_average_pooling1d" | "global_average_pooling2d",)
+    ("flatten",)
+    ("lstm" | "gru", activation, penalized, return_sequences)
+    (noise kind,)                                         dropout, spatial dropout, noise
+
+Weighted kinds take :data:`WEIGHT_ARRAYS` arrays each from the flat list of weights
+(the kernel first); stochastic kinds draw from :func:`streams` random streams each.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from . import spatial
+from .noise import NOISE, dropout, noise
+from .recurrent import GATES, recurrent
+from .stacking import bc as _bc
+
+# Keras 3's TensorFlow backend computes these activations with exactly these ops (one for
+# every activation of the config schema: dropout_lab.types.ACTIVATIONS)
+ACTIVATIONS = {
+    "relu": tf.nn.relu, "sigmoid": tf.nn.sigmoid, "tanh": tf.nn.tanh, "linear": tf.identity,
+    "elu": tf.nn.elu, "selu": tf.nn.selu, "softplus": tf.math.softplus, "swish": tf.nn.silu,
+    "softmax": tf.nn.softmax,
+}
+# arrays per weighted layer: a kernel and a bias, or a kernel, a recurrent kernel and a bias
+WEIGHT_ARRAYS = {"dense": 2, "conv1d": 2, "conv2d": 2, "lstm": 3, "gru": 3}
+STOCHASTIC = (*NOISE, *GATES)  # the kinds that draw noise in training
+
+
+def streams(kind: str) -> int:
+    """Random streams a layer of ``kind`` draws from in training: one per noise layer;
+    a recurrent layer one per gate for its inputs and one per gate for its state."""
+    return 1 if kind in NOISE else 2 * GATES.get(kind, 0)
+
+
+def _dense(entry, h, w, draws, last):
+    # x @ kernel + bias as Keras adds them; the bias enters through a matmul with ones so
+    # that its gradient is a per-model matmul too (see program.max_norm)
+    ones = tf.ones_like(h[..., :1])
+    h = tf.linalg.matmul(h, w[0]) + tf.linalg.matmul(ones, w[1][:, None, :])
+    return h if last else ACTIVATIONS[entry[1]](h)
+
+
+def _conv(entry, h, w, draws, last):
+    _, activation, _, window, strides, padding, xla = entry
+    return ACTIVATIONS[activation](spatial.conv(h, w[0], w[1], window, strides, padding, xla))
+
+
+def _pool(op):
+    def apply(entry, h, w, draws, last):
+        return spatial.pool(h, op, *entry[1:])
+    return apply
+
+
+def _recurrent(entry, h, w, draws, last):
+    kind, activation, _, return_sequences = entry
+    masks = {}
+    if draws is not None:
+        gates = GATES[kind]
+        rates, scales, key, base = draws
+        shape = tf.shape(h)
+        masks_of = [tf.ones_like(h[:, :, 0, :]), tf.ones(tf.stack([shape[0], shape[1], w[1].shape[1]]))]
+        drawn = [[dropout(masks_of[part], rates[part * gates + g], scales[part * gates + g][0], key,
+                          base + part * gates + g) for g in range(gates)] for part in (0, 1)]
+        # Keras' implementation=2 (no recurrent dropout) draws one input mask for all gates
+        per_gate = _bc(rates[gates] > 0, drawn[0][0])
+        inputs = [drawn[0][0], *(tf.where(per_gate, m, drawn[0][0]) for m in drawn[0][1:])]
+        masks = {"input_masks": tf.stack(inputs, 1), "recurrent_masks": tf.stack(drawn[1], 1)}
+    return recurrent(kind, h, w, ACTIVATIONS[activation], return_sequences, **masks)
+
+
+def _noise(entry, h, w, draws, last):
+    if draws is None:
+        return h  # at inference every noise layer is the identity
+    rates, scales, key, base = draws
+    return noise(entry[0], h, rates[0], scales[0], key, base)
+
+
+LAYER_FORWARD = {
+    "reshape": lambda entry, h, w, draws, last: spatial.reshape(h, entry[1]),
+    "dense": _dense,
+    "conv1d": _conv,
+    "conv2d": _conv,
+    "max_pooling1d": _pool("max"),
+    "max_pooling2d": _pool("max"),
+    "average_pooling1d": _pool("average"),
+    "average_pooling2d": _pool("average"),
+    "global_average_pooling1d": lambda entry, h, w, draws, last: spatial.global_average(h),
+    "global_average_pooling2d": lambda entry, h, w, draws, last: spatial.global_average(h),
+    "flatten": lambda entry, h, w, draws, last: spatial.flatten(h) if len(h.shape) > 3 else h,
+    "lstm": _recurrent,
+    "gru": _recurrent,
+    **{kind: _noise for kind in NOISE},
+}
+
+
+def forward(layers: tuple, weights, x, dropout=None, active=STOCHASTIC):
+    """Logits ``[models, rows, units]`` of the stacked net (the output layer's activation
+    left off: see :data:`.heads.HEADS`).
+
+    ``dropout``, in training only, is ``(rates, scales, key, counter)``, one rate and
+    scales column per stream: a layer's stream ``d`` draws its masks from stream
+    ``counter * n_streams + d``, where ``counter`` is each model's count of updates so far,
+    so a model's masks do not depend on the models it is stacked with.  Only the layers
+    whose kind is in ``active`` draw noise (Monte Carlo dropout: the dropout kinds).
+    """
+    n_streams = sum(streams(entry[0]) for entry in layers)
+    last = max(i for i, entry in enumerate(layers) if entry[0] == "dense")
+    h, j, d = x, 0, 0
+    for i, entry in enumerate(layers):
+        kind = entry[0]
+        n_w, n_s = WEIGHT_ARRAYS.get(kind, 0), streams(kind)
+        draws = None
+        if dropout is not None and n_s and kind in active:
+            rates, scales, key, counter = dropout
+            draws = (rates[d : d + n_s], scales[d : d + n_s], key, counter * n_streams + d)
+        h = LAYER_FORWARD[kind](entry, h, weights[j : j + n_w], draws, i == last)
+        j, d = j + n_w, d + n_s
+    return h

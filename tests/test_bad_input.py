@@ -120,8 +120,7 @@ CASES = {
     "fused engine: batch normalization": (
         cfg(MODEL.format("{type: batch_normalization}")), [*RUN_C, "--engine", "fused"],
         ["{tmp}/c.yaml: model.layers[0].type 'batch_normalization' is not supported by the fused engine (it trains "
-         "dense, dropout, gaussian_dropout, alpha_dropout, gaussian_noise, flatten); "
-         "use the SciKeras engine (`training.engine: scikeras`)"]),
+         "every layer type but batch_normalization); use the SciKeras engine (`training.engine: scikeras`)"]),
     "config: rate as a string": (cfg(LAYERS.format(kind="dropout", rate="'0.2'")), RUN_C,
                                  ["{tmp}/c.yaml: model.layers[1].rate must be a float in [0, 1); got '0.2'"]),
     "config: epochs 2.5": (cfg("training: {epochs: 2.5}\n"), RUN_C,
@@ -502,9 +501,9 @@ SHAPED = {
     "lstm on an image": (
         "image", "[{type: lstm, units: 4}]",
         "model.layers[0] (lstm) needs a sequence (steps, features); got (8, 8, 1) from the input"),
-    "an lstm refused by the fused engine": (
-        "sequence", "[{type: lstm, units: 4}]",
-        "model.layers[0].type 'lstm' is not supported by the fused engine"),
+    "batch normalization after an lstm refused by the fused engine": (
+        "sequence", "[{type: lstm, units: 4}, {type: batch_normalization}]",
+        "model.layers[1].type 'batch_normalization' is not supported by the fused engine"),
 }
 
 

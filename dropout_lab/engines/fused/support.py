@@ -21,6 +21,14 @@ from .heads import HEADS
 from .program import ACTIVATIONS
 
 LAYER_KINDS = kinds_with("fused")  # the layer kinds it trains, in registry order
+REFUSED_KINDS = tuple(kind for kind in LAYERS if kind not in LAYER_KINDS)
+
+
+def _trains() -> str:
+    """What it trains, in the shorter of the two lists."""
+    if len(REFUSED_KINDS) < len(LAYER_KINDS):
+        return f" (it trains every layer type but {', '.join(REFUSED_KINDS)})"
+    return f" (it trains {', '.join(LAYER_KINDS)})"
 TRAINING_FIELDS = {"optimizer", "loss", "epochs", "batch_size", "engine", "xla"}  # of the training section
 
 
@@ -42,7 +50,7 @@ def _check_layers(layers) -> None:
     for i, layer in enumerate(layers):
         where = f"model.layers[{i}]"
         if layer.type not in LAYER_KINDS:
-            _refuse(f"{where}.type", layer.type, f" (it trains {', '.join(LAYER_KINDS)})")
+            _refuse(f"{where}.type", layer.type, _trains())
         _check_fields(layer, {"type", *LAYERS[layer.type].fused}, where)
         if getattr(layer, "activation", None) is not None and layer.activation not in ACTIVATIONS:
             _refuse(f"{where}.activation", layer.activation)

@@ -6,6 +6,7 @@ is the last layer, ``model.layers[-2]`` the one before it.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -89,3 +90,19 @@ def format_loc(loc) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+def section_label(section: str, key) -> str:
+    """How errors name a key of a ``sweep`` or ``search`` mapping: ``sweep["model.layers[1].rate"]``."""
+    shown = json.dumps(key) if isinstance(key, str) else repr(key)
+    return f"{section}[{shown}]"
+
+
+def overlapping(tokens: list, seen: dict):
+    """The first key of ``seen`` (key -> its parsed path) whose path contains ``tokens`` or lies
+    inside it (``model.layers[1]`` and ``model.layers[1].rate``); None if none does."""
+    for other, other_tokens in seen.items():
+        short, long = sorted((tokens, other_tokens), key=len)
+        if long[: len(short)] == short:
+            return other
+    return None

@@ -27,7 +27,7 @@ from typing import Any
 from pydantic_core import PydanticCustomError
 
 from ..types import kind
-from .keypath import parse_key_path
+from .keypath import overlapping, parse_key_path, section_label
 
 RANGES = {"float": float, "log": float, "int": int}  # a range's kind -> the type of its bounds
 EXAMPLE = 'e.g. {"model.layers[1].rate": "float(0.0, 0.7)"}'
@@ -119,18 +119,16 @@ def search_problem(spec: Any) -> str | None:
         space = parse_space(value)
         if isinstance(space, str):
             return f"{where} {space}"
-        for other, other_tokens in seen.items():
-            short, long = sorted((tokens, other_tokens), key=len)
-            if long[: len(short)] == short:
-                return f"{where} overlaps {search_label(other)}: search one or the other"
+        other = overlapping(tokens, seen)
+        if other is not None:
+            return f"{where} overlaps {search_label(other)}: search one or the other"
         seen[key] = tokens
     return None
 
 
 def search_label(key: Any) -> str:
     """How errors name a searched key: ``search["model.layers[1].rate"]``."""
-    shown = json.dumps(key) if isinstance(key, str) else repr(key)
-    return f"search[{shown}]"
+    return section_label("search", key)
 
 
 def check_search(spec: Any) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic_core import PydanticCustomError
 
 from ..types import kind
-from .keypath import parse_key_path
+from .keypath import overlapping, parse_key_path, section_label
 
 # keys a sweep may not vary: cells are named by the sweep, and share the seed so that
 # every cell is evaluated on the same folds
@@ -42,18 +42,16 @@ def sweep_problem(spec: Any) -> str | None:
         for value, text in zip(values, texts, strict=True):
             if texts.count(text) > 1:
                 return f"{where} lists the value {value!r} more than once"
-        for other, other_tokens in seen.items():
-            short, long = sorted((tokens, other_tokens), key=len)
-            if long[: len(short)] == short:
-                return f"{where} overlaps {sweep_label(other)}: sweep one or the other"
+        other = overlapping(tokens, seen)
+        if other is not None:
+            return f"{where} overlaps {sweep_label(other)}: sweep one or the other"
         seen[key] = tokens
     return None
 
 
 def sweep_label(key: Any) -> str:
     """How errors name a swept key: ``sweep["model.layers[1].rate"]``."""
-    shown = json.dumps(key) if isinstance(key, str) else repr(key)
-    return f"sweep[{shown}]"
+    return section_label("sweep", key)
 
 
 def check_sweep(spec: Any) -> Any:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
+from pydantic_core import PydanticCustomError
 
 from ..errors import ConfigError
 from .yaml_io import StrictLoader
@@ -106,3 +108,17 @@ def overlapping(tokens: list, seen: dict):
         if long[: len(short)] == short:
             return other
     return None
+
+
+def section_validator(section: str, problem: Callable[[Any], str | None]) -> Callable[[Any], Any]:
+    """The schema's validator for a ``sweep`` or ``search`` mapping: ``problem(spec)``'s text as
+    the error, the mapping itself when there is none."""
+
+    def check(spec: Any) -> Any:
+        text = None if spec is None else problem(spec)
+        if text:
+            raise PydanticCustomError(section, "{text}", {"text": text})
+        return spec
+
+    check.__doc__ = f"The schema's validator for ``{section}``."
+    return check

@@ -24,10 +24,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic_core import PydanticCustomError
-
 from ..types import kind
-from .keypath import overlapping, parse_key_path, section_label
+from .keypath import overlapping, parse_key_path, section_label, section_validator
 
 RANGES = {"float": float, "log": float, "int": int}  # a range's kind -> the type of its bounds
 EXAMPLE = 'e.g. {"model.layers[1].rate": "float(0.0, 0.7)"}'
@@ -131,9 +129,4 @@ def search_label(key: Any) -> str:
     return section_label("search", key)
 
 
-def check_search(spec: Any) -> Any:
-    """The schema's validator for ``search``."""
-    problem = None if spec is None else search_problem(spec)
-    if problem:
-        raise PydanticCustomError("search", "{text}", {"text": problem})
-    return spec
+check_search = section_validator("search", search_problem)

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic_core import PydanticCustomError
-
 from ..types import kind
-from .keypath import overlapping, parse_key_path, section_label
+from .keypath import overlapping, parse_key_path, section_label, section_validator
 
 # keys a sweep may not vary: cells are named by the sweep, and share the seed so that
 # every cell is evaluated on the same folds
@@ -54,9 +52,4 @@ def sweep_label(key: Any) -> str:
     return section_label("sweep", key)
 
 
-def check_sweep(spec: Any) -> Any:
-    """The schema's validator for ``sweep``."""
-    problem = None if spec is None else sweep_problem(spec)
-    if problem:
-        raise PydanticCustomError("sweep", "{text}", {"text": problem})
-    return spec
+check_sweep = section_validator("sweep", sweep_problem)

@@ -148,19 +148,18 @@ def _check_point(search: Search, key: str, value: Any) -> None:
         raise ConfigError(f"{search.path}: {search_label(key)} = {space.text()} {reach}: {message}") from None
 
 
+_MISSING = object()
+
+
 def _exists(data: Any, tokens: list) -> bool:
+    return _lookup(data, tokens, _MISSING) is not _MISSING
+
+
+def _lookup(data: Any, tokens: list, default: Any = None) -> Any:
+    """The value at ``tokens`` in ``data``, or ``default`` where the path does not exist."""
     for token in tokens:
         try:
             data = data[token]
         except (KeyError, IndexError, TypeError):
-            return False
-    return True
-
-
-def _lookup(data: Any, tokens: list) -> Any:
-    for token in tokens:
-        try:
-            data = data[token]
-        except (KeyError, IndexError, TypeError):
-            return None
+            return default
     return data

@@ -117,10 +117,6 @@ CASES = {
     "shape: conv2d on a flat input": (
         cfg(MODEL.format("{type: conv2d, filters: 4, kernel_size: 3}")), RUN_C,
         ["{tmp}/c.yaml: model.layers[0] (conv2d) needs an image (rows, cols, channels); got (60,) from the input"]),
-    "fused engine: batch normalization": (
-        cfg(MODEL.format("{type: batch_normalization}")), [*RUN_C, "--engine", "fused"],
-        ["{tmp}/c.yaml: model.layers[0].type 'batch_normalization' is not supported by the fused engine (it trains "
-         "every layer type but batch_normalization); use the SciKeras engine (`training.engine: scikeras`)"]),
     "config: rate as a string": (cfg(LAYERS.format(kind="dropout", rate="'0.2'")), RUN_C,
                                  ["{tmp}/c.yaml: model.layers[1].rate must be a float in [0, 1); got '0.2'"]),
     "config: epochs 2.5": (cfg("training: {epochs: 2.5}\n"), RUN_C,
@@ -501,9 +497,6 @@ SHAPED = {
     "lstm on an image": (
         "image", "[{type: lstm, units: 4}]",
         "model.layers[0] (lstm) needs a sequence (steps, features); got (8, 8, 1) from the input"),
-    "batch normalization after an lstm refused by the fused engine": (
-        "sequence", "[{type: lstm, units: 4}, {type: batch_normalization}]",
-        "model.layers[1].type 'batch_normalization' is not supported by the fused engine"),
 }
 
 

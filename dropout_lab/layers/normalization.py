@@ -28,7 +28,7 @@ def _batch_normalization_params(spec, shape: tuple[int, ...]) -> tuple[int, tupl
     return 4 * shape[-1], shape
 
 
-@register(BatchNormalizationLayer, params=_batch_normalization_params)
+@register(BatchNormalizationLayer, params=_batch_normalization_params, fused=("momentum", "epsilon"))
 def _batch_normalization(spec):
     import keras
 

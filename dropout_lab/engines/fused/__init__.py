@@ -39,6 +39,12 @@ What is reproduced from Keras 3 (``keras.Sequential`` + ``fit(shuffle=True)``):
   reused at every time step, one per gate when ``recurrent_dropout`` is on (Keras'
   ``implementation=1``) (:mod:`.recurrent`), their initial weights as Keras' (orthogonal
   recurrent kernel, an LSTM's forget-gate bias 1);
+* ``BatchNormalization`` (:mod:`.normalization`): each model's own gamma and beta, trained
+  like any weight, and moving mean and variance, carried through the training loop; in a
+  step each model normalizes with the mean and biased variance of its own valid rows (over
+  every axis but the channels) and updates its moving statistics with ``momentum``, a
+  model without rows in the step keeping them; predictions, validation and Monte Carlo
+  dropout passes use the moving statistics (as the SciKeras engine's ``training=False``);
 * ``kernel_regularizer`` (L1/L2) penalties added to each model's loss, as Keras adds the
   layers' losses to the compiled loss (and to the loss it reports, validation included);
 * the update rules of ``keras.optimizers.SGD`` (momentum, Nesterov), ``Adam`` (bias
@@ -83,7 +89,8 @@ The package, along its seams: :mod:`.support` (what it trains), :mod:`.grouping`
 models share a program, XLA's policy, memory chunks), :mod:`.task` and :mod:`.prepare`
 (a model's data, seeds, initial weights, padding), :mod:`.program` (the compiled
 ``tf.function``) with :mod:`.forward` (the stacked forward pass, a function per layer
-kind), :mod:`.spatial` (convolutions, pooling), :mod:`.recurrent` (LSTM, GRU) and
+kind), :mod:`.spatial` (convolutions, pooling), :mod:`.recurrent` (LSTM, GRU),
+:mod:`.normalization` (batch normalization) and
 :mod:`.noise` (random streams and noise layers), :mod:`.heads`
 (output layers and losses), :mod:`.optimizers` and :mod:`.stacking` (per-model
 columns), :mod:`.group` (one program run, its predictions read back) and

@@ -10,17 +10,19 @@ a tuple whose first item is the kind and the rest what shapes the program::
     ("global_average_pooling1d" | "global_average_pooling2d",)
     ("flatten",)
     ("lstm" | "gru", activation, penalized, return_sequences)
+    ("batch_normalization", momentum, epsilon)
     (noise kind,)                                         dropout, spatial dropout, noise
 
 Weighted kinds take :data:`WEIGHT_ARRAYS` arrays each from the flat list of weights
-(the kernel first); stochastic kinds draw from :func:`streams` random streams each.
+(the kernel first), batch normalization its four (:mod:`.normalization`; :data:`ARRAYS`
+counts both); stochastic kinds draw from :func:`streams` random streams each.
 """
 
 from __future__ import annotations
 
 import tensorflow as tf
 
-from . import spatial
+from . import normalization, spatial
 from .noise import NOISE, dropout, noise
 from .recurrent import GATES, recurrent
 from .stacking import bc as _bc
@@ -34,6 +36,7 @@ ACTIVATIONS = {
 }
 # arrays per weighted layer: a kernel and a bias, or a kernel, a recurrent kernel and a bias
 WEIGHT_ARRAYS = {"dense": 2, "conv1d": 2, "conv2d": 2, "lstm": 3, "gru": 3}
+ARRAYS = {**WEIGHT_ARRAYS, **normalization.ARRAYS}  # every layer's arrays in the flat list of weights
 STOCHASTIC = (*NOISE, *GATES)  # the kinds that draw noise in training
 
 
@@ -100,13 +103,32 @@ LAYER_FORWARD = {
     "flatten": lambda entry, h, w, draws, last: spatial.flatten(h) if len(h.shape) > 3 else h,
     "lstm": _recurrent,
     "gru": _recurrent,
+    "batch_normalization": lambda entry, h, w, draws, last: normalization.infer(entry, h, w),
     **{kind: _noise for kind in NOISE},
 }
+# kinds whose training pass differs and updates state: (entry, h, weights, valid) -> (h, {array: new value})
+TRAINING_FORWARD = {"batch_normalization": normalization.train}
 
 
-def forward(layers: tuple, weights, x, dropout=None, active=STOCHASTIC):
+def states(layers: tuple) -> set[int]:
+    """Where the arrays no optimizer trains (batch normalization's moving statistics) are
+    in the flat list of weights."""
+    found, j = set(), 0
+    for entry in layers:
+        if entry[0] in TRAINING_FORWARD:
+            found |= {j + k for k in normalization.STATE}
+        j += ARRAYS.get(entry[0], 0)
+    return found
+
+
+def forward(layers: tuple, weights, x, dropout=None, active=STOCHASTIC, valid=None):
     """Logits ``[models, rows, units]`` of the stacked net (the output layer's activation
     left off: see :data:`.heads.HEADS`).
+
+    ``valid``, in a training step only, weighs the batch's rows ``[models, rows]`` (1, or 0
+    for padding): the layers of :data:`TRAINING_FORWARD` (batch normalization) then use the
+    batch's statistics, and the logits come with their new state, ``{index in weights: new
+    value}`` (see :func:`states`).
 
     ``dropout``, in training only, is ``(rates, scales, key, counter)``, one rate and
     scales column per stream: a layer's stream ``d`` draws its masks from stream
@@ -116,14 +138,18 @@ def forward(layers: tuple, weights, x, dropout=None, active=STOCHASTIC):
     """
     n_streams = sum(streams(entry[0]) for entry in layers)
     last = max(i for i, entry in enumerate(layers) if entry[0] == "dense")
-    h, j, d = x, 0, 0
+    h, j, d, new_state = x, 0, 0, {}
     for i, entry in enumerate(layers):
         kind = entry[0]
-        n_w, n_s = WEIGHT_ARRAYS.get(kind, 0), streams(kind)
+        n_w, n_s = ARRAYS.get(kind, 0), streams(kind)
         draws = None
         if dropout is not None and n_s and kind in active:
             rates, scales, key, counter = dropout
             draws = (rates[d : d + n_s], scales[d : d + n_s], key, counter * n_streams + d)
-        h = LAYER_FORWARD[kind](entry, h, weights[j : j + n_w], draws, i == last)
+        if valid is not None and kind in TRAINING_FORWARD:
+            h, updated = TRAINING_FORWARD[kind](entry, h, weights[j : j + n_w], valid)
+            new_state.update({j + k: value for k, value in updated.items()})
+        else:
+            h = LAYER_FORWARD[kind](entry, h, weights[j : j + n_w], draws, i == last)
         j, d = j + n_w, d + n_s
-    return h
+    return h if valid is None else (h, new_state)

@@ -40,7 +40,8 @@ def architecture_key(cfg: Experiment) -> tuple:
     The key holds what shapes the program: layer kinds, units and filters, windows,
     strides and padding, activations, ``return_sequences`` and whether a kernel is
     penalized, the loss, the optimizer's kind and its learning-rate schedule's
-    kind (or constant), epochs and batch size.  Dropout rates, noise levels, penalty
+    kind (or constant), epochs and batch size, a batch normalization's momentum and
+    epsilon.  Dropout rates, noise levels, penalty
     factors, max-norm values (or none), initializers, optimizer and schedule
     hyper-parameters, a recurrent layer's ``dropout`` and ``recurrent_dropout``,
     standardization, seeds and data may differ (samples' shapes may not: the groups
@@ -57,7 +58,8 @@ def architecture_key(cfg: Experiment) -> tuple:
 
 # the options of other layer kinds that shape a program (rates, initializers, max-norm
 # values and penalty factors do not); a kernel_regularizer counts as set or not
-_SHAPING = ("filters", "units", "kernel_size", "pool_size", "strides", "padding", "activation", "return_sequences")
+_SHAPING = ("filters", "units", "kernel_size", "pool_size", "strides", "padding", "activation", "return_sequences",
+            "momentum", "epsilon")
 
 
 def _hashable(value):

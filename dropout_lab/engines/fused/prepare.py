@@ -72,15 +72,28 @@ _INITIAL = {"dense": _kernel_and_bias, "conv1d": _kernel_and_bias, "conv2d": _ke
             "lstm": _recurrent_weights, "gru": _recurrent_weights}
 
 
+def _normalization_weights(layer, shape: tuple[int, ...]) -> list[np.ndarray]:
+    """As Keras builds ``BatchNormalization``: gamma ones, beta zeros, moving mean zeros,
+    moving variance ones (no seed)."""
+    ones, zeros = np.ones(shape[-1], "float32"), np.zeros(shape[-1], "float32")
+    return [ones, zeros, zeros.copy(), ones.copy()]
+
+
+_UNSEEDED = {"batch_normalization": _normalization_weights}
+
+
 def initial_weights(cfg: Experiment, input_shape: int | tuple[int, ...], layer_seeds: list[int]) -> list[np.ndarray]:
     """The weights of the weighted layers in order (kernel, bias; an LSTM's or GRU's
-    kernel, recurrent kernel, bias), each layer's from its seed in ``layer_seeds``, for
-    samples of ``input_shape`` (an int: flat features)."""
+    kernel, recurrent kernel, bias; a batch normalization's gamma, beta, moving mean and
+    variance), each kernel layer's from its seed in ``layer_seeds``, for samples of
+    ``input_shape`` (an int: flat features)."""
     shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
     weights, layer_seeds = [], iter(layer_seeds)
     for layer in cfg.model.layers:
         if layer.type in _INITIAL:
             weights += _INITIAL[layer.type](layer, shape, next(layer_seeds))
+        elif layer.type in _UNSEEDED:
+            weights += _UNSEEDED[layer.type](layer, shape)
         shape = LAYERS[layer.type].params(layer, shape)[1]
     return weights
 
@@ -132,13 +145,15 @@ _PLAN = {
        for op in ("max", "average") for n in (1, 2)},
     **{kind: (lambda layer: (layer.type, layer.activation, layer.kernel_regularizer is not None,
                              bool(layer.return_sequences))) for kind in GATES},
+    "batch_normalization": lambda layer: (layer.type, float(layer.momentum), float(layer.epsilon)),
 }
 
 
 def layer_plan(cfg: Experiment, input_shape: tuple[int, ...] | None = None, jit: bool = False) -> tuple:
     """The layers as the program sees them (:mod:`.forward`): ("dense", activation,
-    penalized), ("conv2d", activation, penalized, window, strides, padding, jit), ..., or
-    (kind,); first ("reshape", input_shape) when samples have more than one axis."""
+    penalized), ("conv2d", activation, penalized, window, strides, padding, jit),
+    ("batch_normalization", momentum, epsilon), ..., or (kind,); first ("reshape",
+    input_shape) when samples have more than one axis."""
     head = (("reshape", tuple(int(n) for n in input_shape)),) if input_shape and len(input_shape) > 1 else ()
     return head + tuple(_PLAN[layer.type](layer) + ((jit,) if layer.type in ("conv1d", "conv2d") else ())
                         if layer.type in _PLAN else (layer.type,) for layer in cfg.model.layers)

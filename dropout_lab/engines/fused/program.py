@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from ...layers import LAYERS
 from . import optimizers as optim
-from .forward import ACTIVATIONS, STOCHASTIC, WEIGHT_ARRAYS, forward
+from .forward import ACTIVATIONS, ARRAYS, STOCHASTIC, WEIGHT_ARRAYS, forward, states
 from .heads import HEADS, Head
 from .noise import NOISE, order
 from .stacking import bc as _bc
@@ -51,7 +51,7 @@ def kernels(layers: tuple) -> dict[int, tuple[int, object]]:
     for entry in layers:
         if entry[0] in WEIGHT_ARRAYS:
             found[j] = (len(found), entry)
-            j += WEIGHT_ARRAYS[entry[0]]
+        j += ARRAYS.get(entry[0], 0)
     return found
 
 
@@ -103,6 +103,7 @@ def build(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, hist
     n_slots = optim.N_SLOTS[name]
     head = HEADS[loss]
     kernel_at = kernels(layers)
+    state_at = states(layers)  # batch normalization's moving statistics: updated by the forward pass
 
     def train_step(a, s, rows, weights, slots, step_count, sums):
         lane = tf.range(_lanes(batch))  # the batch's rows, padded to whole SIMD packets
@@ -115,7 +116,8 @@ def build(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, hist
         with tf.GradientTape() as tape:
             tape.watch(weights)
             counter = tf.cast(step_count, _U32)  # the model's own update count: its dropout stream
-            logits = forward(layers, weights, x, (a["rates"], a["scales"], a["dropout_key"], counter))
+            logits, moving = forward(layers, weights, x, (a["rates"], a["scales"], a["dropout_key"], counter),
+                                    valid=valid)
             per_row = head.loss(y, logits)
             # the objective: each model's batch mean, with 1/count as a weight per row
             # (the gradient of sum/count would become a Reciprocal op; see _lanes)
@@ -138,7 +140,7 @@ def build(layers: tuple, loss: str, optimizer: tuple[str, str], batch: int, hist
         new_weights, new_slots = [], []
         for j, (w, g) in enumerate(zip(weights, grads, strict=True)):
             old = slots[j * n_slots : (j + 1) * n_slots]
-            w2, s2 = optim.update(name, w, g, old, numbers)
+            w2, s2 = (moving[j], old) if j in state_at else optim.update(name, w, g, old, numbers)
             if j in kernel_at:
                 k = kernel_at[j][0]
                 w2 = max_norm(w2, a["norm_on"][k], a["norm_max"][k])

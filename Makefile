@@ -82,11 +82,11 @@ digits-studies: install
 		> $(OUT)/digits/cnn.md && cat $(OUT)/digits/cnn.md
 	$(BIN)/dropout-lab compare $(foreach c,$(DIGITS_LSTM),$(OUT)/digits/$(basename $(notdir $(c)))) \
 		--against digits_lstm > $(OUT)/digits/lstm.md && cat $(OUT)/digits/lstm.md
-# The regularizer study (docs/studies/regularizers.md): the fused engine trains what it can,
-# SciKeras batch normalization, early stopping and their unregularized reference; then the tables.
+# The regularizer study (docs/studies/regularizers.md): the fused engine trains what it can (batch
+# normalization included), SciKeras early stopping and its unregularized reference; then the tables.
 # --no-xla here, in mc-dropout and in tips: the tables of these studies (docs/studies/) were measured in
 # graph mode (XLA gives other draws of the same distribution; drop it for XLA's speed).
-REG_SCIKERAS := $(foreach d,sonar circles,$(foreach v,none_scikeras batchnorm early_stopping,configs/regularizers/$(d)_$(v).yaml))
+REG_SCIKERAS := $(foreach d,sonar circles,$(foreach v,none_scikeras early_stopping,configs/regularizers/$(d)_$(v).yaml))
 REG_FUSED    := $(filter-out $(REG_SCIKERAS),$(wildcard configs/regularizers/*.yaml))
 regularizers: install
 	$(BIN)/dropout-lab run $(REG_FUSED) --out $(OUT)/regularizers --quiet --no-xla

@@ -73,9 +73,9 @@ initializers seeded from the task's ``seed``; shuffles and dropout masks from th
 module's own counter-based generator keyed by it.  Each model's streams depend only on
 its own seed and its own step count, and every array is laid out so that each model's
 numbers are computed by the same kernels whatever else is stacked (see :func:`.stacking.lanes`):
-a task of dense layers gives the same bits run to run and alone or in any group (checked
-on x86 CPUs with AVX2), though not the numbers of the SciKeras engine; a convolutional or
-recurrent one the same numbers to float rounding.
+a task of dense layers (batch normalization included) gives the same bits run to run and
+alone or in any group (checked on x86 CPUs with AVX2), though not the numbers of the
+SciKeras engine; a convolutional or recurrent one the same numbers to float rounding.
 
 Use::
 

@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--before", help="another checkout or a git commit: the Sonar baseline's figures before a change")
+    parser.add_argument("--before", help="a checkout or a git commit: the Sonar baseline's figures before a change")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as before:
         _bench(args, _tree(args.before, Path(before)) if args.before else None)

@@ -12,14 +12,16 @@ end-to-end minus train.
 
 Variants per config: ``scikeras`` (``--engine scikeras``, one Keras model per fold),
 ``fused`` (``--engine fused --no-xla``: graph mode, what ``training.xla: auto`` picks for
-conv and recurrent nets) and ``xla`` (``--engine fused --xla``).  XLA's persistent cache
-is off in every process (``DROPOUT_LAB_XLA_CACHE=off``): each XLA compile is paid, as in a
-first run.  Then the Sonar baseline (``configs/sonar_baseline.yaml``) on the fused engine
-(``training.xla`` at its default) from this tree and, with ``--before``, from another
-checkout of the project or a git commit of this one (extracted into a temporary
-directory with ``git archive``; the code before a change): its end-to-end and fixed cost.
-``make bench`` runs this after ``benchmarks/bench_engines.py``, ``--before`` the commit
-before the fused engine learned convolutions and recurrent layers.
+conv and recurrent nets), ``xla`` (``--engine fused --xla``, XLA's persistent cache in a
+fresh directory: every compile paid, as in a first run) and ``xla-cached`` (the same with
+the cache ``xla`` filled: a second run of the study).  Every other process runs with the
+cache off (``DROPOUT_LAB_XLA_CACHE=off``).  Then the Sonar baseline
+(``configs/sonar_baseline.yaml``) on the fused engine (``training.xla`` at its default)
+from this tree and, with ``--before``, from another checkout of the project or a git
+commit of this one (extracted into a temporary directory with ``git archive``; the code
+before a change): its end-to-end and fixed cost.  ``make bench`` runs this after
+``benchmarks/bench_engines.py``, ``--before`` the commit before the fused engine learned
+convolutions and recurrent layers.
 
 Rounds run the variants interleaved, so drift on a shared machine hits all alike; the
 tables show medians.
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,16 +44,16 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ("configs/digits_cnn_dropout_spatial.yaml", "configs/digits_lstm_variational.yaml")
 VARIANTS = {"scikeras": ["--engine", "scikeras"], "fused": ["--engine", "fused", "--no-xla"],
-            "xla": ["--engine", "fused", "--xla"]}
+            "xla": ["--engine", "fused", "--xla"], "xla-cached": ["--engine", "fused", "--xla"]}
 
 
-def run_once(tree: Path, config: str, options: list[str]) -> dict:
+def run_once(tree: Path, config: str, options: list[str], cache: str = "off") -> dict:
     """One ``dropout-lab run`` process in ``tree`` (its code is the one imported): wall and training seconds."""
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "dropout_lab", "run", str(tree / config), *options,
                                "--out", out, "--no-plots", "-q"], cwd=tree, capture_output=True, text=True,
-                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "DROPOUT_LAB_XLA_CACHE": "off"})
+                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "DROPOUT_LAB_XLA_CACHE": cache})
         wall = time.perf_counter() - start
         if done.returncode:
             raise SystemExit(f"{config} {options} failed:\n{done.stderr[-2000:]}")
@@ -90,12 +93,16 @@ def _bench(args, before: Path | None) -> None:
     results: dict[tuple[str, str], list[dict]] = {}
     sonar: dict[str, list[dict]] = {}
     trees = {"after (this tree)": ROOT, **({f"before ({args.before})": before} if before else {})}
-    for _ in range(args.rounds):
+    caches = Path(tempfile.mkdtemp(prefix="xla-cache-"))
+    for r in range(args.rounds):
         for config in configs:
             for variant in variants:
-                results.setdefault((config, variant), []).append(run_once(ROOT, config, VARIANTS[variant]))
+                # xla compiles into a fresh cache, xla-cached reads it (each round and config its own)
+                cache = str(caches / f"{Path(config).stem}-{r}") if variant.startswith("xla") else "off"
+                results.setdefault((config, variant), []).append(run_once(ROOT, config, VARIANTS[variant], cache))
         for name, tree in trees.items():
             sonar.setdefault(name, []).append(run_once(tree, "configs/sonar_baseline.yaml", ["--engine", "fused"]))
+    shutil.rmtree(caches, ignore_errors=True)
     print(f"at end: {_load()}\n")
     print("| config | variant | train s | end-to-end s | fixed s | train speed-up vs scikeras | end-to-end speed-up |")
     print("|---|---|---|---|---|---|---|")

@@ -69,7 +69,7 @@ tune-studies: install
 
 # The tutorials' CNN and RNN dropout patterns on digits, each run compared with its family's
 # no-dropout baseline fold by fold (corrected resampled t-test) into classifier.md, cnn.md and
-# lstm.md.  DIGITS_ENGINE=fused (the default; every run stacked, XLA where it pays; see
+# lstm.md.  DIGITS_ENGINE=fused (the default; every run stacked, in graph mode: auto's choice for conv and recurrent nets; see
 # docs/studies/fused-cnn-rnn.md) or DIGITS_ENGINE=scikeras (one Keras model per fold, ~13 min on 2 cores).
 DIGITS_ENGINE ?= fused
 digits-studies: install

@@ -158,12 +158,12 @@ reproduce-regression: install
 BEFORE ?= cfaaede
 bench: install
 	$(BIN)/python benchmarks/bench_engines.py $(BENCH_ARGS)
-	$(BIN)/python benchmarks/bench_fused_cnn_rnn.py --before $(BEFORE) $(CNN_RNN_ARGS)
+	$(BIN)/python benchmarks/bench_fused_cnn_rnn.py $(if $(BEFORE),--before $(BEFORE)) $(CNN_RNN_ARGS)
 
 # The digits CNN and LSTM studies: SciKeras vs fused (graph) vs fused (XLA), and the Sonar baseline's
-# end-to-end and fixed cost before (BEFORE: a commit or another checkout) and after; docs/studies/fused-cnn-rnn.md.
+# end-to-end and fixed cost before (BEFORE: a commit or another checkout; BEFORE= for none) and after; docs/studies/fused-cnn-rnn.md.
 bench-cnn-rnn: install
-	$(BIN)/python benchmarks/bench_fused_cnn_rnn.py --before $(BEFORE) $(CNN_RNN_ARGS)
+	$(BIN)/python benchmarks/bench_fused_cnn_rnn.py $(if $(BEFORE),--before $(BEFORE)) $(CNN_RNN_ARGS)
 
 # Graph mode against XLA by the size of a program's work (the XLA table of docs/studies/performance.md, and auto's threshold).
 bench-xla: install

@@ -69,7 +69,7 @@ tune-studies: install
 
 # The tutorials' CNN and RNN dropout patterns on digits, each run compared with its family's
 # no-dropout baseline fold by fold (corrected resampled t-test) into classifier.md, cnn.md and
-# lstm.md.  DIGITS_ENGINE=fused (the default; every run stacked, XLA where it pays; see
+# lstm.md.  DIGITS_ENGINE=fused (the default; every run stacked, in graph mode: auto's choice for conv and recurrent nets; see
 # docs/studies/fused-cnn-rnn.md) or DIGITS_ENGINE=scikeras (one Keras model per fold, ~13 min on 2 cores).
 DIGITS_ENGINE ?= fused
 digits-studies: install
@@ -152,16 +152,20 @@ GAL_UCI := $(sort $(wildcard protocols/gal_uci/*.yaml))
 reproduce-regression: install
 	$(BIN)/python -m dropout_lab.gal run $(GAL_UCI) --out $(OUT)/gal_uci $(GAL_ARGS)
 
-# The tutorial loop against dropout-lab's engines; BENCH_ARGS="--epochs 50 --rounds 1" for a quick look.
+# The tutorial loop against dropout-lab's engines (BENCH_ARGS="--epochs 50 --rounds 1" for a quick look), then
+# the digits CNN and LSTM studies on SciKeras vs fused graph vs fused XLA and the Sonar baseline's end-to-end and
+# fixed cost before/after (bench-cnn-rnn; BEFORE: the commit before the fused engine learned conv and recurrent layers).
+BEFORE ?= cfaaede
 bench: install
 	$(BIN)/python benchmarks/bench_engines.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench_fused_cnn_rnn.py $(if $(BEFORE),--before $(BEFORE)) $(CNN_RNN_ARGS)
+
+# The digits CNN and LSTM studies: SciKeras vs fused (graph) vs fused (XLA), and the Sonar baseline's
+# end-to-end and fixed cost before (BEFORE: a commit or another checkout; BEFORE= for none) and after; docs/studies/fused-cnn-rnn.md.
+bench-cnn-rnn: install
+	$(BIN)/python benchmarks/bench_fused_cnn_rnn.py $(if $(BEFORE),--before $(BEFORE)) $(CNN_RNN_ARGS)
 
 # Graph mode against XLA by the size of a program's work (the XLA table of docs/studies/performance.md, and auto's threshold).
-# The digits CNN and LSTM studies: SciKeras vs fused (graph) vs fused (XLA), and the Sonar baseline's
-# fixed cost (BENCH_ARGS="--before ../other-checkout" adds its figures before a change); docs/studies/fused-cnn-rnn.md.
-bench-cnn-rnn: install
-	$(BIN)/python benchmarks/bench_fused_cnn_rnn.py $(BENCH_ARGS)
-
 bench-xla: install
 	$(BIN)/python benchmarks/bench_xla.py
 

@@ -275,6 +275,17 @@ def test_use_xla_resolves_auto_by_the_runs_work(sonar_env, overrides, expected):
                     dataset) is False
 
 
+@pytest.mark.parametrize("name", ["digits_cnn_dropout_spatial", "digits_lstm_variational"])
+def test_auto_keeps_conv_and_recurrent_nets_in_graph_mode(name):
+    """Graph mode trained the digits CNN (grouped convolutions) and LSTM faster than XLA,
+    compile included (docs/studies/fused-cnn-rnn.md): auto keeps them there, though their
+    work is past XLA_AUTO_WORK."""
+    cfg = load_config(CONFIGS / f"{name}.yaml", ["training.engine=fused"])
+    dataset = load_dataset(cfg.data)
+    assert fused.program_work(cfg, dataset) >= fused.XLA_AUTO_WORK
+    assert fused.use_xla(cfg, dataset) is False
+
+
 def test_run_id_says_which_mode_auto_chose(sonar_env, monkeypatch):
     from dropout_lab.provenance import run_id
 

@@ -32,9 +32,10 @@ What is reproduced from Keras 3 (``keras.Sequential`` + ``fit(shuffle=True)``):
   ``AlphaDropout`` (dropped units set to selu's saturation value, then Keras' affine
   map), ``SpatialDropout1D/2D`` (one draw per sample and channel);
 * images and sequences (a dataset's ``input_shape``: the flat rows reshaped as Keras'
-  ``Reshape`` does): ``Conv1D``/``Conv2D`` (patches times each model's kernel, one batched
-  matrix product), ``MaxPooling``/``AveragePooling`` 1D/2D, ``GlobalAveragePooling``
-  1D/2D and ``Flatten`` (:mod:`.spatial`); ``LSTM`` and ``GRU`` with ``dropout`` and
+  ``Reshape`` does): ``Conv1D``/``Conv2D`` (one grouped convolution, the models folded
+  into the channels; under XLA patches times each model's kernel),
+  ``MaxPooling``/``AveragePooling`` 1D/2D, ``GlobalAveragePooling`` 1D/2D and
+  ``Flatten`` (:mod:`.spatial`); ``LSTM`` and ``GRU`` with ``dropout`` and
   ``recurrent_dropout`` as Keras' cells apply them: masks drawn once per sequence and
   reused at every time step, one per gate when ``recurrent_dropout`` is on (Keras'
   ``implementation=1``) (:mod:`.recurrent`), their initial weights as Keras' (orthogonal

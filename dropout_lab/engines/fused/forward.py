@@ -6,7 +6,7 @@ a tuple whose first item is the kind and the rest what shapes the program::
     ("reshape", shape)                                    flat rows to samples of shape
     ("dense", activation, penalized)
     ("conv1d" | "conv2d", activation, penalized, window, strides, padding, xla)
-    ("max_pooling1d" | ... | "average_pooling2d", size, strides, padding)
+    ("max_pooling1d" | ... | "average_pooling2d", size, strides, padding, xla)
     ("global_average_pooling1d" | "global_average_pooling2d",)
     ("flatten",)
     ("lstm" | "gru", activation, penalized, return_sequences)

@@ -23,9 +23,10 @@ from .task import Task
 # ``training.xla: auto`` compiles with XLA when a run's work (models x training rows x
 # epochs x weights per model) reaches this; measured on 2 cores (docs/studies/performance.md, "XLA against graph mode").
 XLA_AUTO_WORK = 1e9
-# ``auto`` keeps a net with these layers in graph mode: XLA trained the digits LSTM slower
+# ``auto`` keeps a net with these layers in graph mode: on the digits studies graph mode
+# trained CNNs (grouped oneDNN convolutions) and LSTMs faster than XLA, compile included
 # (docs/studies/fused-cnn-rnn.md)
-GRAPH_KINDS = ("lstm", "gru")
+GRAPH_KINDS = ("conv1d", "conv2d", "lstm", "gru")
 # A group is cut into programs (chunks of about equal size; a model's numbers do not
 # depend on the chunk it is in) so that each program's arrays stay under MAX_PROGRAM_BYTES
 # and its work (see program_work) under MAX_PROGRAM_WORK: about 15 s with XLA and 45 s in

@@ -89,7 +89,8 @@ def _spatial_dropout(h, rate, params, key, counter):
     """``keras.layers.SpatialDropout1D/2D``: dropout with one draw per model, row and
     channel, the same at every position of the sample."""
     noise = uniform_like(tf.zeros(spatial_mask_shape(h)), key, counter)
-    return tf.where(noise >= _bc(rate, noise), h * _bc(params[0], h), 0.0)
+    # the mask (0 or the scale) per channel times h: a broadcast product, not a broadcast select
+    return h * tf.where(noise >= _bc(rate, noise), _bc(params[0], noise), 0.0)
 
 
 def _unless_off(rate, out, h):

@@ -1,14 +1,18 @@
 """Stacked convolutions, pooling and reshapes of the fused engine, channels last.
 
-A stacked tensor is ``[models, rows, *axes, channels]``.  A convolution cuts each
-model's rows into patches (one shifted slice of the padded maps per kernel offset,
-concatenated in the order of Keras' kernel ``[*window, in, out]`` flattened) and
-multiplies them by that model's kernel: one batched matrix product for all models, as
-for a dense layer.  Shifted slices rather than ``tf.image.extract_patches``: XLA compiles
-them and their gradient is a cheap pad-and-add.  Pooling works on
-the window's slices too (a maximum or a mean over them), which XLA compiles
-deterministically.  Padding ``same`` pads as TensorFlow (and Keras) does: the
-output has ``ceil(size / stride)`` positions, the padding split with the odd one after.
+A stacked tensor is ``[models, rows, *axes, channels]``.  In graph mode a convolution
+or a pooling layer is one TensorFlow op for all models, the models folded into the
+channels (``[rows, *axes, models * channels]``): a grouped convolution whose groups are
+the models, TensorFlow's pooling (each channel alone), as Keras computes them with
+oneDNN.  Under XLA, whose CPU convolutions are slow, a convolution cuts each model's rows
+into patches (one shifted slice of the padded maps per kernel offset, concatenated in
+the order of Keras' kernel ``[*window, in, out]`` flattened) and multiplies them by that
+model's kernel: one batched matrix product for all models, as for a dense layer.
+Shifted slices rather than ``tf.image.extract_patches``: XLA compiles them and their
+gradient is a cheap pad-and-add.  Pooling under XLA works on the window's slices too (a
+maximum or a mean over them), which XLA compiles deterministically.  Padding ``same``
+pads as TensorFlow (and Keras) does: the output has ``ceil(size / stride)`` positions,
+the padding split with the odd one after.
 """
 
 from __future__ import annotations
@@ -56,21 +60,45 @@ def conv(h: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, window: tuple[int, ..
     """``keras.layers.Conv1D``/``Conv2D`` before the activation, each model with its own
     kernel ``[models, *window, in, out]`` and bias ``[models, out]``.
 
-    In graph mode (and when the number of models is known when tracing) one TensorFlow
-    convolution per model, as Keras computes it (oneDNN's kernels); for XLA (``xla``),
-    whose CPU convolutions are several times slower, the patches times each model's
-    kernel, one batched matrix product (docs/studies/fused-cnn-rnn.md has the figures)."""
+    In graph mode (and when the number of models is known when tracing) one grouped
+    TensorFlow convolution, the models folded into the channels (oneDNN's kernels, as
+    Keras uses; twice as fast as one convolution per model); for XLA (``xla``), whose CPU
+    convolutions are many times slower, the patches times each model's kernel, one
+    batched matrix product (docs/studies/fused-cnn-rnn.md has the figures)."""
     models = h.shape[0]
-    if models is not None and not xla:  # one convolution per model, the models a static axis
-        y = tf.stack([tf.nn.convolution(h[m], kernel[m], strides=list(strides), padding=padding.upper())
-                      for m in range(models)])
-        return y + tf.reshape(bias, [models, *[1] * (len(y.shape) - 2), kernel.shape[-1]])
+    if models is not None and not xla:
+        return _grouped(h, kernel, strides, padding) + tf.reshape(
+            bias, [models, 1, *[1] * len(window), kernel.shape[-1]])
     p, out = patches(h, window, strides, padding)
     filters = kernel.shape[-1]
     models = tf.shape(kernel)[0]
     y = tf.linalg.matmul(tf.reshape(p, [models, -1, p.shape[-1]]), tf.reshape(kernel, [models, -1, filters]))
     y = y + bias[:, None, :]
     return tf.reshape(y, tf.concat([_lead(h), out, [filters]], 0))
+
+
+def _folded(h: tf.Tensor, fn) -> tf.Tensor:
+    """``fn`` of the models folded into the channels ``[rows, *axes, models * channels]``
+    (an op that keeps channels apart: pooling), back as ``[models, rows, *out, channels]``."""
+    models, n, channels = h.shape[0], len(h.shape) - 3, h.shape[-1]
+    x = tf.transpose(h, [1, *range(2, 2 + n), 0, 2 + n])
+    y = fn(tf.reshape(x, tf.concat([tf.shape(x)[: 1 + n], [models * channels]], 0)))
+    y = tf.reshape(y, tf.concat([tf.shape(y)[: 1 + n], [models, channels]], 0))
+    return tf.transpose(y, [1 + n, 0, *range(1, 1 + n), 2 + n])
+
+
+def _grouped(h: tf.Tensor, kernel: tf.Tensor, strides, padding: str) -> tf.Tensor:
+    """One grouped TensorFlow convolution for every model: the models folded into the
+    channels (``[rows, *axes, models * in]``, model ``m``'s kernel the ``m``-th group), so
+    each model's outputs are its own convolution's; ``[models, rows, *out, filters]``."""
+    models, n = h.shape[0], len(h.shape) - 3  # spatial axes
+    x = tf.transpose(h, [1, *range(2, 2 + n), 0, 2 + n])  # [rows, *axes, models, in]
+    x = tf.reshape(x, tf.concat([tf.shape(x)[: 1 + n], [models * h.shape[-1]]], 0))
+    k = tf.transpose(kernel, [*range(1, 2 + n), 0, 2 + n])  # [*window, in, models, filters]
+    k = tf.reshape(k, [*kernel.shape[1:-1], models * kernel.shape[-1]])
+    y = tf.nn.convolution(x, k, strides=list(strides), padding=padding.upper())
+    y = tf.reshape(y, tf.concat([tf.shape(y)[: 1 + n], [models, kernel.shape[-1]]], 0))
+    return tf.transpose(y, [1 + n, 0, *range(1, 1 + n), 2 + n])
 
 
 def _cuts(h: tf.Tensor, window, strides, padding: str, fill: float = 0.0):
@@ -85,11 +113,16 @@ def _cuts(h: tf.Tensor, window, strides, padding: str, fill: float = 0.0):
     return cuts, [n for n, _, _ in axes]
 
 
-def pool(h: tf.Tensor, op: str, size: tuple[int, ...], strides: tuple[int, ...], padding: str) -> tf.Tensor:
+def pool(h: tf.Tensor, op: str, size: tuple[int, ...], strides: tuple[int, ...], padding: str,
+         xla: bool = False) -> tf.Tensor:
     """``keras.layers.MaxPooling1D/2D`` (``op`` max) or ``AveragePooling1D/2D`` (average:
-    padding ``same`` left out of each window's count, as ``tf.nn.avg_pool``), from the
-    window's slices: TensorFlow's MaxPoolGrad has no deterministic XLA kernel, a maximum
-    over slices has."""
+    padding ``same`` left out of each window's count, as ``tf.nn.avg_pool``).  In graph
+    mode (the models a static axis) TensorFlow's pooling, as Keras computes it, on the
+    models folded into the channels; for XLA from the window's slices: TensorFlow's
+    MaxPoolGrad has no deterministic XLA kernel, a maximum over slices has."""
+    if h.shape[0] is not None and not xla:
+        pooled = tf.nn.max_pool if op == "max" else tf.nn.avg_pool
+        return _folded(h, lambda x: pooled(x, list(size), list(strides), padding.upper()))
     if op == "max":
         return tf.reduce_max(tf.stack(_cuts(h, size, strides, padding, float("-inf"))[0]), 0)
     cuts, _ = _cuts(h, size, strides, padding)

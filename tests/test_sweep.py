@@ -366,7 +366,8 @@ def test_a_sweep_over_a_schedule_parameter_runs_end_to_end(sonar_env, tmp_path, 
     decays: one cell per value, each training with its own schedule (on either engine)."""
     lr = "{schedule: exponential_decay, initial_learning_rate: 1.0, decay_steps: 2, decay_rate: 0.5}"
     out = tmp_path / "out"
-    result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--engine", engine, "-q", "--out", out,
+    one_split = "evaluation={protocol: holdout, train_fraction: 0.5, shuffle: true, history: false}"
+    result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--set", one_split, "--engine", engine, "-q", "--out", out,
                     "--set", f"training.optimizer.learning_rate={lr}",
                     "--sweep", "training.optimizer.learning_rate.decay_rate=0.01,0.99")
     assert result.exit_code == 0, result.output

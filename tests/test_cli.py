@@ -220,9 +220,9 @@ def test_one_line_per_finished_fold_when_stderr_is_not_a_terminal(sonar_env, tmp
     assert quiet.exit_code == 0 and quiet.stderr == ""
 
 def test_multiclass_runs_through_run_compare_check_report_and_sweep(tmp_path):
-    """digits_mlp and its baseline (fused engine, 3 folds, 3 epochs): the files of a run,
+    """digits_mlp and its baseline (fused engine, 2 folds, 3 epochs): the files of a run,
     `compare` on test accuracy and on another score, `check`, `report`, and a sweep."""
-    fast = ["--engine", "fused", "--set", "training.epochs=3", "--set", "evaluation.n_splits=3", "-q"]
+    fast = ["--engine", "fused", "--set", "training.epochs=3", "--set", "evaluation.n_splits=2", "-q"]
     out = tmp_path / "out"
     result = invoke("run", CONFIGS / "digits_mlp.yaml", CONFIGS / "digits_mlp_baseline.yaml", *fast, "--out", out)
     assert result.exit_code == 0, result.output

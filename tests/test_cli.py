@@ -167,7 +167,7 @@ def test_several_configs_write_a_comparison_rewritten_from_disk_when_a_run_is_re
     assert text in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == [".locks", "comparison.png", "sonar_baseline", "sonar_input",
                                                           "summary.csv", "summary.md"]
-    result = invoke("run", configs[1], *TINY, "--set", "seed=3", "-q", "--replace", "--out", tmp_path)
+    result = invoke("run", configs[1], *TINY, "--set", "seed=3", "-q", "--no-plots", "--replace", "--out", tmp_path)
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "summary.csv").set_index("config")
     replaced = pd.read_csv(tmp_path / "sonar_input" / "folds.csv")["test_accuracy"].mean()
@@ -178,9 +178,9 @@ def test_several_configs_write_a_comparison_rewritten_from_disk_when_a_run_is_re
 # --- issue 9: results kept, finished runs reused, progress without a terminal ---
 
 def test_a_finished_run_of_another_config_is_kept_unless_replace(sonar_env, tmp_path):
-    assert invoke("run", CONFIGS / "smoke.yaml", *ONE_SPLIT, "-q", "--out", tmp_path).exit_code == 0
+    assert invoke("run", CONFIGS / "smoke.yaml", *ONE_SPLIT, "-q", "--no-plots", "--out", tmp_path).exit_code == 0
     before = {name: (tmp_path / "smoke" / name).read_bytes() for name in RUN_FILES}
-    two_epochs = [*ONE_SPLIT, "--set", "training.epochs=2"]
+    two_epochs = [*ONE_SPLIT, "--set", "training.epochs=2", "--no-plots"]
     result = invoke("run", CONFIGS / "smoke.yaml", *two_epochs, "-q", "--out", tmp_path)
     assert_one_error(result, f"{tmp_path / 'smoke'}: holds a finished run of another config (first difference: "
                              "training.epochs = 1 there vs 2 now); --replace replaces it, or choose another --out")
@@ -192,7 +192,7 @@ def test_a_finished_run_of_another_config_is_kept_unless_replace(sonar_env, tmp_
 
 
 def test_a_finished_run_is_reused_unless_fresh(sonar_env, tmp_path, monkeypatch):
-    args = ["run", CONFIGS / "smoke.yaml", *ONE_SPLIT, "-q", "--out", tmp_path]
+    args = ["run", CONFIGS / "smoke.yaml", *ONE_SPLIT, "-q", "--no-plots", "--out", tmp_path]
     assert invoke(*args).exit_code == 0
     info = (tmp_path / "smoke" / "run.json").read_bytes()
     calls = count_trained_runs(monkeypatch)
@@ -207,7 +207,7 @@ def test_a_finished_run_is_reused_unless_fresh(sonar_env, tmp_path, monkeypatch)
 
 
 def test_one_line_per_finished_fold_when_stderr_is_not_a_terminal(sonar_env, tmp_path):
-    result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--repeats", "2", "--out", tmp_path)
+    result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--repeats", "2", "--no-plots", "--out", tmp_path)
     assert result.exit_code == 0, result.output
     lines = result.stderr.strip().splitlines()
     assert lines[0] == "smoke: 2-fold CV x 2 repeats, 1 epochs, sonar (208 rows)"
@@ -256,7 +256,7 @@ def test_multiclass_runs_through_run_compare_check_report_and_sweep(tmp_path):
     unknown = invoke("compare", base, drop, "--metric", "test_nonsense")
     assert unknown.exit_code == 2 and "test_f1_macro" in unknown.output  # click lists the choices
 
-    again = invoke("run", CONFIGS / "digits_mlp.yaml", *fast, "--out", tmp_path / "again")
+    again = invoke("run", CONFIGS / "digits_mlp.yaml", *fast, "--no-plots", "--out", tmp_path / "again")
     assert again.exit_code == 0
     checked = invoke("check", tmp_path / "again" / "digits_mlp", "--against", out)
     assert checked.exit_code == 0 and "OK:" in checked.stdout, checked.output
@@ -265,7 +265,7 @@ def test_multiclass_runs_through_run_compare_check_report_and_sweep(tmp_path):
     assert reported.exit_code == 0, reported.output
     assert "digits (10 classes)" in (out / "report.md").read_text()
 
-    sweep = invoke("run", CONFIGS / "digits_mlp.yaml", *fast, "--sweep", "model.layers[1].rate=0.0,0.5",
+    sweep = invoke("run", CONFIGS / "digits_mlp.yaml", *fast, "--no-plots", "--sweep", "model.layers[1].rate=0.0,0.5",
                    "--out", tmp_path / "sweep")
     assert sweep.exit_code == 0, sweep.output
     table = pd.read_csv(tmp_path / "sweep" / "digits_mlp" / "sweep.csv")

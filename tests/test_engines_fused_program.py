@@ -480,7 +480,8 @@ def test_kernel_penalties_equal_keras_regularizers(optimizer):
     rows, _ = fused_from_keras(one, net, initial, keras_logs, keras_val)
     history = rows[0]["history"]
     # the penalties are in the reported loss: it exceeds the plain cross-entropy
-    plain = keras.losses.binary_crossentropy(one.y_test.astype("float32"), net(one.X_test, training=False).numpy()[:, 0])
+    predicted = net(one.X_test, training=False).numpy()[:, 0]
+    plain = keras.losses.binary_crossentropy(one.y_test.astype("float32"), predicted)
     assert history["val_loss"].iloc[-1] > float(plain) + 0.01
     unpenalized, _ = train_group([Task(experiment(
         [dense(6), dense(5, "tanh", max_norm=3.0), OUTPUT], optimizer, epochs=3, batch_size=8),

@@ -148,7 +148,8 @@ def test_cli_exit_codes_and_one_line_refusals(tmp_path):
 
 
 def test_run_with_check_reports_after_writing_and_exits_1_beyond_tolerance(sonar_env, tmp_path):
-    args = ["run", CONFIGS / "smoke.yaml", "--set", "training.epochs=1", "-q", "--no-plots"]
+    args = ["run", CONFIGS / "smoke.yaml", "--set", "training.epochs=1", "--set", "evaluation.n_splits=2", "-q",
+            "--no-plots"]
     assert CliRunner().invoke(main, [*map(str, args), "--out", str(tmp_path / "ref")]).exit_code == 0
     folds = pd.read_csv(tmp_path / "ref" / "smoke" / "folds.csv")
     folds.loc[0, "test_accuracy"] -= 3 / folds.loc[0, "n_test"]
@@ -159,7 +160,7 @@ def test_run_with_check_reports_after_writing_and_exits_1_beyond_tolerance(sonar
     lines = result.stdout.splitlines()
     assert lines[0].startswith("smoke: ") and "(+3 samples)" in result.stdout
     assert lines[-1] == f"FAILED: {tmp_path / 'out' / 'smoke'} differs from {tmp_path / 'ref' / 'smoke'} " \
-                        "beyond tolerance: 1 value in 1 of 3 folds"
+                        "beyond tolerance: 1 value in 1 of 2 folds"
     assert (tmp_path / "out" / "smoke" / "folds.csv").is_file()  # the results are kept
     assert invoke(tmp_path / "out" / "smoke", "--against", tmp_path / "ref", "--tolerance", "3").exit_code == 0
 

@@ -8,11 +8,15 @@ import pytest
 from click.testing import CliRunner
 
 from dropout_lab.cli import main
+from dropout_lab.config import load_config
 from dropout_lab.results import RUN_FILES
 
 from .conftest import CONFIGS, count_trained_runs, write
 
 TINY = ["--set", "training.epochs=1", "--set", "evaluation.n_splits=2"]
+# one split, one epoch: for tests that need a finished run, not its folds
+ONE_SPLIT = ["--set", "training.epochs=1",
+             "--set", "evaluation={protocol: holdout, train_fraction: 0.5, shuffle: true, history: false}"]
 PREDICTIONS = ["predictions.csv", "confusion.csv", "reliability.csv"]
 
 
@@ -35,27 +39,6 @@ def test_no_plots_and_repeats_option(sonar_env, tmp_path):
     assert sorted(p.name for p in (tmp_path / "smoke").iterdir()) == sorted([*RUN_FILES, *PREDICTIONS])
     folds = pd.read_csv(tmp_path / "smoke" / "folds.csv")
     assert list(zip(folds["repeat"], folds["fold"], strict=True)) == [(1, 1), (1, 2), (2, 1), (2, 2)]
-
-
-def test_same_command_twice_gives_identical_fold_accuracies(sonar_env, tmp_path):
-    args = ["run", CONFIGS / "sonar_hidden.yaml", "--set", "evaluation.n_splits=3", "--set", "training.epochs=3",
-            "--quiet"]
-    for out in ("a", "b"):
-        assert invoke(*args, "--out", tmp_path / out).exit_code == 0
-    a, b = (pd.read_csv(tmp_path / out / "sonar_hidden" / "folds.csv") for out in ("a", "b"))
-    columns = ["train_accuracy", "test_accuracy", "test_loss"]
-    assert a[columns].equals(b[columns]) and len(a) == 3
-
-
-def test_several_configs_write_a_comparison(sonar_env, tmp_path):
-    result = invoke("run", CONFIGS / "sonar_baseline.yaml", CONFIGS / "sonar_input.yaml", *TINY, "-q",
-                    "--out", tmp_path)
-    assert result.exit_code == 0, result.output
-    text = (tmp_path / "summary.md").read_text()
-    assert "- sonar_baseline: " in text and "- sonar_input: " in text
-    assert text in result.stdout
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".locks", "comparison.png", "sonar_baseline", "sonar_input",
-                                                          "summary.csv", "summary.md"]
 
 
 def test_validate_prints_layers_and_parameters(sonar_env):
@@ -175,10 +158,16 @@ def test_a_directory_not_written_by_dropout_lab_is_never_replaced(sonar_env, tmp
     assert (tmp_path / "smoke" / "notes.txt").read_text() == "precious"
 
 
-def test_the_comparison_is_rewritten_from_disk_when_a_run_is_replaced(sonar_env, tmp_path):
+def test_several_configs_write_a_comparison_rewritten_from_disk_when_a_run_is_replaced(sonar_env, tmp_path):
     configs = [CONFIGS / "sonar_baseline.yaml", CONFIGS / "sonar_input.yaml"]
-    assert invoke("run", *configs, *TINY, "-q", "--out", tmp_path).exit_code == 0
-    result = invoke("run", configs[1], *TINY, "--set", "seed=3", "-q", "--replace", "--out", tmp_path)
+    result = invoke("run", *configs, *TINY, "-q", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "summary.md").read_text()
+    assert "- sonar_baseline: " in text and "- sonar_input: " in text
+    assert text in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".locks", "comparison.png", "sonar_baseline", "sonar_input",
+                                                          "summary.csv", "summary.md"]
+    result = invoke("run", configs[1], *TINY, "--set", "seed=3", "-q", "--no-plots", "--replace", "--out", tmp_path)
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "summary.csv").set_index("config")
     replaced = pd.read_csv(tmp_path / "sonar_input" / "folds.csv")["test_accuracy"].mean()
@@ -189,19 +178,21 @@ def test_the_comparison_is_rewritten_from_disk_when_a_run_is_replaced(sonar_env,
 # --- issue 9: results kept, finished runs reused, progress without a terminal ---
 
 def test_a_finished_run_of_another_config_is_kept_unless_replace(sonar_env, tmp_path):
-    assert invoke("run", CONFIGS / "smoke.yaml", *TINY, "-q", "--out", tmp_path).exit_code == 0
+    assert invoke("run", CONFIGS / "smoke.yaml", *ONE_SPLIT, "-q", "--no-plots", "--out", tmp_path).exit_code == 0
     before = {name: (tmp_path / "smoke" / name).read_bytes() for name in RUN_FILES}
-    result = invoke("run", CONFIGS / "smoke.yaml", "-q", "--out", tmp_path)  # 2 epochs, 3 folds
+    two_epochs = [*ONE_SPLIT, "--set", "training.epochs=2", "--no-plots"]
+    result = invoke("run", CONFIGS / "smoke.yaml", *two_epochs, "-q", "--out", tmp_path)
     assert_one_error(result, f"{tmp_path / 'smoke'}: holds a finished run of another config (first difference: "
                              "training.epochs = 1 there vs 2 now); --replace replaces it, or choose another --out")
     assert {name: (tmp_path / "smoke" / name).read_bytes() for name in RUN_FILES} == before
-    result = invoke("run", CONFIGS / "smoke.yaml", "-q", "--replace", "--out", tmp_path)
+    result = invoke("run", CONFIGS / "smoke.yaml", *two_epochs, "-q", "--replace", "--out", tmp_path)
     assert result.exit_code == 0, result.output
-    assert len(pd.read_csv(tmp_path / "smoke" / "folds.csv")) == 3
+    assert load_config(tmp_path / "smoke" / "config.yaml").training.epochs == 2
+    assert len(pd.read_csv(tmp_path / "smoke" / "folds.csv")) == 1
 
 
 def test_a_finished_run_is_reused_unless_fresh(sonar_env, tmp_path, monkeypatch):
-    args = ["run", CONFIGS / "smoke.yaml", *TINY, "-q", "--out", tmp_path]
+    args = ["run", CONFIGS / "smoke.yaml", *ONE_SPLIT, "-q", "--no-plots", "--out", tmp_path]
     assert invoke(*args).exit_code == 0
     info = (tmp_path / "smoke" / "run.json").read_bytes()
     calls = count_trained_runs(monkeypatch)
@@ -216,7 +207,7 @@ def test_a_finished_run_is_reused_unless_fresh(sonar_env, tmp_path, monkeypatch)
 
 
 def test_one_line_per_finished_fold_when_stderr_is_not_a_terminal(sonar_env, tmp_path):
-    result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--repeats", "2", "--out", tmp_path)
+    result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--repeats", "2", "--no-plots", "--out", tmp_path)
     assert result.exit_code == 0, result.output
     lines = result.stderr.strip().splitlines()
     assert lines[0] == "smoke: 2-fold CV x 2 repeats, 1 epochs, sonar (208 rows)"
@@ -225,13 +216,13 @@ def test_one_line_per_finished_fold_when_stderr_is_not_a_terminal(sonar_env, tmp
     for line, row in zip(lines[1:], folds.itertuples(), strict=True):
         assert re.fullmatch(rf"smoke: repeat {row.repeat}/2, fold {row.fold}/2: test accuracy "
                             rf"{row.test_accuracy:.3f}, elapsed \d+:\d\d", line), line
-    quiet = invoke("run", CONFIGS / "smoke.yaml", *TINY, "-q", "--fresh", "--out", tmp_path / "q")
+    quiet = invoke("run", CONFIGS / "smoke.yaml", *ONE_SPLIT, "-q", "--out", tmp_path / "q")
     assert quiet.exit_code == 0 and quiet.stderr == ""
 
 def test_multiclass_runs_through_run_compare_check_report_and_sweep(tmp_path):
-    """digits_mlp and its baseline (fused engine, 3 folds, 3 epochs): the files of a run,
+    """digits_mlp and its baseline (fused engine, 2 folds, 3 epochs): the files of a run,
     `compare` on test accuracy and on another score, `check`, `report`, and a sweep."""
-    fast = ["--engine", "fused", "--set", "training.epochs=3", "--set", "evaluation.n_splits=3", "-q"]
+    fast = ["--engine", "fused", "--set", "training.epochs=3", "--set", "evaluation.n_splits=2", "-q"]
     out = tmp_path / "out"
     result = invoke("run", CONFIGS / "digits_mlp.yaml", CONFIGS / "digits_mlp_baseline.yaml", *fast, "--out", out)
     assert result.exit_code == 0, result.output
@@ -265,7 +256,7 @@ def test_multiclass_runs_through_run_compare_check_report_and_sweep(tmp_path):
     unknown = invoke("compare", base, drop, "--metric", "test_nonsense")
     assert unknown.exit_code == 2 and "test_f1_macro" in unknown.output  # click lists the choices
 
-    again = invoke("run", CONFIGS / "digits_mlp.yaml", *fast, "--out", tmp_path / "again")
+    again = invoke("run", CONFIGS / "digits_mlp.yaml", *fast, "--no-plots", "--out", tmp_path / "again")
     assert again.exit_code == 0
     checked = invoke("check", tmp_path / "again" / "digits_mlp", "--against", out)
     assert checked.exit_code == 0 and "OK:" in checked.stdout, checked.output
@@ -274,7 +265,7 @@ def test_multiclass_runs_through_run_compare_check_report_and_sweep(tmp_path):
     assert reported.exit_code == 0, reported.output
     assert "digits (10 classes)" in (out / "report.md").read_text()
 
-    sweep = invoke("run", CONFIGS / "digits_mlp.yaml", *fast, "--sweep", "model.layers[1].rate=0.0,0.5",
+    sweep = invoke("run", CONFIGS / "digits_mlp.yaml", *fast, "--no-plots", "--sweep", "model.layers[1].rate=0.0,0.5",
                    "--out", tmp_path / "sweep")
     assert sweep.exit_code == 0, sweep.output
     table = pd.read_csv(tmp_path / "sweep" / "digits_mlp" / "sweep.csv")

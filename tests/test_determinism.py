@@ -2,7 +2,8 @@
 
 Separate processes, because op determinism, seeding and thread pools are set up per
 process: two runs inside one process could share state that a fresh process does not.
-Slow (``make test-slow``); the same command twice in one process: test_cli.py.
+Slow (``make test-slow``); the same config twice in one process: test_evaluation.py
+(``test_cross_validate_rows_and_determinism``, through the executors `run` uses too).
 """
 
 import json

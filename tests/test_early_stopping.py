@@ -12,7 +12,7 @@ from dropout_lab.splits import plan
 
 from .conftest import CONFIGS
 
-SMALL = ["training.epochs=30", "evaluation={protocol: kfold, n_splits: 3, standardize: false}",
+SMALL = ["training.epochs=6", "evaluation={protocol: kfold, n_splits: 3, standardize: false}",
          "data={dataset: circles, n_samples: 60, noise: 0.2, random_state: 1}", "model.layers[0].units=8",
          "training.early_stopping={patience: 2, validation_fraction: 0.25}"]
 
@@ -41,7 +41,7 @@ def test_early_stopping_validates_on_training_rows_never_on_test_rows(monkeypatc
         # stratified: both classes in the validation part
         assert set(data.y[val_rows]) == {0, 1}
     assert {"stopped_epoch", "best_epoch"} <= set(folds.columns)
-    assert (folds["stopped_epoch"] <= 30).all() and (folds["best_epoch"] <= folds["stopped_epoch"]).all()
+    assert (folds["stopped_epoch"] <= 6).all() and (folds["best_epoch"] <= folds["stopped_epoch"]).all()
 
 
 def test_patience_stops_before_the_last_epoch():

@@ -176,7 +176,7 @@ def test_the_runner_dispatches_to_the_fused_engine_with_history(sonar_env, tmp_p
     from dropout_lab.cli import main
 
     args = ["run", str(CONFIGS / "circles_dropout.yaml"), "--engine", "fused", "--repeats", "2",
-            "--set", "training.epochs=20", "--out", str(tmp_path), "-q"]
+            "--set", "training.epochs=20", "--no-plots", "--out", str(tmp_path), "-q"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     history = pd.read_csv(tmp_path / "circles_dropout" / "history.csv")

@@ -75,7 +75,7 @@ def test_forward_pass_equals_the_keras_model(name):
     weights = [tf.constant(np.stack(a)) for a in zip(*(net.get_weights() for net in nets), strict=True)]
     logits = program.forward(layer_plan(cfg, shape), weights, tf.constant(np.stack([one.X_train] * 2)))
     for m, net in enumerate(nets):
-        np.testing.assert_allclose(tf.nn.softmax(logits[m]).numpy(), net.predict(one.X_train, verbose=0),
+        np.testing.assert_allclose(tf.nn.softmax(logits[m]).numpy(), net(one.X_train, training=False).numpy(),
                                    rtol=1e-5, atol=1e-6)
     assert not np.allclose(logits[0], logits[1])
 
@@ -104,7 +104,7 @@ def test_steps_equal_keras_train_on_batch(name, jit):
     history = rows[0]["history"]
     np.testing.assert_allclose(history[["loss", "accuracy"]].to_numpy(), logs, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(history[["val_loss", "val_accuracy"]].to_numpy(), val, rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(rows[0]["test_proba"], net.predict(one.X_test, verbose=0), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(rows[0]["test_proba"], net(one.X_test, training=False).numpy(), rtol=1e-4, atol=1e-5)
 
 
 def _fused_masks(cfg, one: Task, shape) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -77,7 +77,7 @@ def test_forward_pass_equals_the_keras_model(activation):
     weights = stacked([net.get_weights() for net in nets])
     logits = program.forward(layer_plan(cfg), weights, tf.constant(np.stack([X, X])))
     for m, net in enumerate(nets):
-        expected = net.predict(X, verbose=0)[:, 0]  # dropout is off outside training
+        expected = net(X, training=False).numpy()[:, 0]  # dropout is off outside training
         np.testing.assert_allclose(tf.sigmoid(logits[m][:, 0]).numpy(), expected, rtol=1e-6, atol=1e-7)
     assert not np.allclose(logits[0], logits[1])  # two models, two sets of weights
 
@@ -92,7 +92,7 @@ def test_softmax_forward_pass_equals_the_keras_model():
     proba = HEADS["categorical_crossentropy"].proba(logits).numpy()
     assert proba.shape == (2, 13, 4)
     for m, net in enumerate(nets):
-        np.testing.assert_allclose(proba[m], net.predict(X, verbose=0), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(proba[m], net(X, training=False).numpy(), rtol=1e-6, atol=1e-7)
 
 
 # schedules that change the rate from the first steps on
@@ -175,7 +175,7 @@ def test_softmax_steps_equal_keras_train_on_batch(optimizer, loss):
     scores = scored(one, rows[0])
     assert scores["test_loss"] == pytest.approx(keras_val[-1][0], rel=1e-4)
     assert scores["test_accuracy"] == pytest.approx(keras_val[-1][1])
-    np.testing.assert_allclose(rows[0]["test_proba"], net.predict(one.X_test, verbose=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(rows[0]["test_proba"], net(one.X_test, training=False).numpy(), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("loss", MULTICLASS_LOSSES)
@@ -397,7 +397,7 @@ def test_forward_pass_with_noise_layers_flatten_and_penalties_equals_keras():
     weights = stacked([net.get_weights() for net in nets])
     logits = program.forward(layer_plan(cfg), weights, tf.constant(np.stack([X, X])))
     for m, net in enumerate(nets):
-        np.testing.assert_allclose(tf.sigmoid(logits[m]).numpy(), net.predict(X, verbose=0), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(tf.sigmoid(logits[m]).numpy(), net(X, training=False).numpy(), rtol=1e-6, atol=1e-7)
 
 
 def _keras_draws(monkeypatch, draws: list[np.ndarray]) -> None:
@@ -480,7 +480,8 @@ def test_kernel_penalties_equal_keras_regularizers(optimizer):
     rows, _ = fused_from_keras(one, net, initial, keras_logs, keras_val)
     history = rows[0]["history"]
     # the penalties are in the reported loss: it exceeds the plain cross-entropy
-    plain = keras.losses.binary_crossentropy(one.y_test.astype("float32"), net.predict(one.X_test, verbose=0)[:, 0])
+    predicted = net(one.X_test, training=False).numpy()[:, 0]
+    plain = keras.losses.binary_crossentropy(one.y_test.astype("float32"), predicted)
     assert history["val_loss"].iloc[-1] > float(plain) + 0.01
     unpenalized, _ = train_group([Task(experiment(
         [dense(6), dense(5, "tanh", max_norm=3.0), OUTPUT], optimizer, epochs=3, batch_size=8),

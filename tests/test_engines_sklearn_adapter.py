@@ -30,7 +30,7 @@ def softmax_model(meta):
 
 
 def adapter(**params):
-    return KerasClassifierAdapter(softmax_model, **{"loss": "sparse_categorical_crossentropy", "epochs": 10,
+    return KerasClassifierAdapter(softmax_model, **{"loss": "sparse_categorical_crossentropy", "epochs": 3,
                                                     "batch_size": 32, "random_state": 0, **params})
 
 

@@ -9,8 +9,9 @@ from dropout_lab.splits import derive_seed
 
 from .conftest import CONFIGS
 
-TINY = ["training.epochs=2", "evaluation.n_splits=3"]
+TINY = ["training.epochs=2", "evaluation.n_splits=2"]
 ACCURACY = ["train_accuracy", "test_accuracy", "test_loss"]
+HOLDOUT = "evaluation={protocol: holdout, train_fraction: 0.5, shuffle: true, history: false}"  # one training
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def cross_validate(cfg, dataset):
 def test_cross_validate_rows_and_determinism(sonar, smoke):
     cfg, result, _ = smoke
     first = result.folds
-    assert list(first.columns) == FOLD_COLUMNS and list(first["fold"]) == [1, 2, 3]
+    assert list(first.columns) == FOLD_COLUMNS and list(first["fold"]) == [1, 2]
     assert (first["n_train"] + first["n_test"] == 208).all() and first["n_test"].sum() == 208
     assert first[["train_accuracy", "test_accuracy"]].apply(lambda c: c.between(0, 1)).all().all()
     assert (first["test_loss"] > 0).all() and (first["fit_seconds"] > 0).all()
@@ -45,7 +46,7 @@ def test_cross_validate_rows_and_determinism(sonar, smoke):
 def test_another_seed_gives_other_folds_and_numbers(sonar, smoke):
     a = smoke[1].folds
     b = cross_validate(load_config(CONFIGS / "smoke.yaml", [*TINY, "seed=8"]), sonar)
-    assert list(b["model_seed"]) == [derive_seed(8, k) for k in (1, 2, 3)] != list(a["model_seed"])
+    assert list(b["model_seed"]) == [derive_seed(8, k) for k in (1, 2)] != list(a["model_seed"])
     assert not a[ACCURACY].equals(b[ACCURACY])
 
 
@@ -54,14 +55,14 @@ def test_learns_a_separable_problem():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 4))
     y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
-    cfg = load_config(CONFIGS / "smoke.yaml", ["training.epochs=15", "evaluation.n_splits=2"])
+    cfg = load_config(CONFIGS / "smoke.yaml", ["training.epochs=15", HOLDOUT])
     folds = cross_validate(cfg, Dataset("toy", X, y, "test", "-"))
-    assert folds["test_accuracy"].mean() > 0.9
+    assert list(folds["n_test"]) == [100] and folds["test_accuracy"].mean() > 0.9
 
 
 def test_run_experiment_records_provenance(sonar, smoke):
     cfg, result, seen = smoke
-    assert len(seen) == 3 and seen[0].fold == 1
+    assert len(seen) == 2 and seen[0].fold == 1
     info = result.info
     assert info["config_hash"] == cfg.config_hash() and info["seed"] == 7
     assert info["dataset"]["checksum"] == sonar.checksum
@@ -79,10 +80,10 @@ def test_parallel_folds_give_the_same_numbers(sonar):
 
 def test_resumed_folds_are_not_trained_again(sonar, smoke):
     cfg, full, kept = smoke
-    done = {(1, 2): next(r for r in kept if r.fold == 2)}
+    done = {(1, 1): next(r for r in kept if r.fold == 1)}
     trained = []
     resumed = evaluate(cfg, sonar, on_fold=lambda result: trained.append(result.fold), done=done)
-    assert trained == [1, 3]
+    assert trained == [2]
     pd.testing.assert_frame_equal(resumed.folds.drop(columns="fit_seconds"), full.folds.drop(columns="fit_seconds"))
     pd.testing.assert_frame_equal(resumed.predictions, full.predictions)
 
@@ -108,10 +109,10 @@ def test_the_scikeras_engine_trains_image_and_sequence_models_on_flat_rows(kind)
         "name": kind, "data": {"dataset": "circles"},
         "model": {"layers": [*layers, {"type": "dense", "units": 1, "activation": "sigmoid"}]},
         "training": {"optimizer": {"name": "adam", "learning_rate": 0.05}, "epochs": 30, "batch_size": 16},
-        "evaluation": {"n_splits": 2},
+        "evaluation": {"protocol": "holdout", "train_fraction": 0.5, "shuffle": True, "history": False},
     })
     folds = evaluate(cfg, Dataset(kind, X, y, "memory", checksum(X, y), input_shape=shape)).folds
-    assert list(folds["n_test"]) == [60, 60]
+    assert list(folds["n_test"]) == [60]
     assert folds["test_accuracy"].mean() > 0.75, folds
 
 
@@ -126,11 +127,11 @@ def test_a_multiclass_run_scores_predicts_and_keeps_every_held_out_row(engine):
     data = Dataset("toy3", X, y.astype(np.int64), "test", "-", classes=("c", "a", "b"))
     cfg = load_config(CONFIGS / "random_5class.yaml", [
         "model.layers[4].units=3", "training.epochs=15", "training.optimizer.learning_rate=0.01",
-        f"training.engine={engine}", "evaluation={protocol: kfold, n_splits: 3, repeats: 2}",
+        f"training.engine={engine}", "evaluation={protocol: kfold, n_splits: 2, repeats: 2}",
     ])
     result = evaluate(cfg, data)
     folds, predictions = result.folds, result.predictions
-    assert list(folds.columns) == FOLD_COLUMNS and len(folds) == 6
+    assert list(folds.columns) == FOLD_COLUMNS and len(folds) == 4
     assert folds["test_accuracy"].mean() > 0.9 and folds["test_auc"].min() > 0.9
     assert list(predictions.columns) == ["row", "repeat", "fold", "true", "predicted", "p_c", "p_a", "p_b"]
     for repeat in (1, 2):

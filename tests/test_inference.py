@@ -95,7 +95,8 @@ def test_fused_mc_dropout_equals_standard_on_a_model_without_dropout():
 
 @pytest.mark.parametrize("engine", ["scikeras", "fused"])
 def test_a_run_scores_every_fold_both_ways_on_the_same_model(engine):
-    cfg = _cfg(f"training.engine={engine}", "training.epochs=5")
+    one_split = "evaluation={protocol: holdout, train_fraction: 0.5, shuffle: true, history: false}"
+    cfg = _cfg(f"training.engine={engine}", "training.epochs=5", one_split)
     mc = cfg.model_copy(update={"evaluation": cfg.evaluation.model_copy(
         update={"inference": cfg.evaluation.inference.model_copy(update={"mode": "mc_dropout", "samples": 8})})})
     data = load_dataset(cfg.data)

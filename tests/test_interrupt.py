@@ -109,8 +109,8 @@ def test_an_interrupt_after_the_first_fold_stops_the_command_with_130_and_the_hi
         return out
 
     monkeypatch.setattr(scikeras, "fit_split", fit_split)
-    args = ["run", str(CONFIGS / "smoke.yaml"), "--set", "training.epochs=1", "--out", str(tmp_path), "-q",
-            "--no-plots"]
+    args = ["run", str(CONFIGS / "smoke.yaml"), "--set", "training.epochs=1", "--set", "evaluation.n_splits=2",
+            "--out", str(tmp_path), "-q", "--no-plots"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 130, result.output
     assert swallowed == []  # a swallowed interrupt is not reported as "Exception ignored"

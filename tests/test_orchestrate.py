@@ -44,22 +44,23 @@ def folds(out, *parts):
 
 def test_run_all_local_then_processes_give_the_same_numbers_and_reuse(sonar_env, tmp_path):
     recorder = Recorder()
-    outcome = run_all([CONFIGS / "smoke.yaml"], tmp_path / "local", overrides=TINY, sweep=SWEEP, plots=False,
+    # one split per cell: two units, one per process
+    one_split = [*TINY, "evaluation={protocol: holdout, train_fraction: 0.5, shuffle: true, history: false}"]
+    outcome = run_all([CONFIGS / "smoke.yaml"], tmp_path / "local", overrides=one_split, sweep=SWEEP, plots=False,
                       observers=[recorder])
     assert [record.path.name for record in outcome.records] == ["rate=0.0", "rate=0.5"] and outcome.ok
     assert recorder.events == [
-        ("started", "rate=0.0", 0), ("fold", "rate=0.0", (1, 1)), ("fold", "rate=0.0", (1, 2)),
-        ("finished", "rate=0.0", False),
-        ("started", "rate=0.5", 0), ("fold", "rate=0.5", (1, 1)), ("fold", "rate=0.5", (1, 2)),
-        ("finished", "rate=0.5", False), ("sweep", "smoke", ["sweep.csv", "sweep.md", "sweep.yaml"])]
-    run_all([CONFIGS / "smoke.yaml"], tmp_path / "jobs", overrides=TINY, sweep=SWEEP, plots=False, jobs=2,
+        ("started", "rate=0.0", 0), ("fold", "rate=0.0", (1, 1)), ("finished", "rate=0.0", False),
+        ("started", "rate=0.5", 0), ("fold", "rate=0.5", (1, 1)), ("finished", "rate=0.5", False),
+        ("sweep", "smoke", ["sweep.csv", "sweep.md", "sweep.yaml"])]
+    run_all([CONFIGS / "smoke.yaml"], tmp_path / "jobs", overrides=one_split, sweep=SWEEP, plots=False, jobs=2,
             observers=[])
     for cell in ("rate=0.0", "rate=0.5"):
         pd.testing.assert_frame_equal(folds(tmp_path / "jobs", "smoke", cell), folds(tmp_path / "local", "smoke", cell))
         info = pd.read_json(tmp_path / "jobs" / "smoke" / cell / "run.json", typ="series")
         assert info["threads"]["executor"] == "processes" and info["threads"]["jobs"] == 2
     again = Recorder()
-    outcome = run_all([CONFIGS / "smoke.yaml"], tmp_path / "local", overrides=TINY, sweep=SWEEP, plots=False,
+    outcome = run_all([CONFIGS / "smoke.yaml"], tmp_path / "local", overrides=one_split, sweep=SWEEP, plots=False,
                       observers=[again])
     assert [event[0] for event in again.events] == ["finished", "finished", "sweep"]
     assert all(record.reused for record in outcome.records)

@@ -15,7 +15,7 @@ from dropout_lab.splits import plan
 
 from .conftest import CONFIGS
 
-TINY = ["--set", "training.epochs=1", "--set", "evaluation.n_splits=3"]
+TINY = ["--set", "training.epochs=1", "--set", "evaluation.n_splits=2"]
 
 
 def _counting(monkeypatch, module, name: str, calls: Counter, key=lambda *args: None):
@@ -37,6 +37,7 @@ def test_a_run_reads_each_file_once_and_plans_hashes_and_summarizes_once(sonar_e
     from dropout_lab import provenance
     from dropout_lab.config import loader
     from dropout_lab.preflight import data as preflight
+    from dropout_lab.results import files as result_files
     from dropout_lab.results import rundir
 
     calls = Counter()
@@ -44,6 +45,7 @@ def test_a_run_reads_each_file_once_and_plans_hashes_and_summarizes_once(sonar_e
     _counting(monkeypatch, preflight, "plan", calls)
     _counting(monkeypatch, provenance, "run_id", calls)
     _counting(monkeypatch, rundir, "summarize", calls)
+    _counting(monkeypatch, result_files, "summarize", calls)
     import dropout_lab.results as results
 
     _counting(monkeypatch, results, "summarize", calls)

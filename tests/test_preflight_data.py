@@ -1,4 +1,4 @@
-"""Checks against the data before training (preflight/data.py): splits, model size, batch size."""
+"""Checks against the data before training (preflight/data.py: splits, batch size; preflight/model.py: model size)."""
 
 import numpy as np
 import pytest

@@ -286,7 +286,7 @@ def test_run_a_sweep_then_reuse_every_cell_then_rerun_a_changed_one(sonar_env, t
     before = {cell: (where / cell / "run.json").read_bytes() for cell in ("rate=0.0", "rate=0.5")}
 
     calls = count_trained_runs(monkeypatch)
-    again = invoke("run", config, *TINY, "-q", "--out", out)
+    again = invoke("run", config, *TINY, "-q", "--no-plots", "--out", out)
     assert again.exit_code == 0, again.output
     assert calls == []  # nothing trained
     for cell in before:
@@ -296,7 +296,7 @@ def test_run_a_sweep_then_reuse_every_cell_then_rerun_a_changed_one(sonar_env, t
 
     info = json.loads((where / "rate=0.5" / "run.json").read_text())
     (where / "rate=0.5" / "run.json").write_text(json.dumps({**info, "config_hash": "from another config"}))
-    third = invoke("run", config, *TINY, "-q", "--out", out)
+    third = invoke("run", config, *TINY, "-q", "--no-plots", "--out", out)
     assert third.exit_code == 0, third.output
     assert calls == ["rate=0.5"] and "rate=0.0: already done" in third.stdout
     assert "rate=0.5: already done" not in third.stdout
@@ -366,7 +366,9 @@ def test_a_sweep_over_a_schedule_parameter_runs_end_to_end(sonar_env, tmp_path, 
     decays: one cell per value, each training with its own schedule (on either engine)."""
     lr = "{schedule: exponential_decay, initial_learning_rate: 1.0, decay_steps: 2, decay_rate: 0.5}"
     out = tmp_path / "out"
-    result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--engine", engine, "-q", "--out", out,
+    one_split = "evaluation={protocol: holdout, train_fraction: 0.5, shuffle: true, history: false}"
+    result = invoke("run", CONFIGS / "smoke.yaml", *TINY, "--set", one_split, "--engine", engine, "-q", "--no-plots",
+                    "--out", out,
                     "--set", f"training.optimizer.learning_rate={lr}",
                     "--sweep", "training.optimizer.learning_rate.decay_rate=0.01,0.99")
     assert result.exit_code == 0, result.output

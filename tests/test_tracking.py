@@ -55,7 +55,9 @@ def test_an_invalid_tracking_uri_on_the_command_line_is_one_error_line(sonar_env
 def test_a_sweep_is_a_parent_run_with_a_nested_run_per_cell(sonar_env, tmp_path):
     mlflow = pytest.importorskip("mlflow")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    run_all([CONFIGS / "smoke.yaml"], tmp_path / "out", overrides=[*TINY, "evaluation.history=true"],
+    # the fused engine in graph mode: both cells in one program (what is tracked does not depend on the engine)
+    fused = ["training.engine=fused", "training.xla=false"]
+    run_all([CONFIGS / "smoke.yaml"], tmp_path / "out", overrides=[*TINY, *fused, "evaluation.history=true"],
             sweep=["model.layers[1].rate=0.0,0.5"], plots=False, track="mlflow", tracking_uri=uri,
             experiment="tests", observers=[])
     client = mlflow.tracking.MlflowClient(tracking_uri=uri)

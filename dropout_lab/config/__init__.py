@@ -2,6 +2,7 @@
 
 - :mod:`.types`: value types and the ``Section`` base (unknown keys are errors);
 - :mod:`.schema`: the sections and :class:`Experiment` (layer kinds from :mod:`dropout_lab.layers`);
+- :mod:`.optimizers`: ``training.optimizer`` (Keras' optimizers, tagged by ``name``);
 - :mod:`.schedules`: learning-rate schedules (``training.optimizer.learning_rate``);
 - :mod:`.loader`: YAML, ``extends``, ``--set``, sweep cells -> a validated ``Experiment``;
 - :mod:`.keypath`: key paths such as ``model.layers[1].rate``;

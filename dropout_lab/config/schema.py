@@ -19,10 +19,7 @@ from ..layers import LAYERS
 from ..types import (
     Bool,
     Name,
-    NonNegativeFloat,
-    PositiveFloat,
     PositiveInt,
-    Rate,
     Section,
     Seed,
     Text,
@@ -48,7 +45,15 @@ from .datasets import (  # noqa: F401  (public here too)
     SonarData,
 )
 from .inference import DEFAULT_BINS, CalibrationBins, InferenceConfig, OmitDefaults, is_standard
-from .schedules import SCHEDULES, LearningRate
+from .optimizers import (  # noqa: F401  (public here too)
+    AdamConfig,
+    AdamWConfig,
+    NadamConfig,
+    OptimizerConfig,
+    RMSpropConfig,
+    SGDConfig,
+)
+from .schedules import SCHEDULES
 from .search_rules import check_search
 from .stopping import EarlyStoppingConfig
 from .sweep_rules import check_sweep
@@ -92,75 +97,6 @@ class ModelConfig(Section):
 
 
 # --- training ---
-
-# ``learning_rate`` is a float or a schedule (see :mod:`.schedules`); names and defaults
-# are Keras' (keras.optimizers.SGD, Adam, RMSprop, Nadam, AdamW)
-
-class SGDConfig(Section):
-    name: Literal["sgd"]
-    """The optimizer."""
-    learning_rate: LearningRate = 0.01
-    """The learning rate: a float > 0, or a schedule `{schedule: NAME, ...}`."""
-    momentum: Annotated[float, expect("a float in [0, 1]", lambda v: is_float(v) and 0 <= v <= 1)] = 0.0
-    """Momentum (keras.optimizers.SGD)."""
-    nesterov: Bool = False
-    """Nesterov momentum."""
-
-
-class AdamConfig(Section):
-    name: Literal["adam"]
-    """The optimizer."""
-    learning_rate: LearningRate = 0.001
-    """The learning rate: a float > 0, or a schedule `{schedule: NAME, ...}`."""
-    beta_1: Rate = 0.9
-    """Decay rate of the first-moment estimates."""
-    beta_2: Rate = 0.999
-    """Decay rate of the second-moment estimates."""
-    epsilon: PositiveFloat = 1e-7
-    """Added to the denominator for numerical stability."""
-
-
-class RMSpropConfig(Section):
-    name: Literal["rmsprop"]
-    """The optimizer."""
-    learning_rate: LearningRate = 0.001
-    """The learning rate: a float > 0, or a schedule `{schedule: NAME, ...}`."""
-    rho: Rate = 0.9
-    """Decay rate of the moving average of squared gradients."""
-    momentum: Rate = 0.0
-    """Momentum."""
-
-
-class NadamConfig(AdamConfig):
-    """Adam with Nesterov momentum (Dozat 2015), as ``keras.optimizers.Nadam``: Adam's keys
-    and defaults."""
-
-    name: Literal["nadam"]
-    """The optimizer."""
-
-
-class AdamWConfig(Section):
-    """Adam with decoupled weight decay (Loshchilov & Hutter 2019), as ``keras.optimizers.AdamW``:
-    before each update every weight (biases included) shrinks by ``weight_decay * learning_rate``."""
-
-    name: Literal["adamw"]
-    """The optimizer."""
-    learning_rate: LearningRate = 0.001
-    """The learning rate: a float > 0, or a schedule `{schedule: NAME, ...}`."""
-    weight_decay: NonNegativeFloat = 0.004
-    """Decoupled weight decay: every weight shrinks by weight_decay * learning_rate before each update."""
-    beta_1: Rate = 0.9
-    """Decay rate of the first-moment estimates."""
-    beta_2: Rate = 0.999
-    """Decay rate of the second-moment estimates."""
-    epsilon: PositiveFloat = 1e-7
-    """Added to the denominator for numerical stability."""
-
-
-OptimizerConfig = Annotated[
-    SGDConfig | AdamConfig | RMSpropConfig | NadamConfig | AdamWConfig, Field(discriminator="name")
-]
-
 
 class TrainingConfig(OmitDefaults):
     """How each model trains: the optimizer, loss, epochs and batch size, the engine.

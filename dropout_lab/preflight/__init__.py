@@ -7,8 +7,9 @@ line each), so a user fixes a config in one go; the shapes follow once those pas
 - the output layer and the loss against the data's task and classes (:func:`check_output`):
   ``dense(1, linear)`` with a regression loss for a regression target;
 - Monte Carlo dropout needs a dropout layer (:func:`check_inference`);
+- the model's memory (:mod:`.model`, with those two);
 - the protocol's sizes, every planned split of every repeat, early stopping's validation
-  parts, the model's memory (:func:`check_splits`, :mod:`.data`);
+  parts (:func:`check_splits`, :mod:`.data`);
 - every layer can follow the one before it on the data's sample shape (:func:`check_shapes`).
 
 Whether the config's engine trains the model is the engine's own check (``engines``, above
@@ -18,8 +19,10 @@ this layer): :mod:`dropout_lab.planning` asks it after these.
 from __future__ import annotations
 
 from ..errors import ConfigError
-from .data import MAX_TRAINING_BYTES, Source, check_inference, check_output, check_splits, planned_splits
+from .data import check_splits, planned_splits
+from .model import MAX_TRAINING_BYTES, check_inference, check_output
 from .shapes import check_shapes
+from .source import Source
 
 __all__ = ["MAX_TRAINING_BYTES", "check_against_data", "check_inference", "check_output", "check_run",
            "check_shapes", "check_splits"]

@@ -20,10 +20,13 @@ DIGITS_LSTM := configs/digits_lstm.yaml configs/digits_lstm_dropout.yaml \
 
 install: $(VENV)/.installed
 
+# uv installs the pinned set (from its cache once it holds it: seconds rather than pip's minutes),
+# compiling the bytecode as pip does.
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip 'setuptools>=77'  # 77: builds this project's wheel offline (test_packaging)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray,mlflow,tune,docs]'
+	$(BIN)/pip install --quiet -c constraints.txt uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -c constraints.txt -e '.[dev,ray,mlflow,tune,docs]'
 	touch $@
 
 # The fast suite on every core (pytest-xdist; at most 4 workers, each imports TensorFlow).

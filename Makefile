@@ -20,19 +20,25 @@ DIGITS_LSTM := configs/digits_lstm.yaml configs/digits_lstm_dropout.yaml \
 
 install: $(VENV)/.installed
 
+# uv installs the pinned set (from its cache once it holds it: seconds rather than pip's minutes),
+# compiling the bytecode as pip does.
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip 'setuptools>=77'  # 77: builds this project's wheel offline (test_packaging)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray,mlflow,tune,docs]'
+	$(BIN)/pip install --quiet -c constraints.txt uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -c constraints.txt -e '.[dev,ray,mlflow,tune,docs]'
 	touch $@
 
-# The fast suite on every core (pytest-xdist; at most 4 workers, each imports TensorFlow);
-# the slow one in one process: its Ray clusters, Ctrl-C timings and two-process runs use the cores themselves.
+# The fast suite on every core (pytest-xdist; at most 4 workers, each imports TensorFlow).
+# The slow one in two passes: the tests that may share the cores on two workers, then those marked
+# serial alone in one process (Ray clusters, Ctrl-C and SIGKILL timings, two-process runs use the
+# cores themselves); pytest exits 5 when a selection holds no test, so neither pass passes having run nothing.
 test: install
 	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
 
 test-slow: install
-	$(BIN)/python -m pytest -q -m slow
+	$(BIN)/python -m pytest -q -m "slow and not serial" -n 2
+	$(BIN)/python -m pytest -q -m "slow and serial"
 
 # Python 3.11-3.13 x the oldest and newest scikit-learn (noxfile.py), one cell after another,
 # each in a fresh virtual environment; MATRIX="-p 3.13 -k newest" for one cell (nox's options).

@@ -19,6 +19,10 @@ import nox
 
 nox.options.sessions = ["matrix"]
 nox.options.error_on_missing_interpreters = True  # a cell that cannot run fails, it is not skipped
+# uv (the dev extra installs it) makes each cell's environment and installs into it from its cache:
+# TensorFlow and the rest are linked, not unpacked again, in the second cell and every later run.
+# Without uv, nox falls back to virtualenv and pip.
+nox.options.default_venv_backend = "uv|virtualenv"
 
 PYTHONS = ["3.11", "3.12", "3.13"]
 # The supported range's ends; the newest is the one constraints.txt pins.

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from dropout_lab.tracking import Observer
 from .conftest import CONFIGS, ROOT, SHARED_DATA
 
 ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.serial  # a Ray cluster on the cores: `make test-slow` runs these alone
 
 TINY = ["training.epochs=1", "evaluation.n_splits=2"]
 SWEEP = ["model.layers[1].rate=0.0,0.5"]
@@ -134,9 +136,8 @@ def units():
     return found, datasets
 
 
-def trained(worker, unit, refs):
-    """The folds one call of ``worker`` gives for ``unit``."""
-    stream = worker.train.options(num_returns="streaming").remote([unit], refs)
+def folds_of(stream):
+    """The folds one call's stream gives (the call's unit's)."""
     return [fold for index, folds in (ray.get(ref) for ref in stream) for fold in folds]
 
 
@@ -148,21 +149,29 @@ def same_folds(ours, theirs):
 
 @pytest.mark.slow
 def test_units_trained_one_after_another_in_a_warm_worker_give_the_folds_of_fresh_processes(cluster):
+    """Three workers train the three units, each in another order (A B C, B C A, C A B): each
+    unit is the first of one fresh worker process and follows the others in the two warm ones."""
     todo, datasets = units()
     refs = {key: ray.put(dataset) for key, dataset in datasets.items()}
     actor = ray.remote(num_cpus=1)(TrainingWorker)
-    fresh = {}
-    for unit in reversed(todo):  # each alone in a new worker process (last first: no order shared)
-        worker = actor.remote(1)
-        fresh[unit.index] = trained(worker, unit, refs)
-        ray.kill(worker)
-    warm = actor.remote(1)
-    pids = set()
-    for unit in todo:
-        same_folds(trained(warm, unit, refs), fresh[unit.index])
-        pids.add(ray.get(warm.__ray_call__.remote(lambda self: os.getpid())))
-    assert len(pids) == 1  # one process trained them all
-    ray.kill(warm)
+    sent = []  # every worker's calls sent at once (two train at a time: the cluster has 2 CPUs)
+    for k in range(len(todo)):
+        worker, order = actor.remote(1), todo[k:] + todo[:k]
+        sent.append((worker, order, [(worker.train.options(num_returns="streaming").remote([unit], refs),
+                                      worker.__ray_call__.remote(lambda self: os.getpid())) for unit in order]))
+    fresh, warm = {}, {unit.index: [] for unit in todo}
+    for worker, order, calls in sent:  # an actor runs its calls in the order they were sent
+        for unit, (stream, _) in zip(order, calls, strict=True):
+            if unit is order[0]:  # the first unit of a new process
+                fresh[unit.index] = folds_of(stream)
+            else:
+                warm[unit.index].append(folds_of(stream))
+        assert len({ray.get(pid) for _, pid in calls}) == 1  # one process trained them all
+        ray.kill(worker)  # its CPU to the next worker
+    for index, trained in warm.items():
+        assert len(trained) == 2
+        for ours in trained:
+            same_folds(ours, fresh[index])
 
 
 def busy_workers():
@@ -187,29 +196,32 @@ def busy_workers():
 
 
 class KillABusyWorker(Observer):
-    """SIGKILL an actor in the middle of training, once: as soon as one is training after the
-    first unit is handed out (waiting for it, so that a fast machine, where every unit may be
-    done before a fold comes back, still kills one)."""
+    """SIGKILL an actor in the middle of training, once: a thread started with the first run
+    watches for an actor that is training and kills it (watching, not waiting in the driver:
+    the driver tells ``run_started`` before it hands the unit out, so a wait there would see no
+    actor training; a fast machine, where every unit may be done before a fold comes back,
+    still has one killed)."""
 
-    killed = None
+    def __init__(self):
+        self.killed = None
+        self._done = threading.Event()
+        self._watcher = threading.Thread(target=self._kill, daemon=True)
 
     def run_started(self, run, resumed):
-        self._kill(wait=60)
+        if self._watcher.ident is None:  # the first run: start watching
+            self._watcher.start()
 
-    def fold_finished(self, run, fold):
-        self._kill(wait=0)
-
-    def _kill(self, wait: float) -> None:
-        deadline = time.monotonic() + wait
-        while self.killed is None:
+    def _kill(self) -> None:
+        while self.killed is None and not self._done.wait(0.05):
             busy = busy_workers()
             if busy:
                 os.kill(busy[0], signal.SIGKILL)
                 self.killed = busy[0]
-            elif time.monotonic() >= deadline:
-                return
-            else:
-                time.sleep(0.05)
+
+    def close(self):
+        self._done.set()  # the run is over: stop watching
+        if self._watcher.ident is not None:
+            self._watcher.join()
 
 
 @pytest.mark.slow

@@ -157,6 +157,7 @@ main(["run", *sys.argv[1:]])
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_an_interrupt_swallowed_by_a_weakref_callback_still_stops_the_run(sonar_env, tmp_path):
     args = [str(CONFIGS / "smoke.yaml"), "--set", "training.epochs=1", "--out", str(tmp_path), "-q"]
     proc = subprocess.run([sys.executable, "-c", SWALLOWED, *args], capture_output=True, text=True, env=env(),
@@ -185,6 +186,7 @@ MOMENTS = [(0.0, 1), (0.8, 1), (2.5, 1), (1.2, 3)]
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 @pytest.mark.parametrize("delay, presses", MOMENTS)
 def test_ctrl_c_at_any_moment_stops_a_real_run(sonar_env, tmp_path, delay, presses):
     proc, lines = start(tmp_path)

@@ -52,6 +52,7 @@ def _command(out, epochs: int) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_two_processes_into_one_out_the_second_is_refused_and_nothing_is_lost(sonar_env, tmp_path):
     out = tmp_path / "o"
     first = subprocess.Popen(_command(out, 3000), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -36,6 +36,7 @@ def run_cli(out, *extra, **kwargs):
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_sigkill_after_the_second_fold_then_resume(sonar_env, tmp_path):
     reference = CliRunner().invoke(main, ["run", *ARGS, "--out", str(tmp_path / "ref")])
     assert reference.exit_code == 0, reference.output

@@ -169,6 +169,7 @@ main(sys.argv[2:], prog_name="dropout-lab")
 
 
 @pytest.mark.slow  # two processes, one killed
+@pytest.mark.serial
 def test_a_killed_tune_resumes_without_running_finished_trials(sonar_env, tmp_path):
     import subprocess
     import sys

@@ -122,11 +122,11 @@ class TrainingConfig(OmitDefaults):
     early_stopping: EarlyStoppingConfig | None = None
     """Stop training when a validation score stops improving (SciKeras engine only); null: train every epoch."""
     # the fused engine compiles its program with XLA: true, false (graph mode) or "auto", the
-    # default (XLA when a run's work repays the compile: see engines/fused/grouping.py, use_xla)
+    # default (XLA when a dense net's work repays the compile: see engines/fused/grouping.py, use_xla)
     xla: Annotated[bool | str, expect("true, false or auto", lambda v: isinstance(v, bool) or v == "auto",
                                      anyOf=({"type": "boolean"}, {"const": "auto"}))] = "auto"
     """Compile the fused engine's program with XLA: true, false (graph mode) or auto (XLA when a run's work repays
-    the compile); --xla / --no-xla."""
+    the compile; conv and recurrent nets stay in graph mode, measured faster); --xla / --no-xla."""
 
 
 # --- evaluation ---

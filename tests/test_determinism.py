@@ -18,7 +18,6 @@ from .conftest import CONFIGS, ROOT
 
 
 @pytest.mark.slow
-@pytest.mark.serial
 def test_smoke_twice_in_two_processes_gives_identical_folds(sonar_env, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for out in ("a", "b"):
@@ -35,7 +34,6 @@ def test_smoke_twice_in_two_processes_gives_identical_folds(sonar_env, tmp_path)
 
 
 @pytest.mark.slow
-@pytest.mark.serial
 def test_xla_runs_twice_in_two_processes_give_identical_folds_and_record_xla(sonar_env, tmp_path):
     """The first process compiles (an empty XLA cache), the second loads what it compiled."""
     cache = tmp_path / "xla_cache"

@@ -70,3 +70,29 @@ NOISE_LAYERS = {
     "gaussian_noise": {"type": "gaussian_noise", "stddev": 0.5},
     "alpha_dropout": {"type": "alpha_dropout", "rate": 0.2},
 }
+
+
+def assert_steps_equal_keras(cfg, one: Task, shape, jit: bool, every_array_moves: bool = False) -> None:
+    """Three full-batch steps of one stacked model from Keras' weights equal Keras'
+    ``train_on_batch``: its weights after them (each array moved where Keras' moved, or
+    every array with ``every_array_moves``), its reported loss and accuracy, its test loss
+    and accuracy (``test_on_batch``) and its predictions (calling the model, as predict)."""
+    from dropout_lab.builder import build_model
+    from dropout_lab.engines.fused.group import train_group
+
+    net = build_model(cfg.model, cfg.training, shape)
+    initial = net.get_weights()
+    logs, val = [], []
+    for _ in range(3):
+        net.reset_metrics()
+        logs.append(net.train_on_batch(one.X_train, one.y_train))
+        val.append(net.test_on_batch(one.X_test, one.y_test))
+    rows, weights = train_group([one], history=True, initial=[initial], jit=jit)
+    for ours, theirs, before in zip(weights[0], net.get_weights(), initial, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
+        assert not np.allclose(theirs, before) if every_array_moves else (
+            not np.allclose(ours, before) or np.allclose(theirs, before))
+    history = rows[0]["history"]
+    np.testing.assert_allclose(history[["loss", "accuracy"]].to_numpy(), logs, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(history[["val_loss", "val_accuracy"]].to_numpy(), val, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(rows[0]["test_proba"], net(one.X_test, training=False).numpy(), rtol=1e-4, atol=1e-5)

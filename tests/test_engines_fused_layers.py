@@ -13,7 +13,7 @@ from dropout_lab.engines.fused.group import train_group
 from dropout_lab.engines.fused.prepare import initial_weights, layer_plan, seeds
 from dropout_lab.engines.fused.stacking import lanes
 
-from ._fused import dense, multiclass, seeded_keras  # noqa: F401  (seeded_keras: an autouse fixture)
+from ._fused import assert_steps_equal_keras, dense, multiclass, seeded_keras  # noqa: F401  (seeded_keras: an autouse fixture)
 
 OUT = dense(3, "softmax")
 LOSS = "sparse_categorical_crossentropy"
@@ -89,22 +89,7 @@ def test_steps_equal_keras_train_on_batch(name, jit):
     too (its convolutions are patches times kernels)."""
     shape, layers = ARCHITECTURES[name]
     cfg = config(layers, rates_off=True)
-    one = one_task(cfg, shape)
-    net = build_model(cfg.model, cfg.training, shape)
-    initial = net.get_weights()
-    logs, val = [], []
-    for _ in range(3):
-        net.reset_metrics()
-        logs.append(net.train_on_batch(one.X_train, one.y_train))
-        val.append(net.test_on_batch(one.X_test, one.y_test))
-    rows, weights = train_group([one], history=True, initial=[initial], jit=jit)
-    for ours, theirs, before in zip(weights[0], net.get_weights(), initial, strict=True):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
-        assert not np.allclose(ours, before) or np.allclose(theirs, before)
-    history = rows[0]["history"]
-    np.testing.assert_allclose(history[["loss", "accuracy"]].to_numpy(), logs, rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(history[["val_loss", "val_accuracy"]].to_numpy(), val, rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(rows[0]["test_proba"], net(one.X_test, training=False).numpy(), rtol=1e-4, atol=1e-5)
+    assert_steps_equal_keras(cfg, one_task(cfg, shape), shape, jit)
 
 
 def _fused_masks(cfg, one: Task, shape) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -14,7 +14,7 @@ from dropout_lab.engines.fused.grouping import architecture_key
 from dropout_lab.engines.fused.normalization import moments, train
 from dropout_lab.engines.fused.prepare import initial_weights, layer_plan, prepare, seeds
 
-from ._fused import dense, multiclass, seeded_keras  # noqa: F401  (seeded_keras: an autouse fixture)
+from ._fused import assert_steps_equal_keras, dense, multiclass, seeded_keras  # noqa: F401  (seeded_keras: an autouse fixture)
 
 OUT = dense(3, "softmax")
 LOSS = "sparse_categorical_crossentropy"
@@ -88,22 +88,7 @@ def test_steps_equal_keras_train_on_batch(name, jit):
     the moving statistics), its predictions."""
     shape, layers = ARCHITECTURES[name]
     cfg = config(layers)
-    one = one_task(cfg, shape)
-    net = build_model(cfg.model, cfg.training, shape)
-    initial = net.get_weights()
-    logs, val = [], []
-    for _ in range(3):
-        net.reset_metrics()
-        logs.append(net.train_on_batch(one.X_train, one.y_train))
-        val.append(net.test_on_batch(one.X_test, one.y_test))
-    rows, weights = train_group([one], history=True, initial=[initial], jit=jit)
-    for ours, theirs, before in zip(weights[0], net.get_weights(), initial, strict=True):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
-        assert not np.allclose(theirs, before)  # every array moved, the moving statistics too
-    history = rows[0]["history"]
-    np.testing.assert_allclose(history[["loss", "accuracy"]].to_numpy(), logs, rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(history[["val_loss", "val_accuracy"]].to_numpy(), val, rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(rows[0]["test_proba"], net.predict(one.X_test, verbose=0), rtol=1e-4, atol=1e-5)
+    assert_steps_equal_keras(cfg, one_task(cfg, shape), shape, jit, every_array_moves=True)  # the moving statistics too
 
 
 def test_each_model_uses_its_own_rows_and_one_without_rows_keeps_its_state():

@@ -79,26 +79,23 @@ def conv(h: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, window: tuple[int, ..
 
 def _folded(h: tf.Tensor, fn) -> tf.Tensor:
     """``fn`` of the models folded into the channels ``[rows, *axes, models * channels]``
-    (an op that keeps channels apart: pooling), back as ``[models, rows, *out, channels]``."""
-    models, n, channels = h.shape[0], len(h.shape) - 3, h.shape[-1]
-    x = tf.transpose(h, [1, *range(2, 2 + n), 0, 2 + n])
-    y = fn(tf.reshape(x, tf.concat([tf.shape(x)[: 1 + n], [models * channels]], 0)))
-    y = tf.reshape(y, tf.concat([tf.shape(y)[: 1 + n], [models, channels]], 0))
+    (an op that keeps each model's channels apart: pooling, a grouped convolution), back as
+    ``[models, rows, *out, channels out]``."""
+    models, n = h.shape[0], len(h.shape) - 3  # spatial axes
+    x = tf.transpose(h, [1, *range(2, 2 + n), 0, 2 + n])  # [rows, *axes, models, channels]
+    y = fn(tf.reshape(x, tf.concat([tf.shape(x)[: 1 + n], [models * h.shape[-1]]], 0)))
+    y = tf.reshape(y, tf.concat([tf.shape(y)[: 1 + n], [models, y.shape[-1] // models]], 0))
     return tf.transpose(y, [1 + n, 0, *range(1, 1 + n), 2 + n])
 
 
 def _grouped(h: tf.Tensor, kernel: tf.Tensor, strides, padding: str) -> tf.Tensor:
-    """One grouped TensorFlow convolution for every model: the models folded into the
-    channels (``[rows, *axes, models * in]``, model ``m``'s kernel the ``m``-th group), so
-    each model's outputs are its own convolution's; ``[models, rows, *out, filters]``."""
+    """One grouped TensorFlow convolution for every model (:func:`_folded`; model ``m``'s
+    kernel the ``m``-th group), so each model's outputs are its own convolution's;
+    ``[models, rows, *out, filters]``."""
     models, n = h.shape[0], len(h.shape) - 3  # spatial axes
-    x = tf.transpose(h, [1, *range(2, 2 + n), 0, 2 + n])  # [rows, *axes, models, in]
-    x = tf.reshape(x, tf.concat([tf.shape(x)[: 1 + n], [models * h.shape[-1]]], 0))
     k = tf.transpose(kernel, [*range(1, 2 + n), 0, 2 + n])  # [*window, in, models, filters]
     k = tf.reshape(k, [*kernel.shape[1:-1], models * kernel.shape[-1]])
-    y = tf.nn.convolution(x, k, strides=list(strides), padding=padding.upper())
-    y = tf.reshape(y, tf.concat([tf.shape(y)[: 1 + n], [models, kernel.shape[-1]]], 0))
-    return tf.transpose(y, [1 + n, 0, *range(1, 1 + n), 2 + n])
+    return _folded(h, lambda x: tf.nn.convolution(x, k, strides=list(strides), padding=padding.upper()))
 
 
 def _cuts(h: tf.Tensor, window, strides, padding: str, fill: float = 0.0):

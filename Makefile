@@ -162,14 +162,15 @@ reproduce-regression: install
 # the digits CNN and LSTM studies on SciKeras vs fused graph vs fused XLA and the Sonar baseline's end-to-end and
 # fixed cost before/after (bench-cnn-rnn; BEFORE: the commit before the fused engine learned conv and recurrent layers).
 BEFORE ?= cfaaede
+BENCH_CNN_RNN = $(BIN)/python benchmarks/bench_fused_cnn_rnn.py $(if $(BEFORE),--before $(BEFORE)) $(CNN_RNN_ARGS)
 bench: install
 	$(BIN)/python benchmarks/bench_engines.py $(BENCH_ARGS)
-	$(BIN)/python benchmarks/bench_fused_cnn_rnn.py $(if $(BEFORE),--before $(BEFORE)) $(CNN_RNN_ARGS)
+	$(BENCH_CNN_RNN)
 
 # The digits CNN and LSTM studies: SciKeras vs fused (graph) vs fused (XLA), and the Sonar baseline's
 # end-to-end and fixed cost before (BEFORE: a commit or another checkout; BEFORE= for none) and after; docs/studies/fused-cnn-rnn.md.
 bench-cnn-rnn: install
-	$(BIN)/python benchmarks/bench_fused_cnn_rnn.py $(if $(BEFORE),--before $(BEFORE)) $(CNN_RNN_ARGS)
+	$(BENCH_CNN_RNN)
 
 # Graph mode against XLA by the size of a program's work (the XLA table of docs/studies/performance.md, and auto's threshold).
 bench-xla: install

@@ -286,6 +286,23 @@ def test_auto_keeps_conv_and_recurrent_nets_in_graph_mode(name):
     assert fused.use_xla(cfg, dataset) is False
 
 
+def test_a_conv_study_is_cut_into_programs_by_its_bytes_not_its_convolutions(monkeypatch):
+    """A convolution's work counts a tenth (grouping.WORK_SPEED: a grouped oneDNN convolution
+    runs its multiply-adds ~10x faster than stacked dense products), so 30 digits CNN models
+    (a spatial-dropout sweep) are two programs, cut by MAX_PROGRAM_BYTES; counted in full,
+    their work would cut them into eight (4 models each: slower per model, measured)."""
+    from dropout_lab.engines.fused import grouping
+
+    cfg = load_config(CONFIGS / "digits_cnn_dropout_spatial.yaml", ["training.engine=fused"])
+    dataset = load_dataset(cfg.data)
+    X = dataset.X.astype("float32")
+    tasks = [Task(cfg, X[train], dataset.y[train], X[test], dataset.y[test], 7, (8, 8, 1))
+             for train, test in splits(cfg, dataset.y)] * 6
+    assert [len(c) for c in grouping.chunks(list(range(30)), tasks)] == [15, 15]
+    monkeypatch.setattr(grouping, "WORK_SPEED", {})
+    assert [len(c) for c in grouping.chunks(list(range(30)), tasks)] == [4] * 7 + [2]
+
+
 def test_run_id_says_which_mode_auto_chose(sonar_env, monkeypatch):
     from dropout_lab.provenance import run_id
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from . import normalization, spatial
-from .noise import NOISE, dropout, noise
+from .noise import NOISE, dropout_masks, noise, spatial_mask
 from .recurrent import GATES, recurrent
 from .stacking import bc as _bc
 
@@ -71,14 +71,17 @@ def _recurrent(entry, h, w, draws, last):
     if draws is not None:
         gates = GATES[kind]
         rates, scales, key, base = draws
-        shape = tf.shape(h)
-        masks_of = [tf.ones_like(h[:, :, 0, :]), tf.ones(tf.stack([shape[0], shape[1], w[1].shape[1]]))]
-        drawn = [[dropout(masks_of[part], rates[part * gates + g], scales[part * gates + g][0], key,
-                          base + part * gates + g) for g in range(gates)] for part in (0, 1)]
+        rows = tf.shape(h)[1:2]
+        # per part (inputs, state), every gate's mask [models, gates, rows, width]: stream
+        # part * gates + g, as one dropout layer per gate would draw it
+        inputs, states = (
+            dropout_masks(tf.concat([rows, [width]], 0), tf.stack([rates[s] for s in streams], 1),
+                          tf.stack([scales[s][0] for s in streams], 1), key,
+                          base[:, None] + tf.constant([list(streams)], base.dtype))
+            for streams, width in ((range(gates), h.shape[3]), (range(gates, 2 * gates), w[1].shape[1])))
         # Keras' implementation=2 (no recurrent dropout) draws one input mask for all gates
-        per_gate = _bc(rates[gates] > 0, drawn[0][0])
-        inputs = [drawn[0][0], *(tf.where(per_gate, m, drawn[0][0]) for m in drawn[0][1:])]
-        masks = {"input_masks": tf.stack(inputs, 1), "recurrent_masks": tf.stack(drawn[1], 1)}
+        inputs = tf.where(_bc(rates[gates] > 0, inputs), inputs, inputs[:, :1])
+        masks = {"input_masks": inputs, "recurrent_masks": states}
     return recurrent(kind, h, w, ACTIVATIONS[activation], return_sequences, **masks)
 
 
@@ -87,6 +90,26 @@ def _noise(entry, h, w, draws, last):
         return h  # at inference every noise layer is the identity
     rates, scales, key, base = draws
     return noise(entry[0], h, rates[0], scales[0], key, base)
+
+
+def _conv_folded(entry, x, w, models, draws):
+    _, activation, _, window, strides, padding, _ = entry
+    return ACTIVATIONS[activation](spatial.grouped_conv(x, w[0], w[1], strides, padding))
+
+
+def _pool_folded(op):
+    def apply(entry, x, w, models, draws):
+        return spatial.folded_pool(x, op, *entry[1:4])
+    return apply
+
+
+def _spatial_dropout_folded(entry, x, w, models, draws):
+    if draws is None:
+        return x
+    rates, scales, key, base = draws
+    n = len(x.shape) - 2  # spatial axes
+    shape = tf.concat([[models], tf.shape(x)[:1], [1] * n, [x.shape[-1] // models]], 0)
+    return x * spatial.fold(spatial_mask(shape, rates[0], scales[0][0], key, base))
 
 
 LAYER_FORWARD = {
@@ -105,6 +128,18 @@ LAYER_FORWARD = {
     "gru": _recurrent,
     "batch_normalization": lambda entry, h, w, draws, last: normalization.infer(entry, h, w),
     **{kind: _noise for kind in NOISE},
+}
+# In graph mode these kinds run on the models folded into the channels (spatial.fold), one
+# TensorFlow op for all models; consecutive ones stay folded, so the maps are transposed
+# once on the way in and once on the way out, not around every layer: (entry, folded maps,
+# weights, models, draws) -> folded maps.  Convolutions and pooling fold unless compiled with
+# XLA (their entry's last item); a spatial dropout runs folded when its input is.
+FOLDED_FORWARD = {
+    "conv1d": _conv_folded,
+    "conv2d": _conv_folded,
+    **{f"{op}_pooling{n}d": _pool_folded(op) for op in ("max", "average") for n in (1, 2)},
+    "spatial_dropout1d": _spatial_dropout_folded,
+    "spatial_dropout2d": _spatial_dropout_folded,
 }
 # kinds whose training pass differs and updates state: (entry, h, weights, valid) -> (h, {array: new value})
 TRAINING_FORWARD = {"batch_normalization": normalization.train}
@@ -139,6 +174,7 @@ def forward(layers: tuple, weights, x, dropout=None, active=STOCHASTIC, valid=No
     n_streams = sum(streams(entry[0]) for entry in layers)
     last = max(i for i, entry in enumerate(layers) if entry[0] == "dense")
     h, j, d, new_state = x, 0, 0, {}
+    models = None  # while the maps are folded (see FOLDED_FORWARD): how many models they hold
     for i, entry in enumerate(layers):
         kind = entry[0]
         n_w, n_s = ARRAYS.get(kind, 0), streams(kind)
@@ -146,10 +182,30 @@ def forward(layers: tuple, weights, x, dropout=None, active=STOCHASTIC, valid=No
         if dropout is not None and n_s and kind in active:
             rates, scales, key, counter = dropout
             draws = (rates[d : d + n_s], scales[d : d + n_s], key, counter * n_streams + d)
+        if _folds(entry, h, models):
+            if models is None:
+                models, h = h.shape[0], spatial.fold(h)
+            h = FOLDED_FORWARD[kind](entry, h, weights[j : j + n_w], models, draws)
+            j, d = j + n_w, d + n_s
+            continue
+        if models is not None:
+            h, models = spatial.unfold(h, models), None
         if valid is not None and kind in TRAINING_FORWARD:
             h, updated = TRAINING_FORWARD[kind](entry, h, weights[j : j + n_w], valid)
             new_state.update({j + k: value for k, value in updated.items()})
         else:
             h = LAYER_FORWARD[kind](entry, h, weights[j : j + n_w], draws, i == last)
         j, d = j + n_w, d + n_s
+    if models is not None:
+        h = spatial.unfold(h, models)
     return h if valid is None else (h, new_state)
+
+
+def _folds(entry: tuple, h: tf.Tensor, models: int | None) -> bool:
+    """Whether a layer runs on folded maps: a convolution or pooling in graph mode (the models
+    a static axis), or a spatial dropout whose input is folded."""
+    if entry[0] not in FOLDED_FORWARD:
+        return False
+    if entry[0].startswith("spatial_dropout"):
+        return models is not None
+    return not entry[-1] and (models is not None or h.shape[0] is not None)

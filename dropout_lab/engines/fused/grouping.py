@@ -33,6 +33,11 @@ GRAPH_KINDS = ("conv1d", "conv2d", "lstm", "gru")
 # graph mode on 2 cores, so Ctrl-C and the journal see every program's folds soon.
 MAX_PROGRAM_BYTES = 2**30
 MAX_PROGRAM_WORK = 5e10
+# How much faster than a dense layer's a kind's work goes (its multiply-adds per second in a
+# stacked program): one grouped oneDNN convolution for every model runs at ~100 GFLOPS on
+# 2 cores, stacked small dense products at ~7-10, so a convolution's work counts a tenth
+# (docs/studies/fused-cnn-rnn.md, "Stacking across runs"); every other kind counts in full.
+WORK_SPEED = {"conv1d": 10.0, "conv2d": 10.0}
 
 
 def architecture_key(cfg: Experiment) -> tuple:
@@ -121,14 +126,17 @@ def run_rows(cfg: Experiment, dataset: Dataset) -> tuple[int, int]:
 
 def program_work(cfg: Experiment, dataset: Dataset) -> float:
     """A run's training work as ``auto`` weighs it: models (every planned split) x training
-    rows per model x epochs x weights per model."""
+    rows per model x epochs x weights per model (see :func:`_work`)."""
     return _work(cfg, sum(len(s.train) for s in plan(cfg, dataset.y)), tuple(dataset.input_shape))
 
 
 def _work(cfg: Experiment, rows: int, shape: tuple[int, ...]) -> float:
     """Training rows (summed over models) x epochs x weights per model (each used once
-    per position of its input: a convolution's per pixel, a recurrent layer's per step)."""
-    return float(rows * cfg.training.epochs * _n_weights(cfg, shape))
+    per position of its input: a convolution's per pixel, a recurrent layer's per step;
+    a kind of :data:`WORK_SPEED` divided by its speed)."""
+    per_row = sum(count * math.prod(inputs[:-1]) / WORK_SPEED.get(layer.type, 1.0)
+                  for layer, (count, inputs, _) in zip(cfg.model.layers, _walk(cfg, shape), strict=True))
+    return float(rows * cfg.training.epochs * per_row)
 
 
 def _walk(cfg: Experiment, shape: tuple[int, ...]):

@@ -49,6 +49,14 @@ def _bits(key: tf.Tensor, counter: tf.Tensor, size) -> tf.Tensor:
     return _fmix(tf.bitwise.bitwise_xor(base[:, None], index[None, :]))
 
 
+def _stream_bits(key: tf.Tensor, counters: tf.Tensor, size) -> tf.Tensor:
+    """:func:`_bits` of several streams at once: ``counters`` ``[models, streams]`` ->
+    ``[models, streams, size]``, each stream's words those :func:`_bits` gives it alone."""
+    base = _fmix(tf.bitwise.bitwise_xor(key[:, None], _fmix(tf.cast(counters, _U32) + _u32(0x632BE5AB))))
+    index = _fmix(tf.cast(tf.range(size), _U32) * _u32(0x9E3779B9) + _u32(0x7F4A7C15))
+    return _fmix(tf.bitwise.bitwise_xor(base[:, :, None], index[None, None, :]))
+
+
 def _uniform(words: tf.Tensor) -> tf.Tensor:
     """Random words to float32 uniforms in [0, 1) on a 2**-24 grid."""
     return tf.cast(tf.bitwise.right_shift(words, _u32(8)), tf.float32) * (2.0**-24)
@@ -85,12 +93,29 @@ def dropout(h, rate, scale, key, counter):
     return tf.where(noise >= _bc(rate, h), h * _bc(scale, h), 0.0)
 
 
+def spatial_mask(shape, rate, scale, key, counter) -> tf.Tensor:
+    """A spatial dropout's mask of ``shape`` (:func:`.spatial.spatial_mask_shape`): per model,
+    row and channel 0 or the scale ``1/(1-rate)``."""
+    noise = uniform_like(tf.zeros(shape), key, counter)
+    return tf.where(noise >= _bc(rate, noise), _bc(scale, noise), 0.0)
+
+
+def dropout_masks(shape, rates, scales, key, counters) -> tf.Tensor:
+    """Dropout masks of several streams at once ``[models, streams, *shape]`` (0 or the
+    scale), each what :func:`dropout` of ones shaped ``[models, *shape]`` draws from its
+    stream: ``rates``, ``scales`` and ``counters`` are ``[models, streams]``.  A recurrent
+    layer's per-gate masks: one op per step of the hash, not one per gate."""
+    words = _stream_bits(key, counters, tf.reduce_prod(shape))
+    noise = tf.reshape(_uniform(words), tf.concat([tf.shape(words)[:2], shape], 0))
+    column = tf.concat([tf.shape(rates), tf.ones_like(shape)], 0)
+    return tf.where(noise >= tf.reshape(rates, column), tf.reshape(scales, column), 0.0)
+
+
 def _spatial_dropout(h, rate, params, key, counter):
     """``keras.layers.SpatialDropout1D/2D``: dropout with one draw per model, row and
     channel, the same at every position of the sample."""
-    noise = uniform_like(tf.zeros(spatial_mask_shape(h)), key, counter)
     # the mask (0 or the scale) per channel times h: a broadcast product, not a broadcast select
-    return h * tf.where(noise >= _bc(rate, noise), _bc(params[0], noise), 0.0)
+    return h * spatial_mask(spatial_mask_shape(h), rate, params[0], key, counter)
 
 
 def _unless_off(rate, out, h):

@@ -31,17 +31,15 @@ def _per_gate(kernel: tf.Tensor, gates: int) -> tf.Tensor:
 
 
 def _lstm_step(x, r, state, carry, activation):
-    i = tf.sigmoid(x[:, 0] + r[:, 0])
-    f = tf.sigmoid(x[:, 1] + r[:, 1])
-    carry = f * carry + i * activation(x[:, 2] + r[:, 2])
-    o = tf.sigmoid(x[:, 3] + r[:, 3])
-    return o * activation(carry), carry
+    i, f, c, o = tf.unstack(x + r, axis=1)  # the gates' pre-activations, in Keras' order
+    carry = tf.sigmoid(f) * carry + tf.sigmoid(i) * activation(c)
+    return tf.sigmoid(o) * activation(carry), carry
 
 
 def _gru_step(x, r, state, carry, activation):
-    z = tf.sigmoid(x[:, 0] + r[:, 0])
-    reset = tf.sigmoid(x[:, 1] + r[:, 1])
-    candidate = activation(x[:, 2] + reset * r[:, 2])
+    (xz, xr, xc), (rz, rr, rc) = tf.unstack(x, axis=1), tf.unstack(r, axis=1)
+    z = tf.sigmoid(xz + rz)
+    candidate = activation(xc + tf.sigmoid(xr + rr) * rc)
     return z * state + (1 - z) * candidate, carry
 
 
@@ -73,11 +71,11 @@ def recurrent(kind: str, h: tf.Tensor, weights, activation, return_sequences: bo
     state = tf.zeros([models, rows, units])
     carry = state
     outputs = []
-    for t in range(steps):
+    for x_t in tf.unstack(x, axis=3):  # [models, gates, rows, units] per time step
         s = state[:, None] if recurrent_masks is None else state[:, None] * recurrent_masks
         r = tf.linalg.matmul(tf.broadcast_to(s, [models, gates, rows, units]), r_kernel)
         if r_bias is not None:
             r = r + r_bias
-        state, carry = _STEPS[kind](x[:, :, :, t], r, state, carry, activation)
+        state, carry = _STEPS[kind](x_t, r, state, carry, activation)
         outputs.append(state)
     return tf.stack(outputs, 2) if return_sequences else state

@@ -4,7 +4,8 @@ A stacked tensor is ``[models, rows, *axes, channels]``.  In graph mode a convol
 or a pooling layer is one TensorFlow op for all models, the models folded into the
 channels (``[rows, *axes, models * channels]``): a grouped convolution whose groups are
 the models, TensorFlow's pooling (each channel alone), as Keras computes them with
-oneDNN.  Under XLA, whose CPU convolutions are slow, a convolution cuts each model's rows
+oneDNN; the forward pass keeps consecutive such layers folded (:func:`fold`,
+:func:`unfold`; ``forward.FOLDED_FORWARD``).  Under XLA, whose CPU convolutions are slow, a convolution cuts each model's rows
 into patches (one shifted slice of the padded maps per kernel offset, concatenated in
 the order of Keras' kernel ``[*window, in, out]`` flattened) and multiplies them by that
 model's kernel: one batched matrix product for all models, as for a dense layer.
@@ -67,8 +68,7 @@ def conv(h: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, window: tuple[int, ..
     batched matrix product (docs/studies/fused-cnn-rnn.md has the figures)."""
     models = h.shape[0]
     if models is not None and not xla:
-        return _grouped(h, kernel, strides, padding) + tf.reshape(
-            bias, [models, 1, *[1] * len(window), kernel.shape[-1]])
+        return unfold(grouped_conv(fold(h), kernel, bias, strides, padding), models)
     p, out = patches(h, window, strides, padding)
     filters = kernel.shape[-1]
     models = tf.shape(kernel)[0]
@@ -77,25 +77,36 @@ def conv(h: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, window: tuple[int, ..
     return tf.reshape(y, tf.concat([_lead(h), out, [filters]], 0))
 
 
-def _folded(h: tf.Tensor, fn) -> tf.Tensor:
-    """``fn`` of the models folded into the channels ``[rows, *axes, models * channels]``
-    (an op that keeps each model's channels apart: pooling, a grouped convolution), back as
-    ``[models, rows, *out, channels out]``."""
+def fold(h: tf.Tensor) -> tf.Tensor:
+    """Stacked maps ``[models, rows, *axes, channels]`` with the models folded into the
+    channels: ``[rows, *axes, models * channels]`` (model ``m``'s channels the ``m``-th
+    block), the layout of :func:`grouped_conv` and :func:`folded_pool`."""
     models, n = h.shape[0], len(h.shape) - 3  # spatial axes
     x = tf.transpose(h, [1, *range(2, 2 + n), 0, 2 + n])  # [rows, *axes, models, channels]
-    y = fn(tf.reshape(x, tf.concat([tf.shape(x)[: 1 + n], [models * h.shape[-1]]], 0)))
+    return tf.reshape(x, tf.concat([tf.shape(x)[: 1 + n], [models * h.shape[-1]]], 0))
+
+
+def unfold(y: tf.Tensor, models: int) -> tf.Tensor:
+    """:func:`fold`'s inverse: ``[rows, *axes, models * channels]`` back as ``[models, rows, *axes, channels]``."""
+    n = len(y.shape) - 2
     y = tf.reshape(y, tf.concat([tf.shape(y)[: 1 + n], [models, y.shape[-1] // models]], 0))
     return tf.transpose(y, [1 + n, 0, *range(1, 1 + n), 2 + n])
 
 
-def _grouped(h: tf.Tensor, kernel: tf.Tensor, strides, padding: str) -> tf.Tensor:
-    """One grouped TensorFlow convolution for every model (:func:`_folded`; model ``m``'s
-    kernel the ``m``-th group), so each model's outputs are its own convolution's;
-    ``[models, rows, *out, filters]``."""
-    models, n = h.shape[0], len(h.shape) - 3  # spatial axes
+def grouped_conv(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, strides, padding: str) -> tf.Tensor:
+    """One grouped TensorFlow convolution for every model, on and to folded maps
+    (:func:`fold`): model ``m``'s kernel ``[*window, in, out]`` the ``m``-th group, so each
+    model's outputs are its own convolution's; then each model's bias."""
+    models, n = kernel.shape[0], len(kernel.shape) - 3  # spatial axes
     k = tf.transpose(kernel, [*range(1, 2 + n), 0, 2 + n])  # [*window, in, models, filters]
     k = tf.reshape(k, [*kernel.shape[1:-1], models * kernel.shape[-1]])
-    return _folded(h, lambda x: tf.nn.convolution(x, k, strides=list(strides), padding=padding.upper()))
+    return tf.nn.convolution(x, k, strides=list(strides), padding=padding.upper()) + tf.reshape(bias, [-1])
+
+
+def folded_pool(x: tf.Tensor, op: str, size, strides, padding: str) -> tf.Tensor:
+    """TensorFlow's pooling (what Keras calls) on folded maps (:func:`fold`): each channel alone."""
+    pooled = tf.nn.max_pool if op == "max" else tf.nn.avg_pool
+    return pooled(x, list(size), list(strides), padding.upper())
 
 
 def _cuts(h: tf.Tensor, window, strides, padding: str, fill: float = 0.0):
@@ -118,8 +129,7 @@ def pool(h: tf.Tensor, op: str, size: tuple[int, ...], strides: tuple[int, ...],
     models folded into the channels; for XLA from the window's slices: TensorFlow's
     MaxPoolGrad has no deterministic XLA kernel, a maximum over slices has."""
     if h.shape[0] is not None and not xla:
-        pooled = tf.nn.max_pool if op == "max" else tf.nn.avg_pool
-        return _folded(h, lambda x: pooled(x, list(size), list(strides), padding.upper()))
+        return unfold(folded_pool(fold(h), op, size, strides, padding), h.shape[0])
     if op == "max":
         return tf.reduce_max(tf.stack(_cuts(h, size, strides, padding, float("-inf"))[0]), 0)
     cuts, _ = _cuts(h, size, strides, padding)

@@ -82,11 +82,12 @@ def test_forward_pass_equals_the_keras_model(name):
 
 @pytest.mark.parametrize("name,jit", [*((name, False) for name in sorted(ARCHITECTURES)),
                                       *(pytest.param(name, True, marks=pytest.mark.slow)  # XLA compiles: ~5 s each
-                                        for name in ("conv2d-same-maxpool-spatial", "conv1d-pools-spatial"))])
+                                        for name in ("conv2d-same-maxpool-spatial", "conv1d-pools-spatial",
+                                                     "gru-stacked"))])
 def test_steps_equal_keras_train_on_batch(name, jit):
     """Three full-batch steps (rates 0) from Keras' weights: Keras' weights after each
     train_on_batch, its reported loss and accuracy, its test loss and accuracy; with XLA
-    too (its convolutions are patches times kernels)."""
+    too (its convolutions are patches times kernels, its recurrent steps slices)."""
     shape, layers = ARCHITECTURES[name]
     cfg = config(layers, rates_off=True)
     assert_steps_equal_keras(cfg, one_task(cfg, shape), shape, jit)

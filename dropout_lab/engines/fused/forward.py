@@ -9,7 +9,7 @@ a tuple whose first item is the kind and the rest what shapes the program::
     ("max_pooling1d" | ... | "average_pooling2d", size, strides, padding, xla)
     ("global_average_pooling1d" | "global_average_pooling2d",)
     ("flatten",)
-    ("lstm" | "gru", activation, penalized, return_sequences)
+    ("lstm" | "gru", activation, penalized, return_sequences, xla)
     ("batch_normalization", momentum, epsilon)
     (noise kind,)                                         dropout, spatial dropout, noise
 
@@ -66,7 +66,7 @@ def _pool(op):
 
 
 def _recurrent(entry, h, w, draws, last):
-    kind, activation, _, return_sequences = entry
+    kind, activation, _, return_sequences, xla = entry
     masks = {}
     if draws is not None:
         gates = GATES[kind]
@@ -82,7 +82,7 @@ def _recurrent(entry, h, w, draws, last):
         # Keras' implementation=2 (no recurrent dropout) draws one input mask for all gates
         inputs = tf.where(_bc(rates[gates] > 0, inputs), inputs, inputs[:, :1])
         masks = {"input_masks": inputs, "recurrent_masks": states}
-    return recurrent(kind, h, w, ACTIVATIONS[activation], return_sequences, **masks)
+    return recurrent(kind, h, w, ACTIVATIONS[activation], return_sequences, xla=xla, **masks)
 
 
 def _noise(entry, h, w, draws, last):

@@ -150,13 +150,14 @@ _PLAN = {
 
 
 # the kinds computed one way in graph mode and another under XLA: their entries end with the mode
-_BY_MODE = ("conv1d", "conv2d", *(f"{op}_pooling{n}d" for op in ("max", "average") for n in (1, 2)))
+_BY_MODE = ("conv1d", "conv2d", *(f"{op}_pooling{n}d" for op in ("max", "average") for n in (1, 2)), *GATES)
 
 
 def layer_plan(cfg: Experiment, input_shape: tuple[int, ...] | None = None, jit: bool = False) -> tuple:
     """The layers as the program sees them (:mod:`.forward`): ("dense", activation,
     penalized), ("conv2d", activation, penalized, window, strides, padding, jit),
-    ("max_pooling2d", size, strides, padding, jit), ("batch_normalization", momentum, epsilon),
+    ("max_pooling2d", size, strides, padding, jit), ("lstm", activation, penalized,
+    return_sequences, jit), ("batch_normalization", momentum, epsilon),
     ..., or (kind,); first ("reshape", input_shape) when samples have more than one axis."""
     head = (("reshape", tuple(int(n) for n in input_shape)),) if input_shape and len(input_shape) > 1 else ()
     return head + tuple(_PLAN[layer.type](layer) + ((jit,) if layer.type in _BY_MODE else ())

@@ -47,12 +47,18 @@ _STEPS = {"lstm": _lstm_step, "gru": _gru_step}
 
 
 def recurrent(kind: str, h: tf.Tensor, weights, activation, return_sequences: bool,
-              input_masks: tf.Tensor | None = None, recurrent_masks: tf.Tensor | None = None) -> tf.Tensor:
+              input_masks: tf.Tensor | None = None, recurrent_masks: tf.Tensor | None = None,
+              xla: bool = False) -> tf.Tensor:
     """A stacked ``kind`` layer on sequences ``h`` ``[models, rows, steps, features]``:
     ``[models, rows, units]`` (the last state), or every state ``[models, rows, steps,
     units]``.  ``input_masks`` ``[models, gates, rows, features]`` and
     ``recurrent_masks`` ``[models, gates, rows, units]`` (kept values already scaled by
-    ``1 / (1 - rate)``), in training only."""
+    ``1 / (1 - rate)``), in training only.
+
+    The time steps' input projections are taken apart by one ``unstack`` in graph mode
+    (a slice per step would add a full-size gradient per step: twice the step time) and
+    by a slice per step under XLA (which fuses slices; its ``unstack`` gradient took 3x
+    the step time; docs/studies/fused-cnn-rnn.md)."""
     gates = GATES[kind]
     kernel, recurrent_kernel, bias = weights
     models, rows = tf.shape(h)[0], tf.shape(h)[1]
@@ -71,7 +77,8 @@ def recurrent(kind: str, h: tf.Tensor, weights, activation, return_sequences: bo
     state = tf.zeros([models, rows, units])
     carry = state
     outputs = []
-    for x_t in tf.unstack(x, axis=3):  # [models, gates, rows, units] per time step
+    # [models, gates, rows, units] per time step
+    for x_t in [x[:, :, :, t] for t in range(steps)] if xla else tf.unstack(x, axis=3):
         s = state[:, None] if recurrent_masks is None else state[:, None] * recurrent_masks
         r = tf.linalg.matmul(tf.broadcast_to(s, [models, gates, rows, units]), r_kernel)
         if r_bias is not None:

@@ -5,15 +5,16 @@ or a pooling layer is one TensorFlow op for all models, the models folded into t
 channels (``[rows, *axes, models * channels]``): a grouped convolution whose groups are
 the models, TensorFlow's pooling (each channel alone), as Keras computes them with
 oneDNN; the forward pass keeps consecutive such layers folded (:func:`fold`,
-:func:`unfold`; ``forward.FOLDED_FORWARD``).  Under XLA, whose CPU convolutions are slow, a convolution cuts each model's rows
-into patches (one shifted slice of the padded maps per kernel offset, concatenated in
-the order of Keras' kernel ``[*window, in, out]`` flattened) and multiplies them by that
-model's kernel: one batched matrix product for all models, as for a dense layer.
-Shifted slices rather than ``tf.image.extract_patches``: XLA compiles them and their
-gradient is a cheap pad-and-add.  Pooling under XLA works on the window's slices too (a
-maximum or a mean over them), which XLA compiles deterministically.  Padding ``same``
-pads as TensorFlow (and Keras) does: the output has ``ceil(size / stride)`` positions,
-the padding split with the odd one after.
+:func:`unfold`; ``forward.FOLDED_FORWARD``). Under XLA, whose CPU convolutions are slow,
+a convolution cuts each model's rows into patches (one shifted slice of the padded maps
+per kernel offset, concatenated in the order of Keras' kernel ``[*window, in, out]``
+flattened) and multiplies them by that model's kernel: one batched matrix product for
+all models, as for a dense layer. Shifted slices rather than
+``tf.image.extract_patches``: XLA compiles them and their gradient is a cheap
+pad-and-add. Pooling under XLA works on the window's slices too (a maximum or a mean
+over them), which XLA compiles deterministically. Padding ``same`` pads as TensorFlow
+(and Keras) does: the output has ``ceil(size / stride)`` positions, the padding split
+with the odd one after.
 """
 
 from __future__ import annotations

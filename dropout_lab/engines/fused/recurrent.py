@@ -80,7 +80,7 @@ def recurrent(kind: str, h: tf.Tensor, weights, activation, return_sequences: bo
     # [models, gates, rows, units] per time step
     for x_t in [x[:, :, :, t] for t in range(steps)] if xla else tf.unstack(x, axis=3):
         s = state[:, None] if recurrent_masks is None else state[:, None] * recurrent_masks
-        r = tf.linalg.matmul(tf.broadcast_to(s, [models, gates, rows, units]), r_kernel)
+        r = tf.linalg.matmul(s, r_kernel)  # without masks, one state for every gate: broadcast
         if r_bias is not None:
             r = r + r_bias
         state, carry = _STEPS[kind](x_t, r, state, carry, activation)

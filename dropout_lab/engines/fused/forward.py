@@ -206,6 +206,6 @@ def _folds(entry: tuple, h: tf.Tensor, models: int | None) -> bool:
     a static axis), or a spatial dropout whose input is folded."""
     if entry[0] not in FOLDED_FORWARD:
         return False
-    if entry[0].startswith("spatial_dropout"):
+    if entry[0] in NOISE:  # a spatial dropout: its entry has no mode
         return models is not None
     return not entry[-1] and (models is not None or h.shape[0] is not None)

@@ -11,7 +11,9 @@ What is reproduced from Keras 3 (``keras.Sequential`` + ``fit(shuffle=True)``):
 * initial weights from the config's ``kernel_initializer`` (a Keras initializer seeded
   per model and layer) and zero biases;
 * every epoch, each model's own training rows in a fresh per-model permutation, cut into
-  batches of ``batch_size`` with a final partial batch.  Models may have different
+  batches of ``batch_size`` with a final partial batch (as ``fit`` documents it; Keras 3's
+  ``fit`` on arrays after a global seed repeats its first epoch's order instead, and so
+  does the SciKeras engine: docs/studies/regularizers.md).  Models may have different
   training sizes: rows are padded to a common length and masked out of the loss, and a
   model with no rows in a step is not touched by that step (weights, optimizer slots and
   Adam's step counter all keep their values);

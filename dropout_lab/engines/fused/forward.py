@@ -54,14 +54,14 @@ def _dense(entry, h, w, draws, last):
     return h if last else ACTIVATIONS[entry[1]](h)
 
 
-def _conv(entry, h, w, draws, last):
-    _, activation, _, window, strides, padding, xla = entry
-    return ACTIVATIONS[activation](spatial.conv(h, w[0], w[1], window, strides, padding, xla))
+def _conv(entry, h, w, draws, last):  # under XLA, or the models not a static axis (see _folds)
+    _, activation, _, window, strides, padding, _ = entry
+    return ACTIVATIONS[activation](spatial.conv(h, w[0], w[1], window, strides, padding))
 
 
 def _pool(op):
     def apply(entry, h, w, draws, last):
-        return spatial.pool(h, op, *entry[1:])
+        return spatial.pool(h, op, *entry[1:4])
     return apply
 
 

@@ -42,19 +42,15 @@ def _fmix(h: tf.Tensor) -> tf.Tensor:
 
 
 def _bits(key: tf.Tensor, counter: tf.Tensor, size) -> tf.Tensor:
-    """Counter-based random words ``[models, size]`` from each model's key, a stream
-    counter (a scalar or one per model) and the element index, mixed in two rounds."""
-    base = _fmix(tf.bitwise.bitwise_xor(key, _fmix(tf.cast(counter, _U32) + _u32(0x632BE5AB))))  # [models]
+    """Counter-based random words from each model's key, a stream counter and the element
+    index, mixed in two rounds: ``[models, size]`` for a counter that is a scalar or one per
+    model, ``[models, streams, size]`` for one per model and stream (each stream's words the
+    ones its counter alone gives)."""
+    counter = tf.cast(counter, _U32)
+    key = key[:, None] if len(counter.shape) == 2 else key
+    base = _fmix(tf.bitwise.bitwise_xor(key, _fmix(counter + _u32(0x632BE5AB))))  # [models(, streams)]
     index = _fmix(tf.cast(tf.range(size), _U32) * _u32(0x9E3779B9) + _u32(0x7F4A7C15))
-    return _fmix(tf.bitwise.bitwise_xor(base[:, None], index[None, :]))
-
-
-def _stream_bits(key: tf.Tensor, counters: tf.Tensor, size) -> tf.Tensor:
-    """:func:`_bits` of several streams at once: ``counters`` ``[models, streams]`` ->
-    ``[models, streams, size]``, each stream's words those :func:`_bits` gives it alone."""
-    base = _fmix(tf.bitwise.bitwise_xor(key[:, None], _fmix(tf.cast(counters, _U32) + _u32(0x632BE5AB))))
-    index = _fmix(tf.cast(tf.range(size), _U32) * _u32(0x9E3779B9) + _u32(0x7F4A7C15))
-    return _fmix(tf.bitwise.bitwise_xor(base[:, :, None], index[None, None, :]))
+    return _fmix(tf.bitwise.bitwise_xor(base[..., None], index))
 
 
 def _uniform(words: tf.Tensor) -> tf.Tensor:
@@ -105,7 +101,7 @@ def dropout_masks(shape, rates, scales, key, counters) -> tf.Tensor:
     scale), each what :func:`dropout` of ones shaped ``[models, *shape]`` draws from its
     stream: ``rates``, ``scales`` and ``counters`` are ``[models, streams]``.  A recurrent
     layer's per-gate masks: one op per step of the hash, not one per gate."""
-    words = _stream_bits(key, counters, tf.reduce_prod(shape))
+    words = _bits(key, counters, tf.reduce_prod(shape))
     noise = tf.reshape(_uniform(words), tf.concat([tf.shape(words)[:2], shape], 0))
     column = tf.concat([tf.shape(rates), tf.ones_like(shape)], 0)
     return tf.where(noise >= tf.reshape(rates, column), tf.reshape(scales, column), 0.0)

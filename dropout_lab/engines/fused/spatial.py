@@ -58,18 +58,12 @@ def patches(h: tf.Tensor, window: tuple[int, ...], strides: tuple[int, ...], pad
 
 
 def conv(h: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, window: tuple[int, ...], strides: tuple[int, ...],
-         padding: str, xla: bool = False) -> tf.Tensor:
+         padding: str) -> tf.Tensor:
     """``keras.layers.Conv1D``/``Conv2D`` before the activation, each model with its own
-    kernel ``[models, *window, in, out]`` and bias ``[models, out]``.
-
-    In graph mode (and when the number of models is known when tracing) one grouped
-    TensorFlow convolution, the models folded into the channels (oneDNN's kernels, as
-    Keras uses; twice as fast as one convolution per model); for XLA (``xla``), whose CPU
-    convolutions are many times slower, the patches times each model's kernel, one
-    batched matrix product (docs/studies/fused-cnn-rnn.md has the figures)."""
-    models = h.shape[0]
-    if models is not None and not xla:
-        return unfold(grouped_conv(fold(h), kernel, bias, strides, padding), models)
+    kernel ``[models, *window, in, out]`` and bias ``[models, out]``, as the patches times
+    each model's kernel: one batched matrix product.  XLA's form (its CPU convolutions are
+    many times slower); graph mode runs :func:`grouped_conv` on folded maps instead
+    (docs/studies/fused-cnn-rnn.md has the figures)."""
     p, out = patches(h, window, strides, padding)
     filters = kernel.shape[-1]
     models = tf.shape(kernel)[0]
@@ -122,15 +116,11 @@ def _cuts(h: tf.Tensor, window, strides, padding: str, fill: float = 0.0):
     return cuts, [n for n, _, _ in axes]
 
 
-def pool(h: tf.Tensor, op: str, size: tuple[int, ...], strides: tuple[int, ...], padding: str,
-         xla: bool = False) -> tf.Tensor:
+def pool(h: tf.Tensor, op: str, size: tuple[int, ...], strides: tuple[int, ...], padding: str) -> tf.Tensor:
     """``keras.layers.MaxPooling1D/2D`` (``op`` max) or ``AveragePooling1D/2D`` (average:
-    padding ``same`` left out of each window's count, as ``tf.nn.avg_pool``).  In graph
-    mode (the models a static axis) TensorFlow's pooling, as Keras computes it, on the
-    models folded into the channels; for XLA from the window's slices: TensorFlow's
-    MaxPoolGrad has no deterministic XLA kernel, a maximum over slices has."""
-    if h.shape[0] is not None and not xla:
-        return unfold(folded_pool(fold(h), op, size, strides, padding), h.shape[0])
+    padding ``same`` left out of each window's count, as ``tf.nn.avg_pool``) from the
+    window's slices: XLA's form (TensorFlow's MaxPoolGrad has no deterministic XLA kernel,
+    a maximum over slices has); graph mode runs :func:`folded_pool` on folded maps instead."""
     if op == "max":
         return tf.reduce_max(tf.stack(_cuts(h, size, strides, padding, float("-inf"))[0]), 0)
     cuts, _ = _cuts(h, size, strides, padding)

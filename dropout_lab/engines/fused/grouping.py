@@ -134,9 +134,7 @@ def _work(cfg: Experiment, rows: int, shape: tuple[int, ...]) -> float:
     """Training rows (summed over models) x epochs x weights per model (each used once
     per position of its input: a convolution's per pixel, a recurrent layer's per step;
     a kind of :data:`WORK_SPEED` divided by its speed)."""
-    per_row = sum(count * math.prod(inputs[:-1]) / WORK_SPEED.get(layer.type, 1.0)
-                  for layer, (count, inputs, _) in zip(cfg.model.layers, _walk(cfg, shape), strict=True))
-    return float(rows * cfg.training.epochs * per_row)
+    return float(rows * cfg.training.epochs * _n_weights(cfg, shape, WORK_SPEED))
 
 
 def _walk(cfg: Experiment, shape: tuple[int, ...]):
@@ -147,10 +145,13 @@ def _walk(cfg: Experiment, shape: tuple[int, ...]):
         shape = out
 
 
-def _n_weights(cfg: Experiment, shape: tuple[int, ...]) -> int:
+def _n_weights(cfg: Experiment, shape: tuple[int, ...], speeds: dict[str, float] | None = None) -> float:
     """Weights used per row: a dense layer's (in + 1) x units, a convolution's or a
-    recurrent layer's times the positions of its input."""
-    return sum(count * math.prod(inputs[:-1]) for count, inputs, _ in _walk(cfg, shape))
+    recurrent layer's times the positions of its input; with ``speeds``, a kind's divided
+    by its speed (:data:`WORK_SPEED`)."""
+    speeds = speeds or {}
+    return sum(count * math.prod(inputs[:-1]) / speeds.get(layer.type, 1.0)
+               for layer, (count, inputs, _) in zip(cfg.model.layers, _walk(cfg, shape), strict=True))
 
 
 def _activations(cfg: Experiment, shape: tuple[int, ...]) -> int:

@@ -93,7 +93,10 @@ def _spec(path: Path, cfg: Experiment, source, datasets: dict, data_dir, warn, s
     if key not in datasets:
         datasets[key] = load_dataset(cfg.data, data_dir)
     dataset = datasets[key]
-    splits, warnings = check_run(cfg, dataset, source)
+    from .engines import tf_setup
+
+    # TensorFlow set up for the run's engine before the shape checks' first op (its threads are fixed then)
+    splits, warnings = check_run(cfg, dataset, source, lambda: tf_setup.configure(cfg.training.engine))
     for text in warnings:
         if warn:
             warn(text)

@@ -42,7 +42,7 @@ def get_engine(name: str) -> ModuleType:
     TensorFlow set up for training first (:func:`.tf_setup.configure`)."""
     if name not in ENGINES:
         raise ConfigError(f"unknown engine {name!r}; valid: {', '.join(ENGINES)}")
-    tf_setup.configure()
+    tf_setup.configure(name)
     return importlib.import_module(f"{__package__}.{ENGINES[name]}")
 
 

@@ -137,7 +137,7 @@ def fit_split(cfg: Experiment, dataset: Dataset, split: Split) -> FoldResult:
     the model fits on ``split.train`` minus its validation rows (the training scores are
     still over the whole training part); see the module's docstring.
     """
-    tf_setup.configure()
+    tf_setup.configure("scikeras")
     if dataset.is_regression:
         return _fit_regression(cfg, dataset, split)
     X, y = dataset.X.astype("float32"), dataset.y

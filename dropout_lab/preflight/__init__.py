@@ -18,6 +18,8 @@ this layer): :mod:`dropout_lab.planning` asks it after these.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..errors import ConfigError
 from .data import check_splits, planned_splits
 from .model import MAX_TRAINING_BYTES, check_inference, check_output
@@ -28,12 +30,13 @@ __all__ = ["MAX_TRAINING_BYTES", "check_against_data", "check_inference", "check
            "check_shapes", "check_splits"]
 
 
-def check_run(cfg, dataset, source: Source) -> tuple[list, list[str]]:
+def check_run(cfg, dataset, source: Source, before_keras: Callable[[], None] | None = None) -> tuple[list, list[str]]:
     """Every check of ``cfg`` against its loaded ``dataset`` (a :class:`~dropout_lab.data.Dataset`):
     the run's splits (planned once here) and the warnings.  The checks that need no Keras
     (output, inference, splits and sizes) raise one ``ConfigError`` whose lines are all their
     problems; the layers' shapes, which ask Keras (and so load TensorFlow), are checked once
-    those pass, so that bad input is reported before TensorFlow starts."""
+    those pass, so that bad input is reported before TensorFlow starts.  ``before_keras`` is
+    called between the two (the planner sets TensorFlow up there, before its first op)."""
     problems, result = [], ([], [])
     for check in (lambda: check_output(cfg, dataset.n_classes, source, dataset.name, dataset.task),
                   lambda: check_inference(cfg, source, dataset.task)):
@@ -47,6 +50,8 @@ def check_run(cfg, dataset, source: Source) -> tuple[list, list[str]]:
         problems.append(str(exc))
     if problems:
         raise ConfigError("\n".join(problems))
+    if before_keras is not None:
+        before_keras()
     check_shapes(cfg, dataset.input_shape, source)
     return result
 

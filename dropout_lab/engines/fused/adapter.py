@@ -47,7 +47,7 @@ def train_runs(runs: Sequence[tuple[Experiment, Dataset, Sequence[Split]]]) -> I
     A regression run with Monte Carlo dropout trains one more model per split, on its
     training part minus a validation part (:func:`dropout_lab.splits.tau_seed`), whose passes
     over those validation rows choose tau; its fold comes once both models are trained."""
-    tf_setup.configure()
+    tf_setup.configure("fused")
     tasks, owners, modes = [], [], []
     for r, (cfg, dataset, splits) in enumerate(runs):
         check(cfg, dataset)
@@ -140,7 +140,7 @@ def train_tasks(tasks: Sequence[Task], history: bool = False, jit: bool = False)
     (worth it for long runs and big groups).  XLA rounds differently, so its numbers are
     their own: equal to ``jit=False`` ones to float rounding, which long runs amplify.
     """
-    tf_setup.configure()
+    tf_setup.configure("fused")
     rows: list[dict | None] = [None] * len(tasks)
     for members, outputs in _grouped(tasks, [(jit, history, None)] * len(tasks)):
         for i, out in zip(members, outputs, strict=True):

@@ -18,6 +18,13 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 os.environ["DROPOUT_LAB_XLA_CACHE"] = tempfile.mkdtemp(prefix="dropout-lab-test-xla-")
 atexit.register(shutil.rmtree, os.environ["DROPOUT_LAB_XLA_CACHE"], True)
 
+# pytest-xdist's workers share the cores: each worker's TensorFlow gets its share of them for
+# an op (as loky gives each worker cores // workers for its BLAS), not a thread per core each,
+# unless the user chose; subprocesses inherit it (engines/tf_setup.py leaves a chosen value).
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _WORKERS > 1:
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(max(1, (os.cpu_count() or 1) // _WORKERS)))
+
 
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch):

@@ -36,6 +36,7 @@ print("SETTINGS=" + json.dumps([imported, settings(), logging.ERROR]))
 
 def test_importing_the_engines_changes_no_setting_and_planning_a_run_makes_them_once(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DROPOUT_LAB_XLA_CACHE": str(tmp_path / "xla"), "TF_XLA_FLAGS": ""}
+    env.pop(tf_setup.ENV, None)  # the user's choice (conftest's, under xdist) would be left as it is
     proc = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, cwd=ROOT, env=env)
     assert proc.returncode == 0, proc.stderr
     line = next(x for x in proc.stdout.splitlines() if x.startswith("SETTINGS="))

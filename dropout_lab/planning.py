@@ -93,10 +93,7 @@ def _spec(path: Path, cfg: Experiment, source, datasets: dict, data_dir, warn, s
     if key not in datasets:
         datasets[key] = load_dataset(cfg.data, data_dir)
     dataset = datasets[key]
-    from .engines import tf_setup
-
-    # TensorFlow set up for the run's engine before the shape checks' first op (its threads are fixed then)
-    splits, warnings = check_run(cfg, dataset, source, lambda: tf_setup.configure(cfg.training.engine))
+    splits, warnings = check_run(cfg, dataset, source, lambda: _set_up_tensorflow(cfg, dataset))
     for text in warnings:
         if warn:
             warn(text)
@@ -109,3 +106,11 @@ def _spec(path: Path, cfg: Experiment, source, datasets: dict, data_dir, warn, s
         raise ConfigError(f"{path}: {exc}") from None
     xla = uses_xla(cfg, dataset)
     return RunSpec(path, cfg, source, dataset, tuple(splits), run_id(cfg, dataset, xla), xla, sweep)
+
+
+def _set_up_tensorflow(cfg: Experiment, dataset: Dataset) -> None:
+    """TensorFlow set up for the run's engine, with the intra-op threads it wants, before the
+    shape checks' first op (TensorFlow fixes its pools then: the first run planned chooses)."""
+    from .engines import get_engine, tf_setup
+
+    tf_setup.use_intra_op_threads(get_engine(cfg.training.engine).intra_op_threads(cfg, dataset))

@@ -286,6 +286,21 @@ def test_auto_keeps_conv_and_recurrent_nets_in_graph_mode(name):
     assert fused.use_xla(cfg, dataset) is False
 
 
+@pytest.mark.parametrize("name, xla, expected", [
+    ("digits_cnn_dropout_spatial", "auto", 1),       # graph mode: one intra-op thread
+    ("digits_cnn_dropout_spatial", "true", None),    # XLA's convolutions run on the intra-op pool
+    ("digits_lstm_variational", "true", 1),
+    ("digits_mlp", "auto", 1),                       # XLA (its work), no convolution
+])
+def test_a_fused_run_wants_one_intra_op_thread_but_for_xla_convolutions(name, xla, expected):
+    from dropout_lab.engines import scikeras
+
+    cfg = load_config(CONFIGS / f"{name}.yaml", ["training.engine=fused", f"training.xla={xla}"])
+    dataset = load_dataset(cfg.data)
+    assert fused.intra_op_threads(cfg, dataset) == expected
+    assert scikeras.intra_op_threads(cfg, dataset) is None
+
+
 def test_a_conv_study_is_cut_into_programs_by_its_bytes_not_its_convolutions(monkeypatch):
     """A convolution's work counts a tenth (grouping.WORK_SPEED: a grouped oneDNN convolution
     runs its multiply-adds ~10x faster than stacked dense products), so 30 digits CNN models

@@ -29,7 +29,7 @@ def settings():
 imported = settings()
 # a fused run planned: its shape checks build Keras layers (TensorFlow's first op) after the setting
 resolve(["configs/circles_overfit.yaml"], ["training.engine=fused"])
-tf_setup.configure("scikeras")  # again: nothing more
+tf_setup.configure()  # again: nothing more
 print("SETTINGS=" + json.dumps([imported, settings(), logging.ERROR]))
 """
 
@@ -48,12 +48,11 @@ def test_importing_the_engines_changes_no_setting_and_planning_a_run_makes_them_
                           "xla_flags": f"--tf_xla_persistent_cache_directory={tmp_path / 'xla'}"}
 
 
-@pytest.mark.parametrize(("engine", "environ", "current", "expected"), [
-    ("fused", {}, 0, 1),                                  # the fused engine's small ops: one thread each
-    ("scikeras", {}, 0, None),                            # TensorFlow's default
-    (None, {}, 0, None),
-    ("fused", {"TF_NUM_INTRAOP_THREADS": "2"}, 0, None),  # the user's choice stays
-    ("fused", {}, 2, None),                               # so does a worker's (prepare_worker)
+@pytest.mark.parametrize(("wanted", "environ", "current", "expected"), [
+    (1, {}, 0, 1),                                    # the engine's wish (the fused engine's small ops)
+    (None, {}, 0, None),                              # TensorFlow's default (the SciKeras engine's)
+    (1, {"TF_NUM_INTRAOP_THREADS": "2"}, 0, None),    # the user's choice stays
+    (1, {}, 2, None),                                 # so does a worker's (prepare_worker)
 ])
-def test_the_intra_op_threads_are_the_engines_unless_already_chosen(engine, environ, current, expected):
-    assert tf_setup.intra_op_threads(engine, environ, current) == expected
+def test_the_intra_op_threads_are_the_engines_unless_already_chosen(wanted, environ, current, expected):
+    assert tf_setup.intra_op_threads(wanted, environ, current) == expected

@@ -9,6 +9,10 @@ An engine is a module with:
     about ``dataset``) it cannot train; called once, before anything is written;
 ``supports(cfg, dataset) -> bool``
     the same as a yes/no;
+``intra_op_threads(cfg, dataset) -> int | None``
+    the TensorFlow intra-op threads a run wants (None: TensorFlow's default), which the
+    planner sets before the run's first op when it is the process's first
+    (:func:`.tf_setup.use_intra_op_threads`);
 ``train(cfg, dataset, splits) -> Iterator[FoldResult]``
     trains one fresh model per :class:`Split` in this process and yields a
     :class:`FoldResult` for each as it finishes (in any order); parallelism belongs to the
@@ -42,7 +46,7 @@ def get_engine(name: str) -> ModuleType:
     TensorFlow set up for training first (:func:`.tf_setup.configure`)."""
     if name not in ENGINES:
         raise ConfigError(f"unknown engine {name!r}; valid: {', '.join(ENGINES)}")
-    tf_setup.configure(name)
+    tf_setup.configure()
     return importlib.import_module(f"{__package__}.{ENGINES[name]}")
 
 

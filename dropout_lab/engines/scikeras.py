@@ -49,6 +49,12 @@ NAME = "scikeras"
 STACKS = False  # one model per split: an executor can spread the splits
 
 
+def intra_op_threads(cfg: Experiment, dataset: Dataset) -> int | None:
+    """TensorFlow's default intra-op threads (None): one Keras model per split gained nothing
+    from fewer, and its convolutions round differently on other thread counts."""
+    return None
+
+
 def check(cfg: Experiment, dataset: Dataset) -> None:
     """Every model the config schema accepts, this engine trains, as long as each sample's
     output is one value per output unit: samples of more than one axis (an image or
@@ -137,7 +143,7 @@ def fit_split(cfg: Experiment, dataset: Dataset, split: Split) -> FoldResult:
     the model fits on ``split.train`` minus its validation rows (the training scores are
     still over the whole training part); see the module's docstring.
     """
-    tf_setup.configure("scikeras")
+    tf_setup.configure()
     if dataset.is_regression:
         return _fit_regression(cfg, dataset, split)
     X, y = dataset.X.astype("float32"), dataset.y

@@ -105,7 +105,15 @@ from __future__ import annotations
 from ..base import supports_of
 from .adapter import train, train_runs, train_tasks
 from .group import HISTORY_COLUMNS, call_count
-from .grouping import MAX_PROGRAM_BYTES, MAX_PROGRAM_WORK, XLA_AUTO_WORK, architecture_key, program_work, use_xla
+from .grouping import (
+    MAX_PROGRAM_BYTES,
+    MAX_PROGRAM_WORK,
+    XLA_AUTO_WORK,
+    architecture_key,
+    intra_op_threads,
+    program_work,
+    use_xla,
+)
 from .program import trace_count
 from .support import check, check_supported
 from .task import Task, n_classes
@@ -117,6 +125,7 @@ supports = supports_of(check)  # whether check(cfg, dataset) passes
 
 __all__ = [
     "HISTORY_COLUMNS", "MAX_PROGRAM_BYTES", "MAX_PROGRAM_WORK", "NAME", "STACKS", "XLA_AUTO_WORK", "Task",
-    "architecture_key", "call_count", "check", "check_supported", "n_classes", "program_work", "supports",
+    "architecture_key", "call_count", "check", "check_supported", "intra_op_threads", "n_classes", "program_work",
+    "supports",
     "trace_count", "train", "train_runs", "train_tasks", "use_xla",
 ]

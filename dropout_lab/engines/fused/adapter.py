@@ -19,7 +19,7 @@ from ...scoring import regression
 from ...splits import tau_seed, validation_split
 from .. import tf_setup
 from . import group
-from .grouping import groups, run_rows, use_xla
+from .grouping import groups, intra_op_threads, run_rows, threads_for, use_xla
 from .support import check, check_supported
 from .task import Task, check_data, is_regression, n_classes
 
@@ -47,7 +47,8 @@ def train_runs(runs: Sequence[tuple[Experiment, Dataset, Sequence[Split]]]) -> I
     A regression run with Monte Carlo dropout trains one more model per split, on its
     training part minus a validation part (:func:`dropout_lab.splits.tau_seed`), whose passes
     over those validation rows choose tau; its fold comes once both models are trained."""
-    tf_setup.configure("fused")
+    tf_setup.configure()
+    tf_setup.use_intra_op_threads(_shared(intra_op_threads(cfg, dataset) for cfg, dataset, _ in runs))
     tasks, owners, modes = [], [], []
     for r, (cfg, dataset, splits) in enumerate(runs):
         check(cfg, dataset)
@@ -140,7 +141,8 @@ def train_tasks(tasks: Sequence[Task], history: bool = False, jit: bool = False)
     (worth it for long runs and big groups).  XLA rounds differently, so its numbers are
     their own: equal to ``jit=False`` ones to float rounding, which long runs amplify.
     """
-    tf_setup.configure("fused")
+    tf_setup.configure()
+    tf_setup.use_intra_op_threads(_shared(threads_for(task.cfg, jit) for task in tasks))
     rows: list[dict | None] = [None] * len(tasks)
     for members, outputs in _grouped(tasks, [(jit, history, None)] * len(tasks)):
         for i, out in zip(members, outputs, strict=True):
@@ -167,3 +169,10 @@ def _grouped(tasks: Sequence[Task], modes: Sequence[tuple]) -> Iterator[tuple[li
     for (jit, history, rows), chunks in groups(tasks, modes):
         for chunk in chunks:
             yield chunk, group.train_group([tasks[i] for i in chunk], history, jit=jit, rows=rows)[0]
+
+
+def _shared(wanted) -> int | None:
+    """The intra-op threads programs wanting ``wanted`` can share (a process has one pool):
+    theirs when they agree, else TensorFlow's default."""
+    wanted = set(wanted)
+    return wanted.pop() if len(wanted) == 1 else None

@@ -4,7 +4,8 @@ Tasks whose configs share an :func:`architecture_key`, whose data share a featur
 and whose runs share a mode (XLA or not, history or not, the rows XLA pads to) are one
 group; a group is cut into chunks (:func:`chunks`) whose arrays and work stay under
 :data:`MAX_PROGRAM_BYTES` and :data:`MAX_PROGRAM_WORK`.  ``training.xla: auto`` compiles
-with XLA when a run's work reaches :data:`XLA_AUTO_WORK` (:func:`use_xla`).
+with XLA when a run's work reaches :data:`XLA_AUTO_WORK` (:func:`use_xla`), and a run's
+program asks for TensorFlow's intra-op threads (:func:`intra_op_threads`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ XLA_AUTO_WORK = 1e9
 # trained CNNs (grouped oneDNN convolutions) and LSTMs faster than XLA, compile included
 # (docs/studies/fused-cnn-rnn.md)
 GRAPH_KINDS = ("conv1d", "conv2d", "lstm", "gru")
+# XLA's CPU convolutions run on TensorFlow's intra-op pool: with one thread their steps took
+# 1.6-2x as long (digits CNN, 2 cores; docs/studies/fused-cnn-rnn.md, "Threads")
+POOL_KINDS = ("conv1d", "conv2d")
 # A group is cut into programs (chunks of about equal size; a model's numbers do not
 # depend on the chunk it is in) so that each program's arrays stay under MAX_PROGRAM_BYTES
 # and its work (see program_work) under MAX_PROGRAM_WORK: about 15 s with XLA and 45 s in
@@ -168,3 +172,15 @@ def use_xla(cfg: Experiment, dataset: Dataset) -> bool:
         return program_work(cfg, dataset) >= XLA_AUTO_WORK and not any(
             layer.type in GRAPH_KINDS for layer in cfg.model.layers)
     return bool(xla)
+
+
+def threads_for(cfg: Experiment, xla: bool) -> int | None:
+    """The intra-op threads a program of ``cfg`` wants (see :mod:`..tf_setup`): one, as its
+    many small ops run best a thread each with independent ones side by side, but
+    TensorFlow's default (None) for convolutions compiled by XLA (:data:`POOL_KINDS`)."""
+    return None if xla and any(layer.type in POOL_KINDS for layer in cfg.model.layers) else 1
+
+
+def intra_op_threads(cfg: Experiment, dataset: Dataset) -> int | None:
+    """:func:`threads_for` a run of ``cfg`` on ``dataset`` (its XLA mode resolved by :func:`use_xla`)."""
+    return threads_for(cfg, use_xla(cfg, dataset))

@@ -55,4 +55,4 @@ def test_importing_the_engines_changes_no_setting_and_planning_a_run_makes_them_
     (1, {}, 2, None),                                 # so does a worker's (prepare_worker)
 ])
 def test_the_intra_op_threads_are_the_engines_unless_already_chosen(wanted, environ, current, expected):
-    assert tf_setup.intra_op_threads(wanted, environ, current) == expected
+    assert tf_setup.threads_to_set(wanted, environ, current) == expected

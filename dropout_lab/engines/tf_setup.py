@@ -35,7 +35,7 @@ ENV = "TF_NUM_INTRAOP_THREADS"
 _configured = False
 
 
-def intra_op_threads(wanted: int | None, environ=os.environ, current: int = 0) -> int | None:
+def threads_to_set(wanted: int | None, environ=os.environ, current: int = 0) -> int | None:
     """The intra-op threads to set when an engine wants ``wanted``, or None to leave
     TensorFlow's: none when the user chose (``TF_NUM_INTRAOP_THREADS``) or a setting was
     made (``current`` other than 0)."""
@@ -46,11 +46,11 @@ def intra_op_threads(wanted: int | None, environ=os.environ, current: int = 0) -
 
 def use_intra_op_threads(wanted: int | None) -> bool:
     """Size TensorFlow's intra-op pool to ``wanted`` threads for this process (see the module
-    docstring), unless :func:`intra_op_threads` says to leave it or TensorFlow already ran an
+    docstring), unless :func:`threads_to_set` says to leave it or TensorFlow already ran an
     op (its pools are fixed then); whether it was set."""
     import tensorflow as tf
 
-    threads = intra_op_threads(wanted, current=tf.config.threading.get_intra_op_parallelism_threads())
+    threads = threads_to_set(wanted, current=tf.config.threading.get_intra_op_parallelism_threads())
     if threads is None:
         return False
     try:
